@@ -1,0 +1,34 @@
+# The two quickstart commands: `make demo` (main job end to end) and `make test` (whole suite).
+# Both create .venv and install what they need, so they work on a fresh machine.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+
+.PHONY: install sysdeps demo test lint bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PIP) install -q -U pip
+	# CPU build of torch first: an unpinned torch would pull a multi-GB CUDA build.
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[all]'
+	touch $@
+
+sysdeps:
+	bash scripts/install-system-deps.sh
+
+demo: install
+	$(VENV)/bin/ducky demo
+
+test: install sysdeps
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

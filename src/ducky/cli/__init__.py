@@ -1,0 +1,1 @@
+"""The `ducky` command line."""

@@ -1,0 +1,40 @@
+"""Settings shared by every command (global options of the root group)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from ducky.datasets import DataDir
+
+
+@dataclass
+class Settings:
+    data: Path
+    json: bool = False
+    debug: bool = False
+
+    @property
+    def datadir(self) -> DataDir:
+        from ducky.datasets import DataDir
+
+        return DataDir(self.data)
+
+
+def get_settings() -> Settings:
+    """The root group's settings, or defaults when a command is invoked on its own (tests)."""
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None:
+        if isinstance(ctx.obj, Settings):
+            return ctx.obj
+        ctx = ctx.parent
+    from ducky.datasets.datadir import default_data_dir
+
+    return Settings(data=default_data_dir())
+
+
+pass_settings = click.make_pass_decorator(Settings, ensure=False)

@@ -1,0 +1,58 @@
+"""`ducky query`: run a canonical metric and print it with its definition."""
+
+from __future__ import annotations
+
+import click
+
+from ducky.cli.context import get_settings
+from ducky.cli.options import engine_option, format_option
+
+
+@click.command()
+@click.argument("name", type=click.Choice(["wau", "revenue", "cohort"]))
+@engine_option()
+@click.option("--variant", default="optimized", show_default=True, help="SQL variant to run.")
+@click.option("--event", "event_type", default=None, help="wau/cohort: only this event type.")
+@click.option("--from", "date_from", default=None, help="revenue: from this date (inclusive).")
+@click.option("--to", "date_to", default=None, help="revenue: to this date (exclusive).")
+@click.option("--weeks", default=8, show_default=True, type=click.IntRange(0, 52), help="cohort.")
+@click.option(
+    "-o", "--engine-option", "engine_opts", multiple=True, help="KEY=VALUE for the engine."
+)
+@format_option()
+def query(
+    name: str,
+    engine: str,
+    variant: str,
+    event_type: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    weeks: int,
+    engine_opts: tuple[str, ...],
+    fmt: str | None,
+) -> None:
+    """Run a canonical metric (wau, revenue, cohort) and print it with its definition."""
+    from ducky.cli.output import emit
+    from ducky.errors import UserError
+    from ducky.metrics import definition
+    from ducky.queries import check_date, check_event_type, parse_engine_options, run_query
+
+    settings = get_settings()
+    params: dict[str, object] = {}
+    if name in ("wau", "cohort"):
+        params["event_type"] = check_event_type(event_type)
+    elif event_type:
+        raise UserError("--event applies to wau and cohort only")
+    if name == "revenue":
+        params["date_from"] = check_date(date_from, "--from")
+        params["date_to"] = check_date(date_to, "--to")
+    elif date_from or date_to:
+        raise UserError("--from/--to apply to revenue only")
+    if name == "cohort":
+        params["weeks"] = weeks
+    table = run_query(
+        settings.datadir, name, engine, variant, parse_engine_options(engine_opts), **params
+    )
+    fmt = fmt or ("json" if settings.json else "table")
+    meta = {"query": name, "engine": engine, "variant": variant, "parameters": params}
+    emit(table, fmt, title=f"{name} ({engine}, {variant})", definition=definition(name), meta=meta)

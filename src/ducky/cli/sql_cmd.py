@@ -1,0 +1,34 @@
+"""`ducky sql`: inspect the canonical SQL and its rendering per engine."""
+
+from __future__ import annotations
+
+import click
+
+from ducky.cli.options import engine_option
+
+
+@click.group()
+def sql() -> None:
+    """Show canonical SQL and what it becomes on each engine."""
+
+
+@sql.command("show")
+@click.argument("name", type=click.Choice(["wau", "revenue", "cohort"]))
+@engine_option()
+@click.option("--variant", default="optimized", show_default=True)
+def show(name: str, engine: str, variant: str) -> None:
+    """Print the SQL that would run for NAME on an engine."""
+    from ducky import sql as canonical
+    from ducky.engines import engine_class
+
+    cls = engine_class(engine)
+    click.echo(canonical.render(name, cls.dialect, variant))
+
+
+@sql.command("list")
+def list_queries() -> None:
+    """List canonical queries and their variants."""
+    from ducky import sql as canonical
+
+    for q in canonical.QUERIES:
+        click.echo(f"{q}: {', '.join(canonical.variants(q))}")

@@ -1,0 +1,117 @@
+"""DuckDB engine: the embedded default.
+
+Two modes: `parquet` (default) defines views over the data directory's Parquet files, so
+nothing is copied; `native` loads the tables into a DuckDB database file kept in the data
+directory's state folder, which the bench compares against querying Parquet directly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ducky.engines.base import Engine
+from ducky.errors import EngineError, UserError
+from ducky.schema import TABLES
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+    from ducky.datasets import DataDir
+
+MODES = ("parquet", "native")
+
+
+class DuckDBEngine(Engine):
+    """Embedded DuckDB over the Parquet data directory (or a native database file)."""
+
+    name: ClassVar[str] = "duckdb"
+    dialect: ClassVar[str] = "duckdb"
+    requires: ClassVar[tuple[str, ...]] = ("duckdb",)
+    description: ClassVar[str] = "embedded DuckDB over Parquet (default) or a native DuckDB file"
+
+    def __init__(
+        self,
+        datadir: DataDir,
+        mode: str = "parquet",
+        database: str | Path | None = None,
+        threads: int | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(datadir, **options)
+        if mode not in MODES:
+            raise UserError(f"duckdb mode must be one of {', '.join(MODES)}, not {mode!r}")
+        self.mode = mode
+        self.database = Path(database) if database else None
+        self.threads = threads
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            self.connect()
+        assert self._con is not None
+        return self._con
+
+    def native_path(self) -> Path:
+        return self.database or self.datadir.state_dir / "duckdb" / "ducky.duckdb"
+
+    def connect(self) -> None:
+        import duckdb
+
+        if self._con is not None:
+            return
+        target = ":memory:"
+        if self.mode == "native":
+            path = self.native_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            target = str(path)
+        try:
+            self._con = duckdb.connect(target)
+            if self.threads:
+                self._con.execute(f"SET threads = {int(self.threads)}")
+        except duckdb.Error as e:
+            raise EngineError(f"duckdb: could not open {target}: {e}") from e
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def _source(self, table: str) -> str:
+        cols = ", ".join(f'"{c}"' for c in TABLES[table].column_names)
+        glob = self.datadir.table_glob(table).replace("'", "''")
+        return f"SELECT {cols} FROM read_parquet('{glob}')"
+
+    def load(self) -> None:
+        """Views over Parquet (`parquet` mode) or tables rebuilt from Parquet (`native`)."""
+        tables = [t for t in TABLES if self.datadir.has_table(t)]
+        kind = "VIEW" if self.mode == "parquet" else "TABLE"
+        for t in tables:
+            stmt = f'CREATE OR REPLACE {kind} "{t}" AS {self._source(t)}'
+            self._execute(stmt)
+
+    def _execute(self, sql: str) -> duckdb.DuckDBPyConnection:
+        import duckdb
+
+        try:
+            return self.con.execute(sql)
+        except duckdb.Error as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise EngineError(f"duckdb: {first}") from e
+
+    def run(self, sql: str) -> pa.Table:
+        import duckdb
+
+        try:
+            # con.sql(...).to_arrow_table() avoids the extra copy of a DB-API cursor result.
+            return self.con.sql(sql).to_arrow_table()
+        except duckdb.Error as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise EngineError(f"duckdb: {first}") from e
+
+    def explain(self, sql: str, analyze: bool = True) -> str:
+        prefix = "EXPLAIN ANALYZE " if analyze else "EXPLAIN "
+        rows = self._execute(prefix + sql).fetchall()
+        return "\n".join(str(r[-1]) for r in rows)

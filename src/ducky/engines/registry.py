@@ -1,0 +1,67 @@
+"""Engine discovery through the `ducky.engines` entry-point group."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any
+
+from ducky.errors import EngineUnavailable, UserError
+
+if TYPE_CHECKING:
+    from ducky.datasets import DataDir
+    from ducky.engines.base import Engine
+
+GROUP = "ducky.engines"
+
+
+@dataclass
+class EngineInfo:
+    name: str
+    target: str  # "module:Class" from the entry point
+    distribution: str | None
+    available: bool
+    reason: str | None  # why it is unavailable
+    description: str = ""
+
+
+def _entry_points() -> dict[str, Any]:
+    return {ep.name: ep for ep in entry_points(group=GROUP)}
+
+
+def engine_names() -> list[str]:
+    return sorted(_entry_points())
+
+
+def engine_class(name: str) -> type[Engine]:
+    eps = _entry_points()
+    if name not in eps:
+        known = ", ".join(sorted(eps)) or "none"
+        raise UserError(f"unknown engine {name!r}: installed engines are {known}")
+    try:
+        cls = eps[name].load()
+    except Exception as e:  # a broken third-party engine must not take the CLI down
+        raise EngineUnavailable(f"engine {name!r} failed to load: {e}") from e
+    return cls
+
+
+def available_engines() -> list[EngineInfo]:
+    """Every registered engine, with whether it can run here and why not."""
+    out = []
+    for name, ep in sorted(_entry_points().items()):
+        dist = ep.dist.name if ep.dist is not None else None
+        try:
+            cls = ep.load()
+            reason = cls.unavailable_reason()
+            desc = getattr(cls, "description", "")
+        except Exception as e:
+            reason, desc = f"failed to load: {e}", ""
+        out.append(EngineInfo(name, ep.value, dist, reason is None, reason, desc))
+    return out
+
+
+def open_engine(name: str, datadir: DataDir, **options: Any) -> Engine:
+    """Instantiate engine `name` over `datadir` (not yet connected)."""
+    cls = engine_class(name)
+    cls.ensure_available()
+    return cls(datadir, **options)

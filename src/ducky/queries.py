@@ -1,0 +1,70 @@
+"""Running canonical metric queries on any engine: the one path the CLI, cohort and report use."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from ducky.errors import UserError
+from ducky.schema import EVENT_TYPES
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from ducky.datasets import DataDir
+
+TABLES_NEEDED = {
+    "wau": ("events",),
+    "revenue": ("events", "products"),
+    "cohort": ("events", "users"),
+}
+
+
+def check_event_type(value: str | None) -> str | None:
+    """None/'any' means every event type; anything else must be a canonical event type."""
+    if value is None or value == "any":
+        return None
+    v = value.strip().lower()
+    if v not in EVENT_TYPES:
+        raise UserError(f"unknown event type {value!r}: choose any, {', '.join(EVENT_TYPES)}")
+    return v
+
+
+def check_date(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10] if len(value) == 7 + 3 else value).isoformat()
+    except ValueError:
+        pass
+    try:  # YYYY-MM means the first of the month
+        return dt.date.fromisoformat(value + "-01").isoformat()
+    except ValueError:
+        raise UserError(f"{name}: {value!r} is not a date (YYYY-MM-DD or YYYY-MM)") from None
+
+
+def parse_engine_options(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for p in pairs:
+        if "=" not in p:
+            raise UserError(f"engine option {p!r} must look like KEY=VALUE")
+        k, v = p.split("=", 1)
+        out[k.strip().replace("-", "_")] = v
+    return out
+
+
+def run_query(
+    datadir: DataDir,
+    query: str,
+    engine: str = "duckdb",
+    variant: str = "optimized",
+    engine_options: dict[str, Any] | None = None,
+    **params: Any,
+) -> pa.Table:
+    """Validate the data directory, open `engine`, load, run `query` and return its rows."""
+    from ducky.engines import open_engine
+
+    datadir.validate(TABLES_NEEDED.get(query, ("events",)))
+    with open_engine(engine, datadir, **(engine_options or {})) as eng:
+        eng.load()
+        return eng.query(query, variant, **params)

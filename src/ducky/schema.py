@@ -1,0 +1,177 @@
+"""Canonical table schemas: the single source of truth for the generator, ingest, every engine's
+DDL and the docs.
+
+Types are declared as small logical names so this module imports nothing heavy; each consumer
+maps them (Arrow, DuckDB, PostgreSQL, Spark). Timestamps are naive and mean UTC: storing them
+without a zone keeps `date_trunc('week', ts)` independent of a session's TimeZone setting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+SCHEMA_VERSION = 1
+
+EVENT_TYPES: tuple[str, ...] = ("viewed", "add-to-cart", "purchased", "login")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # one of LOGICAL_TYPES
+    nullable: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    partitioned: bool = False  # stored as a hive-partitioned directory (month=YYYY-MM)
+    description: str = ""
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+LOGICAL_TYPES = ("int64", "int32", "string", "date", "timestamp", "decimal", "list<int64>")
+
+# DECIMAL(12,2) holds prices up to 9,999,999,999.99 exactly; revenue sums are cast to (18,2).
+PRICE_PRECISION, PRICE_SCALE = 12, 2
+
+USERS = Table(
+    "users",
+    (
+        Column("user_id", "int64", description="unique user id"),
+        Column("signup_date", "date", description="UTC calendar date of signup"),
+        Column("country", "string", True, "ISO 3166-1 alpha-2 country code"),
+        Column("name", "string", True),
+        Column("age", "int32", True),
+        Column("gender", "string", True),
+        Column("location", "string", True, "region or US state, e.g. California"),
+        Column("plan", "string", True, "subscription plan: free, basic, premium"),
+        Column("device", "string", True, "main device: mobile, desktop, tablet"),
+    ),
+    key=("user_id",),
+    description="one row per registered user",
+)
+
+PRODUCTS = Table(
+    "products",
+    (
+        Column("product_id", "int64"),
+        Column("category", "string"),
+        Column("price", "decimal", description="unit price, DECIMAL(12,2)"),
+        Column("name", "string", True),
+    ),
+    key=("product_id",),
+    description="the catalog",
+)
+
+EVENTS = Table(
+    "events",
+    (
+        Column("user_id", "int64"),
+        Column("event_type", "string", description="viewed | add-to-cart | purchased | login"),
+        Column("product_id", "int64", True, "null for login"),
+        Column("timestamp", "timestamp", description="UTC, microseconds"),
+    ),
+    partitioned=True,
+    description="behavioural events, hive-partitioned by month",
+)
+
+SEARCH_LOGS = Table(
+    "search_logs",
+    (
+        Column("user_id", "int64"),
+        Column("search_query", "string"),
+        Column("clicked_product_ids", "list<int64>", True),
+        Column("timestamp", "timestamp"),
+    ),
+    partitioned=True,
+    description="search sessions, shaped like the Elasticsearch user_logs document",
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (USERS, PRODUCTS, EVENTS, SEARCH_LOGS)}
+REQUIRED_TABLES = ("users", "products", "events")
+
+
+def arrow_type(logical: str) -> pa.DataType:
+    import pyarrow as pa
+
+    mapping = {
+        "int64": pa.int64(),
+        "int32": pa.int32(),
+        "string": pa.string(),
+        "date": pa.date32(),
+        "timestamp": pa.timestamp("us"),
+        "decimal": pa.decimal128(PRICE_PRECISION, PRICE_SCALE),
+        "list<int64>": pa.list_(pa.int64()),
+    }
+    return mapping[logical]
+
+
+def arrow_schema(table: str | Table) -> pa.Schema:
+    """The Arrow schema every Parquet file of `table` must have."""
+    import pyarrow as pa
+
+    t = TABLES[table] if isinstance(table, str) else table
+    return pa.schema([pa.field(c.name, arrow_type(c.type), nullable=c.nullable) for c in t.columns])
+
+
+_SQL_TYPES = {
+    "duckdb": {
+        "int64": "BIGINT",
+        "int32": "INTEGER",
+        "string": "VARCHAR",
+        "date": "DATE",
+        "timestamp": "TIMESTAMP",
+        "decimal": f"DECIMAL({PRICE_PRECISION},{PRICE_SCALE})",
+        "list<int64>": "BIGINT[]",
+    },
+    "postgres": {
+        "int64": "BIGINT",
+        "int32": "INTEGER",
+        "string": "TEXT",
+        "date": "DATE",
+        "timestamp": "TIMESTAMP",
+        "decimal": f"NUMERIC({PRICE_PRECISION},{PRICE_SCALE})",
+        "list<int64>": "BIGINT[]",
+    },
+    "spark": {
+        "int64": "BIGINT",
+        "int32": "INT",
+        "string": "STRING",
+        "date": "DATE",
+        "timestamp": "TIMESTAMP",
+        "decimal": f"DECIMAL({PRICE_PRECISION},{PRICE_SCALE})",
+        "list<int64>": "ARRAY<BIGINT>",
+    },
+}
+
+
+def sql_type(logical: str, dialect: str) -> str:
+    return _SQL_TYPES[dialect][logical]
+
+
+def create_table_sql(table: str | Table, dialect: str, name: str | None = None) -> str:
+    """CREATE TABLE statement for `table` in `dialect` (duckdb, postgres, spark)."""
+    t = TABLES[table] if isinstance(table, str) else table
+    q = "`" if dialect == "spark" else '"'
+    cols = []
+    for c in t.columns:
+        null = "" if c.nullable or dialect == "spark" else " NOT NULL"
+        cols.append(f"{q}{c.name}{q} {sql_type(c.type, dialect)}{null}")
+    return f"CREATE TABLE {name or t.name} (" + ", ".join(cols) + ")"

@@ -1,0 +1,31 @@
+"""Running the real `ducky` console entry point in-process or as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> Result:
+    """Run `python -m ducky` in a subprocess: real exit codes, real stderr, real imports."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("DUCKY_DATA", None) if env is None or "DUCKY_DATA" not in env else None
+    p = subprocess.run(
+        [sys.executable, "-m", "ducky", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=600,
+    )
+    return Result(p.returncode, p.stdout, p.stderr)

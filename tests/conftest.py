@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.handmade import write_datadir
+
+
+@pytest.fixture(scope="session")
+def handmade_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hand-made dataset (tests/handmade.py) as a data directory, shared read-only."""
+    return write_datadir(tmp_path_factory.mktemp("handmade") / "data")
+
+
+@pytest.fixture(autouse=True)
+def _isolate_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests never see a developer's own data directory or engine choice.
+    monkeypatch.delenv("DUCKY_DATA", raising=False)
+    monkeypatch.delenv("DUCKY_ENGINE", raising=False)
