@@ -7,6 +7,7 @@ import their heavy dependencies inside the command body, so `ducky --help` stays
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 import traceback
@@ -21,11 +22,26 @@ from ducky.errors import DuckyError
 
 # name -> "module:attribute"; each module holds one command (or command group).
 BUILTIN_COMMANDS: dict[str, str] = {
+    "gen": "ducky.cli.gen_cmd:gen",
     "query": "ducky.cli.query_cmd:query",
     "sql": "ducky.cli.sql_cmd:sql",
     "engines": "ducky.cli.engines_cmd:engines",
     "plugins": "ducky.cli.plugins_cmd:plugins",
+    "load": "ducky.cli.load_cmd:load",
+    "pg": "ducky.cli.pg_cmd:pg",
+    "bench": "ducky.cli.bench_cmd:bench",
+    "cohort": "ducky.cli.cohort_cmd:cohort",
+    "audience": "ducky.cli.audience_cmd:audience",
+    "serve": "ducky.cli.serve_cmd:serve",
+    "ingest": "ducky.cli.ingest_cmd:ingest",
+    "report": "ducky.cli.report_cmd:report",
+    "demo": "ducky.cli.demo_cmd:demo",
 }
+
+
+def _builtin_present(name: str) -> bool:
+    """A built-in command's module ships with this install (checked without importing it)."""
+    return importlib.util.find_spec(BUILTIN_COMMANDS[name].split(":")[0]) is not None
 
 
 class DuckyGroup(click.Group):
@@ -50,10 +66,10 @@ class DuckyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._load_plugins()
-        return sorted(set(BUILTIN_COMMANDS) | set(self.commands))
+        return sorted({n for n in BUILTIN_COMMANDS if _builtin_present(n)} | set(self.commands))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in BUILTIN_COMMANDS:
+        if cmd_name in BUILTIN_COMMANDS and _builtin_present(cmd_name):
             module, attr = BUILTIN_COMMANDS[cmd_name].split(":")
             cmd: click.Command = getattr(importlib.import_module(module), attr)
             return cmd
