@@ -6,6 +6,10 @@ import pytest
 
 from tests.handmade import write_datadir
 
+# Session fixtures for services and shared data, one module each (tests/fixtures/*.py).
+# Each helper module starts what it needs from pip-installed packages, never assumes a service.
+pytest_plugins: list[str] = []
+
 
 @pytest.fixture(scope="session")
 def handmade_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
