@@ -1,0 +1,106 @@
+"""Assemble the one-page report from section providers (built-in ones and plugins' hooks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ducky.report import html as h
+
+if TYPE_CHECKING:
+    from ducky.datasets import DataDir
+
+
+@dataclass
+class Section:
+    """One part of the page. `ran` is False when the section only says what to run."""
+
+    id: str
+    title: str
+    html: str
+    order: int = 50
+    ran: bool = True
+
+
+@dataclass
+class ReportContext:
+    datadir: DataDir
+    engine: str = "duckdb"
+    compute: bool = True  # compute missing pieces on demand (cheap ones: metrics, cohort)
+
+
+Provider = Callable[[ReportContext], Section | None]
+
+
+def builtin_providers() -> list[Provider]:
+    from ducky.report import sections
+
+    return [
+        sections.dataset,
+        sections.metrics,
+        sections.bench,
+        sections.cohort,
+        sections.quality,
+        sections.definitions,
+    ]
+
+
+def plugin_sections(ctx: ReportContext) -> list[Section]:
+    """Sections contributed by plugins through the `report_sections` hook."""
+    from ducky.plugins import plugin_manager
+
+    out: list[Section] = []
+    for result in plugin_manager().hook.report_sections(datadir=ctx.datadir):
+        for s in result or []:
+            try:
+                out.append(
+                    Section(
+                        id=str(s.get("id", s["title"])).lower().replace(" ", "-"),
+                        title=str(s["title"]),
+                        html=str(s["html"]),
+                        order=int(s.get("order", 60)),
+                        ran=bool(s.get("ran", True)),
+                    )
+                )
+            except (KeyError, TypeError, ValueError) as e:
+                print(
+                    f"warning: a plugin returned a malformed report section: {e}", file=sys.stderr
+                )
+    return out
+
+
+def collect(ctx: ReportContext) -> list[Section]:
+    sections = [s for p in builtin_providers() if (s := p(ctx)) is not None]
+    sections += plugin_sections(ctx)
+    return sorted(sections, key=lambda s: s.order)
+
+
+def render(sections: list[Section], ctx: ReportContext) -> str:
+    body = "".join(
+        f'<section id="{h.esc(s.id)}" data-ran="{str(s.ran).lower()}">'
+        f"<h2>{h.esc(s.title)}</h2>{s.html}</section>"
+        for s in sections
+    )
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    subtitle = f"Data directory {ctx.datadir.path} · engine {ctx.engine} · generated {now}"
+    return h.page("ducky: e-commerce analytics report", subtitle, body)
+
+
+def build_report(
+    datadir: DataDir, out: Path, engine: str = "duckdb", compute: bool = True
+) -> list[Section]:
+    """Write the report to `out` atomically and return its sections."""
+    datadir.validate()
+    ctx = ReportContext(datadir, engine, compute)
+    sections = collect(ctx)
+    text = render(sections, ctx)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, out)
+    return sections

@@ -1,0 +1,89 @@
+"""Built-in report sections. Each returns a Section, or a 'not run' Section naming the command."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from ducky.report import html as h
+from ducky.report.builder import ReportContext, Section
+
+if TYPE_CHECKING:
+    pass
+
+
+def dataset(ctx: ReportContext) -> Section:
+    m = ctx.datadir.manifest()
+    producer = m.producer.get("name", "?")
+    params = m.producer.get("parameters", {})
+    kpis = "".join(
+        f'<div class="kpi">{h.esc(t)}<b>{m.rows(t):,}</b></div>'
+        for t in ("users", "products", "events", "search_logs")
+        if t in m.tables
+    )
+    rows = [(k, json.dumps(v) if isinstance(v, dict | list) else v) for k, v in params.items()]
+    first, last = m.date_range.get("first_event"), m.date_range.get("last_event")
+    body = (
+        f'<div class="kpis">{kpis}</div>'
+        f"<p>Produced by <code>{h.esc(producer)}</code>; events from "
+        f"{h.esc(first)} to {h.esc(last)} (UTC).</p>"
+        + (h.table(["parameter", "value"], rows) if rows else "")
+    )
+    return Section("dataset", "Dataset", body, order=10)
+
+
+def metrics(ctx: ReportContext) -> Section:
+    from ducky.metrics import definition
+    from ducky.queries import run_query
+    from ducky.report.charts import wau_chart
+
+    wau = run_query(ctx.datadir, "wau", ctx.engine).to_pydict()
+    rev = run_query(ctx.datadir, "revenue", ctx.engine).to_pylist()
+    png = wau_chart(wau["week_start"], wau["active_users"], wau["complete"])
+    total = sum(r["revenue"] for r in rev)
+    rev_rows = [
+        (
+            r["category"],
+            f"{r['revenue']:,.2f}",
+            f"{100 * r['revenue'] / total:.1f} %" if total else "",
+            f"{r['purchases']:,}",
+            f"{r['buyers']:,}",
+        )
+        for r in rev
+    ]
+    body = (
+        "<h3>Weekly active users</h3>"
+        + h.img_bytes(png, "weekly active users")
+        + f'<p class="definition">{h.esc(definition("wau"))}</p>'
+        + "<h3>Revenue per category</h3>"
+        + h.table(["category", "revenue", "share", "purchases", "buyers"], rev_rows, {1, 2, 3, 4})
+        + f'<p class="definition">{h.esc(definition("revenue"))}</p>'
+    )
+    return Section("metrics", "Core metrics", body, order=20)
+
+
+def bench(ctx: ReportContext) -> Section:
+    from ducky.report.bench_section import render_bench
+
+    return render_bench(ctx)
+
+
+def cohort(ctx: ReportContext) -> Section:
+    from ducky.report.cohort_section import render_cohort
+
+    return render_cohort(ctx)
+
+
+def quality(ctx: ReportContext) -> Section | None:
+    from ducky.report.quality_section import render_quality
+
+    return render_quality(ctx)
+
+
+def definitions(ctx: ReportContext) -> Section:
+    from ducky.metrics import DEFINITIONS
+
+    items = "".join(
+        f"<dt><b>{h.esc(k)}</b></dt><dd>{h.esc(v)}</dd>" for k, v in DEFINITIONS.items()
+    )
+    return Section("definitions", "Metric definitions", f"<dl>{items}</dl>", order=90)
