@@ -7,6 +7,7 @@ An engine turns the canonical SQL into rows. Driver imports stay inside the engi
 from __future__ import annotations
 
 import importlib.util
+import re
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -89,8 +90,49 @@ class Engine(ABC):
         """The engine's query plan for `sql` (executed when `analyze`)."""
 
     def prepare(self, query: str, variant: str) -> list[StageTiming]:
-        """Run the optimization steps a variant needs (indexes, rollups). Default: none."""
-        return []
+        """Run a variant's setup file (indexes, rollups, ANALYZE) and time each statement.
+
+        The setup is `sql/<query>/<variant>.setup.<dialect>.sql` (written for this engine) or
+        else `sql/<query>/<variant>.setup.sql` (DuckDB dialect, transpiled). No file: nothing to
+        do. Each statement becomes one StageTiming (`index`, `rollup`, `analyze` or `setup`);
+        objects the setup creates are then measured (rows, bytes where the engine can tell)
+        as a `size` detail on their stage, so a rollup's build cost and size are reported.
+        """
+        stages: list[StageTiming] = []
+        for stmt in setup_statements(query, variant, self.dialect):
+            kind, obj = classify_setup(stmt)
+            t0 = time.perf_counter()
+            self.execute(stmt)
+            detail: dict[str, Any] = {"sql": " ".join(stmt.split())[:200]}
+            if obj:
+                detail["object"] = obj
+            stages.append(StageTiming(kind, time.perf_counter() - t0, detail))
+        for st in stages:
+            obj = st.detail.get("object")
+            if obj and st.stage in ("index", "rollup"):
+                st.detail.update(self.object_size(obj, table=st.stage == "rollup"))
+        self.timings.extend(stages)
+        return stages
+
+    def execute(self, sql: str) -> None:
+        """Run one statement for its effect (DDL, ANALYZE, SET). Engines override when their
+        `run` cannot take a statement without a result set."""
+        self.run(sql)
+
+    def object_size(self, name: str, table: bool = True) -> dict[str, Any]:
+        """Rows (tables) and bytes (where the dialect exposes them) of an object a setup built."""
+        out: dict[str, Any] = {}
+        try:
+            if table:
+                out["rows"] = int(self.run(f"SELECT COUNT(*) FROM {name}").column(0)[0].as_py())
+            size_sql = _SIZE_SQL.get(self.dialect)
+            if size_sql:
+                value = self.run(size_sql.format(name=name.replace("'", "''"))).column(0)[0]
+                if value.as_py() is not None:
+                    out["bytes"] = int(value.as_py())
+        except Exception as e:  # sizes are informative; a failure must not fail the setup
+            out["size_error"] = str(e).splitlines()[0] if str(e) else type(e).__name__
+        return out
 
     def __enter__(self) -> Engine:
         self.connect()
@@ -121,3 +163,77 @@ class Engine(ABC):
         out = fn(*args)
         self.timings.append(StageTiming(stage, time.perf_counter() - t0, dict(detail)))
         return out
+
+
+# Bytes an object occupies, per dialect (tables and indexes alike); absent: rows only.
+_SIZE_SQL: dict[str, str] = {
+    "postgres": "SELECT pg_total_relation_size(to_regclass('{name}'))",
+}
+
+
+def setup_statements(query: str, variant: str, dialect: str) -> list[str]:
+    """The statements of a variant's setup file for `dialect` (empty when it has none)."""
+    from importlib import resources
+
+    canonical_sql.source(query, variant, dialect)  # unknown query/variant: a clear UserError
+    folder = resources.files("ducky.sql").joinpath(query)
+    own = folder.joinpath(f"{variant}.setup.{dialect}.sql")
+    if own.is_file():
+        return split_statements(own.read_text())
+    generic = folder.joinpath(f"{variant}.setup.sql")
+    if not generic.is_file():
+        return []
+    if dialect == "duckdb":
+        return split_statements(generic.read_text())
+    import sqlglot
+
+    return [
+        tree.sql(dialect=dialect, comments=False)
+        for tree in sqlglot.parse(generic.read_text(), read="duckdb")
+        if tree is not None
+    ]
+
+
+def split_statements(text: str) -> list[str]:
+    """Split a setup file into statements: a statement ends with `;` at the end of a line
+    (outside a $$-quoted body), so PostgreSQL DO blocks and functions stay whole."""
+    out: list[str] = []
+    current: list[str] = []
+    in_dollar = False
+    for line in text.splitlines():
+        code = line.split("--", 1)[0] if not in_dollar else line
+        if not current and not code.strip():
+            continue
+        current.append(line)
+        if code.count("$$") % 2 == 1:
+            in_dollar = not in_dollar
+        if not in_dollar and code.rstrip().endswith(";"):
+            stmt = "\n".join(current).strip().rstrip(";").strip()
+            if stmt:
+                out.append(stmt)
+            current = []
+    tail = "\n".join(current).strip().rstrip(";").strip()
+    if tail and any(ln.split("--", 1)[0].strip() for ln in current):
+        out.append(tail)
+    return out
+
+
+_CREATE = re.compile(
+    r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:UNIQUE\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?"
+    r"(INDEX|TABLE|MATERIALIZED\s+VIEW)\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
+    r"([\w.\"]+)",
+    re.IGNORECASE,
+)
+
+
+def classify_setup(stmt: str) -> tuple[str, str | None]:
+    """(stage kind, created object or None) of one setup statement."""
+    code = "\n".join(ln.split("--", 1)[0] for ln in stmt.splitlines()).strip()
+    m = _CREATE.match(code)
+    if m:
+        kind = "index" if m.group(1).upper() == "INDEX" else "rollup"
+        return kind, m.group(2)
+    head = code.split(None, 1)[0].upper() if code else ""
+    if head in ("ANALYZE", "VACUUM", "CLUSTER"):
+        return "analyze", None
+    return "setup", None

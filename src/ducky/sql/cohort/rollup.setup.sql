@@ -1,0 +1,25 @@
+-- Cohort rollup: one row per (user, week since the user's own signup) for weeks 0..52 (the most
+-- `ducky cohort --weeks` allows), with the event-type bit mask (viewed=1, add-to-cart=2,
+-- purchased=4, login=8). Events before signup are dropped here, as the metric requires.
+DROP TABLE IF EXISTS rollup_user_signup_week;
+CREATE TABLE rollup_user_signup_week AS
+SELECT
+    CAST(DATE_TRUNC('month', u.signup_date) AS DATE) AS cohort_month,
+    e.user_id,
+    CAST(FLOOR(DATE_DIFF('day', u.signup_date, CAST(e."timestamp" AS DATE)) / 7) AS INTEGER)
+        AS week,
+    CAST(BIT_OR(
+        CASE e.event_type
+            WHEN 'viewed' THEN 1 WHEN 'add-to-cart' THEN 2 WHEN 'purchased' THEN 4
+            WHEN 'login' THEN 8 ELSE 16
+        END
+    ) AS INTEGER) AS type_mask
+FROM events AS e
+JOIN users AS u ON u.user_id = e.user_id
+WHERE CAST(e."timestamp" AS DATE) >= u.signup_date
+  AND DATE_DIFF('day', u.signup_date, CAST(e."timestamp" AS DATE)) < 7 * 53
+GROUP BY 1, 2, 3;
+DROP TABLE IF EXISTS rollup_event_bounds;
+CREATE TABLE rollup_event_bounds AS
+SELECT CAST(MIN("timestamp") AS DATE) AS first_day, CAST(MAX("timestamp") AS DATE) AS last_day
+FROM events;

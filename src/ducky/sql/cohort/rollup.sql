@@ -1,0 +1,42 @@
+-- Cohort retention from the (user, signup-relative week) rollup (rollup.setup.sql): each row is
+-- one distinct retained user-week, so `retained` is a COUNT(*) with an event-type mask test.
+WITH retained AS (
+    SELECT cohort_month, week, COUNT(*) AS retained
+    FROM rollup_user_signup_week
+    WHERE week <= :weeks
+      AND (
+        :event_type IS NULL
+        OR (type_mask & CASE :event_type
+                WHEN 'viewed' THEN 1 WHEN 'add-to-cart' THEN 2 WHEN 'purchased' THEN 4
+                WHEN 'login' THEN 8 ELSE 16
+            END) <> 0
+      )
+    GROUP BY cohort_month, week
+),
+cohorts AS (
+    SELECT
+        CAST(DATE_TRUNC('month', signup_date) AS DATE) AS cohort_month,
+        COUNT(*) AS cohort_size,
+        MAX(signup_date) AS last_signup
+    FROM users
+    GROUP BY 1
+),
+grid AS (
+    SELECT c.cohort_month, c.cohort_size, c.last_signup, w.week
+    FROM cohorts AS c
+    CROSS JOIN UNNEST(GENERATE_SERIES(0, :weeks)) AS w(week)
+)
+SELECT
+    g.cohort_month,
+    CAST(g.cohort_size AS BIGINT) AS cohort_size,
+    g.week,
+    CAST(COALESCE(r.retained, 0) AS BIGINT) AS retained,
+    CASE
+        WHEN DATE_DIFF('day', g.last_signup, b.last_day) >= 7 * g.week + 6
+        THEN CAST(COALESCE(r.retained, 0) AS DOUBLE) / g.cohort_size
+    END AS rate,
+    DATE_DIFF('day', g.last_signup, b.last_day) >= 7 * g.week + 6 AS complete
+FROM grid AS g
+CROSS JOIN rollup_event_bounds AS b
+LEFT JOIN retained AS r ON r.cohort_month = g.cohort_month AND r.week = g.week
+ORDER BY g.cohort_month, g.week
