@@ -1,0 +1,227 @@
+"""Heatmap and line chart of a cohort matrix (matplotlib, Agg canvas, atomic PNG writes).
+
+The figures are built with `matplotlib.figure.Figure` and an Agg canvas rather than pyplot, so
+drawing never touches the process-wide backend or leaks figures in a long-running server.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ducky.cohort.matrix import CohortMatrix
+
+if TYPE_CHECKING:
+    import numpy as np
+    from matplotlib.figure import Figure
+
+TITLE = "Cohort retention: share of each monthly signup cohort active in week k after signup"
+CMAP = "YlGnBu"
+
+
+def _grid(values: list[list[float | None]]) -> np.ndarray:
+    import numpy as np
+
+    return np.array(
+        [[np.nan if v is None else 100.0 * v for v in row] for row in values], dtype=float
+    ).reshape(len(values), len(values[0]) if values else 0)
+
+
+def rates_percent(matrix: CohortMatrix) -> np.ndarray:
+    """Cohort x week rates in percent, NaN where the cell is incomplete (drawn hatched)."""
+    return _grid(matrix.rates_grid())
+
+
+def colour_max(matrix: CohortMatrix) -> float:
+    """Top of the colour scale: the highest complete rate of the return weeks (1..N).
+
+    Week 0 contains the signup day and sits near 100 %; scaling to it would wash the return
+    weeks out, so week-0 cells saturate instead (their numbers are printed on them anyway)."""
+    import numpy as np
+
+    grid = rates_percent(matrix)
+    body = grid[:, 1:] if grid.shape[1] > 1 else grid
+    top = float(np.nanmax(body)) if np.isfinite(body).any() else 0.0
+    if top <= 0.0 and np.isfinite(grid).any():
+        top = float(np.nanmax(grid))
+    return top if top > 0 else 100.0
+
+
+def _caption(definition: str, subtitle: str, fig_width_in: float) -> str:
+    # About 17 characters per inch at the 6.5 pt caption size: fill the figure's width.
+    width = int(17 * fig_width_in)
+    return "\n".join(textwrap.wrap(f"{subtitle}  Definition: {definition}", width=width))
+
+
+def _annotate(ax: object, grid: np.ndarray, vmax: float) -> None:
+    from matplotlib.patches import Rectangle
+
+    for i in range(grid.shape[0]):
+        for j in range(grid.shape[1]):
+            v = grid[i, j]
+            if v != v:  # NaN: incomplete, hatched and left without a number
+                ax.add_patch(  # type: ignore[attr-defined]
+                    Rectangle(
+                        (j - 0.5, i - 0.5),
+                        1,
+                        1,
+                        fill=False,
+                        hatch="///",
+                        edgecolor="#b0b0b0",
+                        linewidth=0,
+                    )
+                )
+                continue
+            ax.text(  # type: ignore[attr-defined]
+                j,
+                i,
+                f"{v:.0f}%" if v >= 9.95 or v == 0 else f"{v:.1f}%",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if v > 0.6 * vmax else "#222222",
+            )
+
+
+def draw_heatmap(matrix: CohortMatrix, definition: str, subtitle: str = "") -> Figure:
+    """The heatmap figure: cohorts as rows, weeks as columns, average row set apart below."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    grid = rates_percent(matrix)
+    avg = _grid([matrix.average_rates()])
+    vmax = colour_max(matrix)
+    n, cols = grid.shape
+    # Height grows with the number of cohorts so labels and numbers stay legible at 12, 24, 36.
+    fig = Figure(figsize=(max(7.5, 2.8 + 0.8 * cols), 2.4 + 0.36 * (n + 1)), dpi=110)
+    gs = fig.add_gridspec(
+        2,
+        2,
+        height_ratios=[max(n, 1), 1.0],
+        width_ratios=[40, 1],
+        hspace=0.08 + 0.6 / max(n, 1),
+        wspace=0.03,
+    )
+    ax = fig.add_subplot(gs[0, 0])
+    ax_avg = fig.add_subplot(gs[1, 0], sharex=ax)
+    cax = fig.add_subplot(gs[:, 1])
+    for a in (ax, ax_avg):
+        a.set_facecolor("#f4f4f4")  # incomplete cells show this through their hatching
+    kw = {"cmap": CMAP, "vmin": 0.0, "vmax": vmax, "aspect": "auto", "interpolation": "nearest"}
+    image = ax.imshow(np.ma.masked_invalid(grid), **kw)  # type: ignore[arg-type]
+    ax_avg.imshow(np.ma.masked_invalid(avg), **kw)  # type: ignore[arg-type]
+    _annotate(ax, grid, vmax)
+    _annotate(ax_avg, avg, vmax)
+
+    ax.set_yticks(range(n), [c.label for c in matrix.cohorts], fontsize=8)
+    ax_avg.set_yticks([0], ["avg (weighted)"], fontsize=8, fontweight="bold")
+    ax.tick_params(axis="x", labelbottom=False, top=True, labeltop=True)
+    ax.set_xticks(range(cols), [f"w{k}" for k in range(cols)], fontsize=8)
+    ax_avg.set_xlabel("weeks since signup (week 0 = signup day + 6 days)", fontsize=8)
+    ax_avg.tick_params(axis="x", labelsize=8)
+    for a in (ax, ax_avg):
+        for spine in a.spines.values():
+            spine.set_visible(False)
+    bar = fig.colorbar(image, cax=cax)
+    bar.set_label("retained % (complete cells)", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    fig.suptitle(TITLE, fontsize=10, fontweight="bold")
+    note = "Hatched: not yet observable (censored), never 0 %."
+    if matrix.empty_months:
+        note += " No signups (no row): " + ", ".join(f"{m:%Y-%m}" for m in matrix.empty_months)
+        note += "."
+    fig.text(
+        0.01,
+        0.005,
+        _caption(definition, f"{subtitle} {note}".strip(), fig.get_figwidth()),
+        fontsize=6.5,
+        va="bottom",
+        ha="left",
+        color="#444444",
+    )
+    fig.subplots_adjust(
+        left=0.2, right=0.93, top=1 - 0.75 / fig.get_figheight(), bottom=1.05 / fig.get_figheight()
+    )
+    return fig
+
+
+def draw_lines(matrix: CohortMatrix, definition: str, subtitle: str = "") -> Figure:
+    """One line per cohort (older = darker) over its complete weeks, plus the bold average."""
+    import numpy as np
+    from matplotlib import colormaps
+    from matplotlib.figure import Figure
+
+    grid = rates_percent(matrix)
+    avg = _grid([matrix.average_rates()])[0]
+    weeks = np.arange(grid.shape[1])
+    fig = Figure(figsize=(10, 5.6), dpi=110)
+    ax = fig.add_subplot(1, 1, 1)
+    cmap = colormaps["viridis"]
+    n = len(matrix.cohorts)
+    for i, c in enumerate(matrix.cohorts):
+        # NaN points (incomplete weeks) are simply not drawn: the line stops where data stops.
+        ax.plot(
+            weeks,
+            grid[i],
+            color=cmap(0.9 * i / max(n - 1, 1)),
+            linewidth=1.2,
+            marker="o",
+            markersize=2.5,
+            alpha=0.85,
+            label=c.label,
+        )
+    ax.plot(weeks, avg, color="black", linewidth=3.0, marker="o", label="avg (weighted)")
+    ax.set_xticks(weeks, [f"w{k}" for k in weeks])
+    ax.set_xlabel("weeks since signup")
+    ax.set_ylabel("retained %")
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.3)
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=7,
+        frameon=False,
+        ncol=1 if n <= 18 else 2,
+        title="cohort (older = darker)",
+        title_fontsize=7,
+    )
+    ax.set_title(TITLE, fontsize=10, fontweight="bold")
+    fig.text(
+        0.01,
+        0.005,
+        _caption(definition, subtitle, fig.get_figwidth()),
+        fontsize=6.5,
+        va="bottom",
+        color="#444444",
+    )
+    fig.subplots_adjust(left=0.07, right=0.78 if n <= 18 else 0.68, top=0.92, bottom=0.2)
+    return fig
+
+
+def save_atomic(fig: Figure, path: Path) -> Path:
+    """Write a PNG next to `path` under a temporary name, then rename it into place, so a
+    failed run never leaves a truncated image where a good one used to be."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fig.savefig(fh, format="png")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_heatmap(matrix: CohortMatrix, path: Path, definition: str, subtitle: str = "") -> Path:
+    return save_atomic(draw_heatmap(matrix, definition, subtitle), path)
+
+
+def write_lines(matrix: CohortMatrix, path: Path, definition: str, subtitle: str = "") -> Path:
+    return save_atomic(draw_lines(matrix, definition, subtitle), path)
