@@ -1,0 +1,94 @@
+"""The heatmap and line chart: real PNG files, non-trivial, with censored cells not drawn."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ducky.cohort import compute
+from ducky.cohort.matrix import Cohort, CohortMatrix, weighted_average
+from ducky.cohort.plots import draw_heatmap, draw_lines, write_heatmap, write_lines
+
+
+def _png_pixels(path: Path) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        assert im.format == "PNG"
+        return np.asarray(im.convert("RGB"))
+
+
+def test_heatmap_and_lines_files(handmade_dir: Path, tmp_path: Path) -> None:
+    r = compute(handmade_dir)
+    heat = write_heatmap(r.matrix, tmp_path / "heat.png", r.definition, r.subtitle())
+    lines = write_lines(r.matrix, tmp_path / "lines.png", r.definition, r.subtitle())
+    for path in (heat, lines):
+        px = _png_pixels(path)
+        assert px.shape[0] > 300 and px.shape[1] > 600
+        packed = (
+            (px[..., 0].astype(np.int64) << 16) | (px[..., 1].astype(np.int64) << 8) | px[..., 2]
+        )
+        assert len(np.unique(packed)) > 50  # many colours, not a blank page
+        assert px.std() > 20
+    # Atomic writes leave no temporary files behind.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["heat.png", "lines.png"]
+
+
+def test_heatmap_draws_censored_cells_as_missing_not_zero(handmade_dir: Path) -> None:
+    r = compute(handmade_dir)
+    fig = draw_heatmap(r.matrix, r.definition)
+    body, avg = fig.axes[0].images[0].get_array(), fig.axes[1].images[0].get_array()
+    mask = np.ma.getmaskarray(body)
+    # rows: 2024-12, 2025-01, 2025-03; January's weeks 7-8 and March's 1-8 are censored.
+    expected = np.zeros((3, 9), dtype=bool)
+    expected[1, 7:] = True
+    expected[2, 1:] = True
+    assert (mask == expected).all()
+    assert body[1, 6] == 0.0 and not mask[1, 6]  # a complete zero stays a real 0 %
+    assert body[0, 1] == pytest.approx(200 / 3)
+    assert np.ma.getmaskarray(avg).sum() == 0 and avg[0, 0] == pytest.approx(500 / 6)
+    # The colour scale is fixed at 0 .. the highest complete return-week rate.
+    assert fig.axes[0].images[0].get_clim() == (0.0, pytest.approx(200 / 3))
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["2024-12 (n=3)", "2025-01 (n=2)", "2025-03 (n=1)"]
+    # Only complete cells carry a number: 9 + 7 + 1 in the body.
+    assert len(fig.axes[0].texts) == 17
+
+
+def test_line_chart_plots_complete_points_only(handmade_dir: Path) -> None:
+    r = compute(handmade_dir)
+    fig = draw_lines(r.matrix, r.definition)
+    lines = fig.axes[0].get_lines()
+    assert [ln.get_label() for ln in lines] == [
+        "2024-12 (n=3)",
+        "2025-01 (n=2)",
+        "2025-03 (n=1)",
+        "avg (weighted)",
+    ]
+    jan = np.asarray(lines[1].get_ydata(), dtype=float)
+    assert np.isnan(jan[7:]).all() and jan[6] == 0.0
+    assert lines[-1].get_linewidth() > lines[0].get_linewidth()
+
+
+def test_heatmap_height_grows_with_cohorts(tmp_path: Path) -> None:
+    # 24 synthetic cohorts: the figure grows so each row keeps its height, and it renders.
+    cohorts = tuple(
+        Cohort(
+            dt.date(2023 + i // 12, i % 12 + 1, 1),
+            1000 + i,
+            tuple([1000 + i, *[100 - k for k in range(1, 9)]]),
+            tuple(
+                (1.0 if k == 0 else (100 - k) / (1000 + i)) if i + k < 30 else None
+                for k in range(9)
+            ),
+        )
+        for i in range(24)
+    )
+    many = CohortMatrix(8, cohorts, weighted_average(cohorts, 8), ())
+    few = CohortMatrix(8, cohorts[:3], weighted_average(cohorts[:3], 8), ())
+    assert draw_heatmap(many, "d").get_figheight() > 2 * draw_heatmap(few, "d").get_figheight()
+    px = _png_pixels(write_heatmap(many, tmp_path / "many.png", "definition"))
+    assert px.shape[0] > 1000
