@@ -98,8 +98,12 @@ class Engine(ABC):
         objects the setup creates are then measured (rows, bytes where the engine can tell)
         as a `size` detail on their stage, so a rollup's build cost and size are reported.
         """
+        return self.run_setup(setup_statements(query, variant, self.dialect))
+
+    def run_setup(self, statements: list[str]) -> list[StageTiming]:
+        """Execute setup statements one by one, timing each (see `prepare`)."""
         stages: list[StageTiming] = []
-        for stmt in setup_statements(query, variant, self.dialect):
+        for stmt in statements:
             kind, obj = classify_setup(stmt)
             t0 = time.perf_counter()
             self.execute(stmt)

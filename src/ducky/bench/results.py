@@ -1,0 +1,142 @@
+"""The bench results document: one record per (engine, query, variant), serialised as JSON.
+
+The schema (documented in docs/OPTIMIZATION.md) is versioned by `SCHEMA`; readers such as the
+HTML report check it and the required keys in `RECORD_KEYS`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA = "ducky.bench/1"
+
+# Keys every record carries, with their JSON types (None allowed where noted in the docs).
+RECORD_KEYS: dict[str, tuple[type, ...]] = {
+    "engine": (str,),
+    "query": (str,),
+    "variant": (str,),
+    "runs": (list,),
+    "median_s": (float,),
+    "min_s": (float,),
+    "max_s": (float,),
+    "rows": (int,),
+    "parity": (bool,),
+    "parity_detail": (str, type(None)),
+    "speedup_vs_baseline": (float, type(None)),
+    "speedup_vs_fastest": (float,),
+    "stages": (list,),
+    "setup_s": (float,),
+    "plan_path": (str, type(None)),
+    "plan_text_path": (str, type(None)),
+    "bottleneck": (str,),
+}
+
+
+@dataclass
+class Stage:
+    """One timed step: connect, load, index, rollup, analyze, setup, query, server, client."""
+
+    stage: str
+    seconds: float
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Record:
+    engine: str
+    query: str
+    variant: str
+    runs: list[float]
+    median_s: float
+    min_s: float
+    max_s: float
+    rows: int
+    parity: bool
+    parity_detail: str | None
+    stages: list[Stage]
+    setup_s: float
+    plan_path: str | None
+    plan_text_path: str | None
+    bottleneck: str
+    speedup_vs_baseline: float | None = None
+    speedup_vs_fastest: float = 1.0
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.engine, self.query, self.variant)
+
+
+@dataclass
+class BenchResults:
+    created: str
+    data: str
+    dataset: dict[str, int]
+    machine: dict[str, Any]
+    repeat: int
+    engines: dict[str, dict[str, Any]]  # bench engine -> {registry, options, stages}
+    parameters: dict[str, dict[str, Any]]
+    records: list[Record]
+    chart_path: str | None = None
+    plans_dir: str | None = None
+    schema: str = SCHEMA
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def record(self, engine: str, query: str, variant: str) -> Record | None:
+        for r in self.records:
+            if r.key == (engine, query, variant):
+                return r
+        return None
+
+
+def compute_speedups(records: list[Record]) -> None:
+    """Fill speedup_vs_baseline (same engine and query) and speedup_vs_fastest (same query)."""
+    for r in records:
+        base = next(
+            (
+                b
+                for b in records
+                if (b.engine, b.query, b.variant) == (r.engine, r.query, "baseline")
+            ),
+            None,
+        )
+        r.speedup_vs_baseline = base.median_s / r.median_s if base and r.median_s > 0 else None
+        fastest = min(x.median_s for x in records if x.query == r.query)
+        r.speedup_vs_fastest = fastest / r.median_s if r.median_s > 0 else 1.0
+
+
+def write_json(path: Path, doc: dict[str, Any]) -> None:
+    """Write atomically: a reader never sees half a document."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(doc, f, indent=2, default=str)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def validate_document(doc: dict[str, Any]) -> list[str]:
+    """Problems with a results document (empty when it matches the schema)."""
+    problems = []
+    if doc.get("schema") != SCHEMA:
+        problems.append(f"schema is {doc.get('schema')!r}, expected {SCHEMA!r}")
+    records = doc.get("records")
+    if not isinstance(records, list):
+        return [*problems, "records is not a list"]
+    for i, r in enumerate(records):
+        for k, types in RECORD_KEYS.items():
+            if k not in r:
+                problems.append(f"record {i}: missing {k}")
+            elif not isinstance(r[k], types) or (isinstance(r[k], bool) and bool not in types):
+                problems.append(f"record {i}: {k} has type {type(r[k]).__name__}")
+    return problems

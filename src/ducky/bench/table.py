@@ -1,0 +1,55 @@
+"""The on-screen bench summary (a rich table)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ducky.bench.results import BenchResults
+
+
+def _secs(s: float) -> str:
+    return f"{s * 1000:,.1f} ms" if s < 1 else f"{s:,.2f} s"
+
+
+def print_results(results: BenchResults) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"ducky bench ({results.repeat} runs each, after a warm-up)")
+    for name, justify in [
+        ("engine", "left"),
+        ("query", "left"),
+        ("variant", "left"),
+        ("median", "right"),
+        ("min", "right"),
+        ("max", "right"),
+        ("setup", "right"),
+        ("vs baseline", "right"),
+        ("vs fastest", "right"),
+        ("rows", "right"),
+        ("parity", "center"),
+        ("bottleneck", "left"),
+    ]:
+        t.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for r in results.records:
+        vs_base = f"{r.speedup_vs_baseline:.1f}x" if r.speedup_vs_baseline else ""
+        slower = 1 / r.speedup_vs_fastest if r.speedup_vs_fastest else 0.0
+        t.add_row(
+            r.engine,
+            r.query,
+            r.variant,
+            _secs(r.median_s),
+            _secs(r.min_s),
+            _secs(r.max_s),
+            _secs(r.setup_s) if r.setup_s else "",
+            vs_base,
+            "fastest" if slower <= 1.0001 else f"{slower:.1f}x slower",
+            f"{r.rows:,}",
+            "[green]ok[/green]" if r.parity else "[red]MISMATCH[/red]",
+            r.bottleneck,
+        )
+    console = Console()
+    console.print(t)
+    if results.chart_path:
+        console.print(f"[dim]chart: {results.chart_path}  plans: {results.plans_dir}[/dim]")

@@ -1,0 +1,119 @@
+"""`ducky bench`: engines x query variants, timed, explained and parity-checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ducky.cli.context import get_settings
+
+
+@click.command()
+@click.option(
+    "--engine",
+    "-e",
+    "engines",
+    default="all",
+    show_default=True,
+    help="Comma list of bench engines (duckdb, duckdb-native, postgres, spark, ...) or all.",
+)
+@click.option(
+    "--query", "-q", "queries", default="wau,revenue,cohort", show_default=True, help="Queries."
+)
+@click.option(
+    "--variant",
+    "-V",
+    "variants",
+    default="baseline,optimized,rollup",
+    show_default=True,
+    help="SQL variants (a query without one of them skips it).",
+)
+@click.option("--repeat", "-n", default=3, show_default=True, type=click.IntRange(1, 100))
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the results JSON here (always written to <out>/latest.json).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder for latest.json, chart.png and plans/ (default: <data>/bench).",
+)
+@click.option(
+    "--sql-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Extra variant files (<query>/<variant>[.<dialect>|.setup...].sql) tried first.",
+)
+def bench(
+    engines: str,
+    queries: str,
+    variants: str,
+    repeat: int,
+    json_path: Path | None,
+    out_dir: Path | None,
+    sql_dir: Path | None,
+) -> None:
+    """Time every engine and query variant, save plans, check parity, chart the results."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ducky import sql as canonical_sql
+    from ducky.bench.results import write_json
+    from ducky.bench.runner import (
+        BenchPlan,
+        ParityError,
+        known_variants,
+        pairs_for,
+        parity_failures,
+        parity_message,
+        resolve_engines,
+        run_bench,
+        split_list,
+    )
+    from ducky.bench.table import print_results
+    from ducky.cli.output import dumps
+
+    settings = get_settings()
+    qs = split_list(queries, canonical_sql.QUERIES, "query")
+    all_variants = sorted({v for q in qs for v in known_variants(q, sql_dir)})
+    vs = split_list(variants, all_variants, "variant")
+    chosen, skipped = resolve_engines(engines)
+    plan = BenchPlan(chosen, qs, vs, repeat=repeat, sql_dir=sql_dir)
+    out = out_dir or settings.data / "bench"
+    console_err = not settings.json
+    for s in skipped:
+        click.echo(f"skipping engine {s}", err=True)
+
+    total = len(chosen) * len(pairs_for(plan)) + 1
+    with Progress(
+        TextColumn("[bold]bench[/bold] {task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        transient=True,
+        disable=not console_err,
+    ) as bar:
+        task = bar.add_task("starting", total=total)
+        state = {"first": True}
+
+        def step(msg: str) -> None:
+            if not state["first"]:
+                bar.advance(task)
+            state["first"] = False
+            bar.update(task, description=msg)
+
+        results = run_bench(settings.datadir, plan, out, progress=step)
+    doc = results.to_dict()
+    if json_path is not None:
+        write_json(json_path, doc)
+    if settings.json:
+        click.echo(dumps(doc))
+    else:
+        print_results(results)
+    if parity_failures(results):
+        raise ParityError(parity_message(results, json_path or out / "latest.json"))
