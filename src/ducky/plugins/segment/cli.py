@@ -1,0 +1,364 @@
+"""`ducky segment` and `ducky es load`. Only click is imported here; the work is imported inside
+the commands so `ducky --help` stays light."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ducky.cli.context import get_settings
+from ducky.errors import UserError
+
+if TYPE_CHECKING:
+    from ducky.datasets import DataDir
+    from ducky.plugins.segment.store.base import SearchLogStore
+
+
+def _parse_ts(value: str | None, name: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value).replace(tzinfo=None)
+    except ValueError:
+        pass
+    try:
+        return dt.datetime.fromisoformat(value + "-01")
+    except ValueError:
+        raise UserError(
+            f"{name}: {value!r} is not a date (YYYY-MM-DD[THH:MM:SS] or YYYY-MM)"
+        ) from None
+
+
+def _parse_k(value: str) -> int | None:
+    if value == "auto":
+        return None
+    try:
+        k = int(value)
+    except ValueError:
+        raise UserError(f"--k: {value!r} is not a number or 'auto'") from None
+    if k < 1:
+        raise UserError("--k must be at least 1")
+    return k
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[str, int, int | None], None]]:
+    """A rich progress bar on stderr; `update(stage, advance, total)` adds a task per stage."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not enabled or not console.is_terminal,
+    )
+    tasks: dict[str, Any] = {}
+
+    def update(stage: str, advance: int, total: int | None) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], advance=advance, total=total)
+
+    with bar:
+        yield update
+
+
+def es_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option(
+        "--es-backend",
+        type=click.Choice(["auto", "elasticsearch", "opensearch"]),
+        default="auto",
+        show_default=True,
+        help="Client library: auto asks the server (OpenSearch -> opensearch-py).",
+    )(f)
+    f = click.option(
+        "--es-url",
+        envvar="DUCKY_ES_URL",
+        default=None,
+        help="Elasticsearch/OpenSearch URL (env DUCKY_ES_URL).",
+    )(f)
+    return f
+
+
+def _open(url: str | None, backend: str) -> SearchLogStore:
+    from ducky.plugins.segment.store import open_store
+
+    if not url:
+        raise UserError("no cluster given: pass --es-url or set DUCKY_ES_URL")
+    return open_store(url, backend)
+
+
+@click.command("segment")
+@click.option(
+    "--source",
+    type=click.Choice(["parquet", "es"]),
+    default=None,
+    help="Search logs from local Parquet or a cluster (default: es when --es-url).",
+)
+@es_options
+@click.option("--es-index", default="user_logs", show_default=True, help="Index of search logs.")
+@click.option(
+    "--pagination",
+    type=click.Choice(["scroll", "pit"]),
+    default="scroll",
+    show_default=True,
+    help="How to page through the index (see docs/SEGMENTATION.md).",
+)
+@click.option(
+    "--embedder",
+    type=click.Choice(["auto", "hf", "local"]),
+    default="auto",
+    show_default=True,
+    help="auto = Hugging Face API when HF_TOKEN is set, else local.",
+)
+@click.option("--model", default=None, help="Embedding model id (default all-MiniLM-L6-v2).")
+@click.option(
+    "--hf-endpoint",
+    envvar="DUCKY_HF_ENDPOINT",
+    default=None,
+    help="URL of an endpoint speaking the HF feature-extraction protocol.",
+)
+@click.option("--k", "k_opt", default="auto", show_default=True, help="Segments: N or auto.")
+@click.option("--seed", default=42, show_default=True, type=int, help="Random seed.")
+@click.option(
+    "--balance",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0, 100),
+    help="Behaviour block variance relative to the query block.",
+)
+@click.option("--push-es", is_flag=True, help="Index the segments behind an alias.")
+@click.option(
+    "--segments-index",
+    default="user_segments",
+    show_default=True,
+    help="Alias for the pushed segments (versioned index behind it).",
+)
+@click.option("--tag-logs", is_flag=True, help="With --push-es: add `segment` to each log doc.")
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write a PNG projection of users coloured by segment.",
+)
+@click.option("--from", "date_from", default=None, help="Only searches from this time (incl.).")
+@click.option("--to", "date_to", default=None, help="Only searches before this time (excl.).")
+def segment(
+    source: str | None,
+    es_url: str | None,
+    es_backend: str,
+    es_index: str,
+    pagination: str,
+    embedder: str,
+    model: str | None,
+    hf_endpoint: str | None,
+    k_opt: str,
+    seed: int,
+    balance: float,
+    push_es: bool,
+    segments_index: str,
+    tag_logs: bool,
+    plot_path: str | None,
+    date_from: str | None,
+    date_to: str | None,
+) -> None:
+    """Segment users from their search history (embeddings + K-means) and name the segments."""
+    from pathlib import Path
+
+    from ducky.cli.output import dumps
+    from ducky.plugins.segment import outputs, pipeline
+    from ducky.plugins.segment.embed import make_embedder
+    from ducky.plugins.segment.store.parquet import read_search_logs
+
+    settings = get_settings()
+    datadir = settings.datadir
+    k = _parse_k(k_opt)
+    t_from, t_to = _parse_ts(date_from, "--from"), _parse_ts(date_to, "--to")
+    source = source or ("es" if es_url else "parquet")
+    if (push_es or tag_logs) and not es_url:
+        raise UserError("--push-es/--tag-logs need a cluster: pass --es-url or set DUCKY_ES_URL")
+    if tag_logs and not push_es:
+        raise UserError("--tag-logs goes with --push-es")
+    datadir.manifest()  # a clear error for a missing data directory before any work
+    emb = make_embedder(embedder, model, endpoint=hf_endpoint)
+    store = _open(es_url, es_backend) if (source == "es" or push_es) else None
+    extra: dict[str, Any] = {"source": source}
+    with _progress(not settings.json) as progress:
+        if source == "es":
+            assert store is not None
+            extra.update({"es_backend": store.backend, "es_index": es_index})
+            logs = store.extract(
+                es_index, t_from, t_to, pagination, progress=lambda n: progress("extract", n, None)
+            )
+        else:
+            logs = read_search_logs(datadir, t_from, t_to)
+        result = pipeline.segment(
+            logs, datadir, emb, k=k, seed=seed, balance=balance, progress=progress
+        )
+        result.quality = pipeline.evaluate(result, datadir)
+        outputs.write_segments(datadir, result, plot=Path(plot_path) if plot_path else None)
+        if push_es:
+            assert store is not None
+            extra["push"] = outputs.push_segments(
+                store, result, segments_index, progress=lambda n: progress("push", n, None)
+            )
+            if tag_logs:
+                segs = dict(zip(result.user_ids.tolist(), result.segment_of_user, strict=True))
+                rep = store.tag_logs(
+                    es_index,
+                    segs,
+                    progress=lambda n: progress("tag", n, None),
+                    pagination=pagination,
+                )
+                extra["tagged"] = {"ok": rep.ok, "failed": rep.failed}
+                if rep.failed:
+                    from ducky.errors import EngineError
+
+                    raise EngineError(
+                        f"tagging {es_index}: {rep.failed} of {rep.ok + rep.failed} updates "
+                        "failed: " + "; ".join(rep.errors)
+                    )
+    if store is not None:
+        store.close()
+    doc = {**outputs.summary(result), **extra, "output": str(datadir.path / "segments")}
+    if plot_path:
+        doc["plot"] = plot_path
+    if settings.json:
+        click.echo(dumps(doc))
+    else:
+        _print_summary(doc)
+
+
+def _print_summary(doc: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"segments (k={doc['k']}, {doc['users']:,} users, model {doc['model']})")
+    for col, just in [
+        ("segment", "left"),
+        ("users", "right"),
+        ("top terms", "left"),
+        ("representative queries", "left"),
+        ("avg order value", "right"),
+    ]:
+        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    for s in doc["segments"]:
+        aov = "" if s["avg_order_value"] is None else f"{s['avg_order_value']:,.2f}"
+        t.add_row(
+            s["segment"],
+            f"{s['users']:,}",
+            ", ".join(s["top_terms"]),
+            "; ".join(s["representative_queries"]),
+            aov,
+        )
+    c = Console()
+    c.print(t)
+    lines = [
+        f"run {doc['run_id']} · {doc['distinct_queries']:,} distinct queries, "
+        f"{doc['embedded_now']:,} embedded now ({doc['embedder']}) · written to {doc['output']}"
+    ]
+    q = doc.get("quality")
+    if q:
+        lines.append(
+            f"against truth/personas.parquet: ARI {q['ari']:.3f}, "
+            f"name accuracy {q['name_accuracy']:.1%} ({q['users_evaluated']:,} users)"
+        )
+    if "push" in doc:
+        p = doc["push"]
+        lines.append(f"pushed {p['documents']:,} docs to {p['index']} (alias {p['alias']})")
+    for line in lines:
+        c.print(f"[dim]{line}[/dim]", soft_wrap=True)
+
+
+@click.group("es")
+def es() -> None:
+    """Elasticsearch/OpenSearch helpers for segmentation (load search logs)."""
+
+
+def _log_actions(datadir: DataDir, index: str) -> Iterator[dict[str, Any]]:
+    """One action per search-log row; `_id` is the row's ordinal in canonical file order, so
+    loading the same data twice overwrites instead of duplicating."""
+    import pyarrow.parquet as pq
+
+    from ducky.plugins.segment.store.queries import iso
+
+    n = 0
+    for f in datadir.table_files("search_logs"):
+        for batch in pq.ParquetFile(f).iter_batches(batch_size=10_000):
+            for row in batch.to_pylist():
+                yield {
+                    "_index": index,
+                    "_id": str(n),
+                    "_source": {
+                        "user_id": row["user_id"],
+                        "search_query": row["search_query"],
+                        "clicked_product_ids": row["clicked_product_ids"] or [],
+                        "timestamp": iso(row["timestamp"]),
+                    },
+                }
+                n += 1
+
+
+@es.command("load")
+@es_options
+@click.option("--index", default="user_logs", show_default=True, help="Target index.")
+@click.option("--replace", is_flag=True, help="Drop and recreate the index first.")
+@click.option("--chunk-size", default=1000, show_default=True, type=click.IntRange(1, 50_000))
+def es_load(
+    es_url: str | None, es_backend: str, index: str, replace: bool, chunk_size: int
+) -> None:
+    """Bulk-index the data directory's search_logs into a cluster (explicit mapping, retries)."""
+    from ducky.cli.output import dumps
+    from ducky.errors import DataDirError, EngineError
+    from ducky.plugins.segment.store.queries import LOGS_MAPPING
+
+    settings = get_settings()
+    datadir = settings.datadir
+    datadir.manifest()
+    if not datadir.has_table("search_logs"):
+        raise DataDirError(f"{datadir.path}: no search logs to load (search_logs/ is missing)")
+    total = datadir.manifest().rows("search_logs") or None
+    store = _open(es_url, es_backend)
+    try:
+        if replace or not store.exists(index):
+            store.create_index(index, LOGS_MAPPING, replace=True)
+        with _progress(not settings.json) as progress:
+            report = store.bulk(
+                _log_actions(datadir, index),
+                chunk_size=chunk_size,
+                progress=lambda n: progress(f"indexing {index}", n, total),
+            )
+        store.refresh(index)
+        count = store.count(index)
+    finally:
+        store.close()
+    doc = {
+        "index": index,
+        "backend": store.backend,
+        "indexed": report.ok,
+        "failed": report.failed,
+        "count": count,
+        "errors": report.errors,
+    }
+    if report.failed:
+        raise EngineError(
+            f"{report.failed} of {report.ok + report.failed} documents failed to index into "
+            f"{index}: " + "; ".join(report.errors)
+        )
+    if settings.json:
+        click.echo(dumps(doc))
+    else:
+        click.echo(
+            f"indexed {report.ok:,} documents into {index} ({store.backend}); "
+            f"index now holds {count:,}"
+        )

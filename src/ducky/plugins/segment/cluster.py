@@ -1,0 +1,93 @@
+"""K-means with a fixed seed; `k=auto` picks the k with the best silhouette on a sample.
+
+Rows arrive in canonical order (users sorted by id) and every random choice takes the seed, so
+the same data and seed give the same labels. Above `MINIBATCH_ABOVE` users MiniBatchKMeans
+keeps the time linear; below it full KMeans is cheap and slightly better.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ducky.errors import UserError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+MINIBATCH_ABOVE = 50_000
+SILHOUETTE_SAMPLE = 4_000
+K_RANGE = range(2, 13)
+
+
+@dataclass
+class Clustering:
+    labels: np.ndarray  # (users,) int
+    centers: np.ndarray  # (k, features)
+    distance: np.ndarray  # (users,) Euclidean distance to the own centre
+    score: np.ndarray  # (users,) margin in [0, 1]: 1 - d_own / d_second
+    k: int
+    silhouette: dict[int, float]  # k -> silhouette on the sample (only with k=auto)
+
+
+def _kmeans(x: np.ndarray, k: int, seed: int, n_init: int = 4) -> object:
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    if len(x) > MINIBATCH_ABOVE:
+        return MiniBatchKMeans(
+            n_clusters=k, random_state=seed, batch_size=8192, n_init=n_init, max_no_improvement=20
+        ).fit(x)
+    return KMeans(n_clusters=k, random_state=seed, n_init=n_init).fit(x)
+
+
+def choose_k(x: np.ndarray, seed: int, ks: range = K_RANGE) -> dict[int, float]:
+    """Silhouette of K-means for each k on one seeded sample."""
+    import numpy as np
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(len(x), size=min(len(x), SILHOUETTE_SAMPLE), replace=False))
+    s = x[idx]
+    out: dict[int, float] = {}
+    for k in ks:
+        if k >= len(s):
+            break
+        labels = KMeans(n_clusters=k, random_state=seed, n_init=3).fit_predict(s)
+        if len(set(labels.tolist())) < 2:
+            continue
+        out[k] = float(silhouette_score(s, labels, random_state=seed))
+    return out
+
+
+def cluster(x: np.ndarray, k: int | None, seed: int) -> Clustering:
+    import numpy as np
+
+    n = len(x)
+    if n < 2:
+        raise UserError(f"need at least 2 users with search history to segment, found {n}")
+    sil: dict[int, float] = {}
+    if k is None:
+        sil = choose_k(x, seed)
+        if not sil:
+            raise UserError("too few distinct users to choose k: pass --k N")
+        k = max(sil, key=lambda kk: (sil[kk], -kk))
+    if k < 1 or k > n:
+        raise UserError(f"--k {k} is out of range for {n} users")
+    model = _kmeans(x, k, seed)
+    centers = np.asarray(model.cluster_centers_, dtype=np.float32)  # type: ignore[attr-defined]
+    # distances to every centre in chunks: (n, k) stays small even for millions of users
+    labels = np.empty(n, dtype=np.int64)
+    d_own = np.empty(n, dtype=np.float32)
+    d_second = np.empty(n, dtype=np.float32)
+    c2 = (centers**2).sum(axis=1)
+    for i in range(0, n, 200_000):
+        xs = x[i : i + 200_000]
+        d2 = np.maximum((xs**2).sum(axis=1)[:, None] - 2 * xs @ centers.T + c2[None, :], 0)
+        order = np.argsort(d2, axis=1, kind="stable")
+        labels[i : i + len(xs)] = order[:, 0]
+        d_own[i : i + len(xs)] = np.sqrt(np.take_along_axis(d2, order[:, :1], 1)[:, 0])
+        second = order[:, 1:2] if k > 1 else order[:, :1]
+        d_second[i : i + len(xs)] = np.sqrt(np.take_along_axis(d2, second, 1)[:, 0])
+    score = np.where(d_second > 0, 1 - d_own / np.maximum(d_second, 1e-12), 1.0).astype(np.float32)
+    return Clustering(labels, centers, d_own, np.clip(score, 0, 1), k, sil)

@@ -1,0 +1,175 @@
+"""Outputs of a run: `<data>/segments/` (Parquet + summary.json, swapped in atomically), the
+versioned Elasticsearch index behind an alias, and the projection plot."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from ducky.datasets import DataDir
+    from ducky.plugins.segment.pipeline import SegmentationResult
+    from ducky.plugins.segment.store.base import BulkReport, SearchLogStore
+
+SEGMENTS_DIR = "segments"
+
+
+def assignments_table(result: SegmentationResult) -> pa.Table:
+    import pyarrow as pa
+
+    n = len(result.user_ids)
+    return pa.table(
+        {
+            "user_id": pa.array(result.user_ids, pa.int64()),
+            "segment": pa.array(result.segment_of_user, pa.string()),
+            "score": pa.array(result.score, pa.float32()),
+            "distance": pa.array(result.distance, pa.float32()),
+            "run_id": pa.array([result.run_id] * n, pa.string()),
+            "model": pa.array([result.model] * n, pa.string()),
+            "k": pa.array([result.k] * n, pa.int32()),
+        }
+    )
+
+
+def summary(result: SegmentationResult) -> dict[str, Any]:
+    return {
+        "run_id": result.run_id,
+        "model": result.model,
+        "embedder": result.embedder,
+        "k": result.k,
+        "users": len(result.user_ids),
+        "log_rows": result.log_rows,
+        "distinct_queries": result.distinct_queries,
+        "embedded_now": result.embedded_now,
+        "silhouette": {str(k): round(v, 4) for k, v in result.silhouette.items()},
+        "quality": result.quality,
+        "timings_s": result.timings,
+        "segments": [
+            {
+                "segment": s.name,
+                "matched": s.matched,
+                "similarity": s.similarity,
+                "users": s.size,
+                "top_terms": s.top_terms,
+                "representative_queries": s.queries,
+                "avg_order_value": s.avg_order_value,
+                "price_z": s.price_z,
+            }
+            for s in sorted(result.segments, key=lambda s: (-s.size, s.name))
+        ],
+    }
+
+
+def write_segments(datadir: DataDir, result: SegmentationResult, plot: Path | None = None) -> Path:
+    """Write segments.parquet, summary.json and projection.png into a temp dir, then swap it
+    in; `plot` also gets a copy of the PNG."""
+    import pyarrow.parquet as pq
+
+    target = datadir.path / SEGMENTS_DIR
+    tmp = datadir.path / f".{SEGMENTS_DIR}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir(parents=True)
+    try:
+        pq.write_table(assignments_table(result), tmp / "segments.parquet", compression="zstd")
+        doc = summary(result)
+        plot_projection(result, tmp / "projection.png")
+        if plot is not None:
+            plot.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(tmp / "projection.png", plot)
+            doc["plot"] = str(plot)
+        (tmp / "summary.json").write_text(json.dumps(doc, indent=2) + "\n")
+        old = None
+        if target.exists():
+            old = datadir.path / f".{SEGMENTS_DIR}.old-{uuid.uuid4().hex[:8]}"
+            os.replace(target, old)
+        os.replace(tmp, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def plot_projection(result: SegmentationResult, path: Path, max_points: int = 20_000) -> Path:
+    """2-D PCA projection of the user features, coloured by segment (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from sklearn.decomposition import PCA
+
+    rng = np.random.default_rng(0)
+    n = len(result.labels)
+    idx = np.sort(rng.choice(n, size=min(n, max_points), replace=False))
+    xy = PCA(n_components=2, random_state=0).fit_transform(result.features[idx])
+    fig, ax = plt.subplots(figsize=(8, 6), dpi=110)
+    cmap = plt.get_cmap("tab10" if result.k <= 10 else "tab20")
+    for i, seg in enumerate(result.segments):
+        sel = result.labels[idx] == seg.index
+        ax.scatter(
+            xy[sel, 0],
+            xy[sel, 1],
+            s=4,
+            alpha=0.6,
+            color=cmap(i % cmap.N),
+            label=f"{seg.name} ({seg.size:,})",
+        )
+    ax.set_title(f"User segments (k={result.k}, run {result.run_id})")
+    ax.set_xlabel("PC 1")
+    ax.set_ylabel("PC 2")
+    ax.legend(markerscale=4, fontsize=8, loc="best")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:6]}.png")
+    fig.savefig(tmp)
+    plt.close(fig)
+    os.replace(tmp, path)
+    return path
+
+
+def push_segments(
+    store: SearchLogStore, result: SegmentationResult, alias: str, progress: Any = None
+) -> dict[str, Any]:
+    """Index the assignments as `<alias>-<run_id>`, then swap `alias` onto it atomically.
+    Same inputs -> same run id -> same index name and document ids (user_id): idempotent."""
+    from ducky.errors import EngineError
+    from ducky.plugins.segment.store.queries import SEGMENTS_MAPPING
+
+    index = f"{alias}-{result.run_id}"
+    terms = {s.index: s.top_terms for s in result.segments}
+    store.create_index(index, SEGMENTS_MAPPING, replace=True)
+
+    def actions() -> Any:
+        for uid, lab, sc in zip(
+            result.user_ids.tolist(), result.labels.tolist(), result.score.tolist(), strict=True
+        ):
+            yield {
+                "_index": index,
+                "_id": str(uid),
+                "_source": {
+                    "user_id": uid,
+                    "segment": result.names[lab],
+                    "score": round(float(sc), 6),
+                    "top_terms": terms[lab],
+                    "run_id": result.run_id,
+                    "model": result.model,
+                },
+            }
+
+    report: BulkReport = store.bulk(actions(), progress=progress)
+    if report.failed:
+        store.client.indices.delete(index=index)
+        raise EngineError(
+            f"{report.failed} of {report.ok + report.failed} segment documents failed to index "
+            f"(index {index} removed, alias {alias} unchanged): " + "; ".join(report.errors)
+        )
+    store.refresh(index)
+    removed = store.swap_alias(alias, index)
+    return {"index": index, "alias": alias, "documents": report.ok, "removed_indexes": removed}

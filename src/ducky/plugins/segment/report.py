@@ -1,0 +1,47 @@
+"""The `report_sections` hook's HTML: the last run's segment table and its projection plot."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from typing import Any
+
+
+def section(datadir: Any) -> dict[str, Any] | None:
+    """None when the data directory has no segmentation run yet."""
+    path = getattr(datadir, "path", datadir)
+    seg_dir = path / "segments"
+    summary_path = seg_dir / "summary.json"
+    if not summary_path.is_file():
+        return None
+    doc = json.loads(summary_path.read_text())
+    rows = []
+    for s in doc["segments"]:
+        aov = "" if s.get("avg_order_value") is None else f"{s['avg_order_value']:,.2f}"
+        rows.append(
+            "<tr>"
+            f"<td>{html.escape(s['segment'])}</td><td class='num'>{s['users']:,}</td>"
+            f"<td>{html.escape(', '.join(s['top_terms']))}</td>"
+            f"<td>{html.escape('; '.join(s['representative_queries']))}</td>"
+            f"<td class='num'>{aov}</td></tr>"
+        )
+    parts = [
+        f"<p>{doc['users']:,} users in {doc['k']} segments (model {html.escape(doc['model'])}, "
+        f"run {html.escape(doc['run_id'])}).</p>",
+        "<table><thead><tr><th>segment</th><th>users</th><th>top terms</th>"
+        "<th>representative queries</th><th>avg order value</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>",
+    ]
+    q = doc.get("quality")
+    if q:
+        parts.append(
+            f"<p>Against the generator's truth: ARI {q['ari']:.3f}, name accuracy "
+            f"{q['name_accuracy']:.1%} ({q['users_evaluated']:,} users).</p>"
+        )
+    png = seg_dir / "projection.png"
+    if png.is_file():
+        b64 = base64.b64encode(png.read_bytes()).decode()
+        parts.append(f"<img alt='user segments projection' src='data:image/png;base64,{b64}'/>")
+    return {"title": "User segments", "html": "\n".join(parts), "order": 60}

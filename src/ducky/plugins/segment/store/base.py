@@ -1,0 +1,246 @@
+"""`SearchLogStore`: what segmentation needs from a search cluster, written once against the
+request bodies in `queries.py`. Backends (`es.py`, `opensearch.py`) supply the client, its
+helpers module, error translation and point-in-time calls, the only APIs that differ."""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ducky.errors import EngineError, UserError
+from ducky.plugins.segment.store import queries
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class BulkReport:
+    ok: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)  # the first few, for the message
+
+
+class SearchLogStore(ABC):
+    backend: str = "?"
+
+    def __init__(self, url: str, client: Any, helpers: Any) -> None:
+        self.url = url
+        self.client = client
+        self.helpers = helpers
+
+    # -- backend specifics -------------------------------------------------------------------
+    @abstractmethod
+    def errors(self) -> AbstractContextManager[None]:
+        """Translate the client's exceptions into ducky's one-line errors."""
+
+    @abstractmethod
+    def _open_pit(self, index: str, keep_alive: str) -> str: ...
+
+    @abstractmethod
+    def _close_pit(self, pit_id: str) -> None: ...
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- basics ------------------------------------------------------------------------------
+    def info(self) -> dict[str, Any]:
+        with self.errors():
+            return dict(self.client.info())
+
+    def exists(self, index: str) -> bool:
+        with self.errors():
+            return bool(self.client.indices.exists(index=index))
+
+    def create_index(self, index: str, mapping: dict[str, Any], replace: bool = False) -> None:
+        with self.errors():
+            if self.client.indices.exists(index=index):
+                if not replace:
+                    raise UserError(f"index {index} already exists")
+                self.client.indices.delete(index=index)
+            body = {"settings": {"number_of_replicas": 0}, "mappings": mapping}
+            self.client.indices.create(index=index, body=body)
+
+    def refresh(self, index: str) -> None:
+        with self.errors():
+            self.client.indices.refresh(index=index)
+
+    def count(self, index: str, query: dict[str, Any] | None = None) -> int:
+        with self.errors():
+            body = {"query": query or {"match_all": {}}}
+            return int(self.client.count(index=index, body=body)["count"])
+
+    # -- writing -----------------------------------------------------------------------------
+    def bulk(
+        self,
+        actions: Iterable[dict[str, Any]],
+        progress: Progress | None = None,
+        chunk_size: int = 1000,
+        max_retries: int = 3,
+    ) -> BulkReport:
+        """streaming_bulk with retries on 429; every failed document is counted, none dropped."""
+        report = BulkReport()
+        with self.errors():
+            for ok, item in self.helpers.streaming_bulk(
+                self.client,
+                actions,
+                chunk_size=chunk_size,
+                max_retries=max_retries,
+                initial_backoff=1,
+                raise_on_error=False,
+                raise_on_exception=False,
+            ):
+                if ok:
+                    report.ok += 1
+                else:
+                    report.failed += 1
+                    if len(report.errors) < 5:
+                        op = next(iter(item.values()))
+                        err = op.get("error")
+                        reason = err.get("reason") if isinstance(err, dict) else err
+                        report.errors.append(f"{op.get('_id')}: {reason}")
+                if progress:
+                    progress(1)
+        return report
+
+    # -- reading -----------------------------------------------------------------------------
+    def iter_hits(
+        self,
+        index: str,
+        query: dict[str, Any],
+        fields: list[str] | None = None,
+        pagination: str = "scroll",
+        page_size: int = 5000,
+    ) -> Iterator[dict[str, Any]]:
+        """Every matching document once. `scroll` (helpers.scan) or `pit` (PIT+search_after)."""
+        if pagination == "scroll":
+            with self.errors():
+                yield from self.helpers.scan(
+                    self.client,
+                    query=queries.scroll_body(query, fields),
+                    index=index,
+                    size=page_size,
+                    scroll="5m",
+                    clear_scroll=True,
+                )
+            return
+        if pagination != "pit":
+            raise UserError(f"unknown pagination {pagination!r}: use scroll or pit")
+        with self.errors():
+            pit_id = self._open_pit(index, "5m")
+            try:
+                after: list[Any] | None = None
+                while True:
+                    body = queries.search_after_body(query, page_size, after, fields)
+                    body["pit"] = {"id": pit_id, "keep_alive": "5m"}
+                    res = self.client.search(body=body)
+                    hits = res["hits"]["hits"]
+                    if not hits:
+                        break
+                    pit_id = res.get("pit_id", pit_id)
+                    yield from hits
+                    after = hits[-1]["sort"]
+            finally:
+                self._close_pit(pit_id)
+
+    def extract(
+        self,
+        index: str,
+        date_from: dt.datetime | None = None,
+        date_to: dt.datetime | None = None,
+        pagination: str = "scroll",
+        progress: Progress | None = None,
+    ) -> pa.Table:
+        """The search logs in `index` as an Arrow table with the canonical search_logs schema."""
+        import pyarrow as pa
+
+        from ducky.schema import arrow_schema
+
+        if not self.exists(index):
+            raise UserError(f"index {index} not found at {self.url}: load it with `ducky es load`")
+        cols: dict[str, list[Any]] = {f: [] for f in queries.LOG_FIELDS}
+        n = 0
+        for hit in self.iter_hits(index, queries.time_filter(date_from, date_to), None, pagination):
+            src = hit["_source"]
+            for f in queries.LOG_FIELDS:
+                cols[f].append(src.get(f))
+            n += 1
+            if progress and n % 1000 == 0:
+                progress(1000)
+        if progress:
+            progress(n % 1000)
+        clicked = [
+            c if c is None or isinstance(c, list) else [c] for c in cols["clicked_product_ids"]
+        ]
+        schema = arrow_schema("search_logs")
+        try:
+            ts = pa.array(cols["timestamp"], pa.string()).cast(pa.timestamp("us"))
+        except pa.ArrowInvalid as e:
+            raise EngineError(f"index {index}: unreadable timestamp ({e})") from e
+        return pa.table(
+            {
+                "user_id": pa.array(cols["user_id"], pa.int64()),
+                "search_query": pa.array(cols["search_query"], pa.string()),
+                "clicked_product_ids": pa.array(clicked, pa.list_(pa.int64())),
+                "timestamp": ts,
+            },
+            schema=schema,
+        )
+
+    # -- segments ----------------------------------------------------------------------------
+    def swap_alias(self, alias: str, new_index: str) -> list[str]:
+        """Point `alias` at `new_index` in one atomic update_aliases call; delete the versioned
+        indexes it left (`<alias>-*` other than the new one). Returns the deleted names."""
+        with self.errors():
+            if self.client.indices.exists(index=alias) and not self.client.indices.exists_alias(
+                name=alias
+            ):
+                raise UserError(
+                    f"{alias} is a concrete index, not an alias: delete it or pick another "
+                    "--segments-index"
+                )
+            current: list[str] = []
+            if self.client.indices.exists_alias(name=alias):
+                current = sorted(self.client.indices.get_alias(name=alias).keys())
+            actions: list[dict[str, Any]] = [
+                {"remove": {"index": i, "alias": alias}} for i in current if i != new_index
+            ]
+            actions.append({"add": {"index": new_index, "alias": alias}})
+            self.client.indices.update_aliases(body={"actions": actions})
+            versioned = sorted(self.client.indices.get(index=f"{alias}-*").keys())
+            stale = [i for i in versioned if i != new_index]
+            for i in stale:
+                self.client.indices.delete(index=i)
+            return stale
+
+    def tag_logs(
+        self,
+        index: str,
+        segment_of: dict[int, str],
+        progress: Progress | None = None,
+        pagination: str = "scroll",
+    ) -> BulkReport:
+        """Set `segment` on every log document of a segmented user (partial-doc bulk updates:
+        portable where update_by_query scripts are not, and retried like any bulk)."""
+        hits = list(self.iter_hits(index, {"match_all": {}}, ["user_id"], pagination))
+
+        def actions() -> Iterator[dict[str, Any]]:
+            for h in hits:
+                seg = segment_of.get(int(h["_source"]["user_id"]))
+                if seg is not None:
+                    yield {
+                        "_op_type": "update",
+                        "_index": index,
+                        "_id": h["_id"],
+                        "doc": {"segment": seg},
+                    }
+
+        report = self.bulk(actions(), progress=progress)
+        self.refresh(index)
+        return report
