@@ -170,3 +170,17 @@ def test_insights_mention_empty_months_and_falling_trend(handmade_dir: Path) -> 
     assert lines[0] == "Week 4: all 2 complete cohorts retain the same 0.0 %."
     assert lines[1].startswith("Week-1 retention is falling across 2 cohorts")
     assert lines[-1] == "No signups in 2025-02: such months have no cohort row."
+
+
+# -- other engines ---------------------------------------------------------------------------
+@pytest.mark.postgres
+@pytest.mark.parametrize("event_type", [None, "purchased"])
+def test_polars_equals_sql_on_postgres(
+    pg_dsn: str, handmade_dir: Path, cohort_dir: Path, event_type: str | None
+) -> None:
+    for data in (handmade_dir, cohort_dir):
+        pg = compute(data, "postgres", event_type=event_type, engine_options={"dsn": pg_dsn})
+        py = compute(data, "polars", event_type=event_type)
+        assert pg.tidy.schema == py.tidy.schema
+        assert pg.tidy.to_pylist() == _approx_rows(py.tidy.to_pylist())
+        assert pg.insights == py.insights

@@ -51,8 +51,8 @@ def colour_max(matrix: CohortMatrix) -> float:
 
 
 def _caption(definition: str, subtitle: str, fig_width_in: float) -> str:
-    # About 17 characters per inch at the 6.5 pt caption size: fill the figure's width.
-    width = int(17 * fig_width_in)
+    # About 19 characters per inch at the 6.5 pt caption size: fill the figure's width.
+    width = int(19 * fig_width_in)
     return "\n".join(textwrap.wrap(f"{subtitle}  Definition: {definition}", width=width))
 
 
