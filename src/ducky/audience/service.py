@@ -1,0 +1,140 @@
+"""Running audiences on an engine: pages, counts and per-node explain.
+
+One AudienceService wraps one connected, loaded engine. Engine connections are not safe to
+share between threads (DuckDB's, psycopg's), so every engine call holds the service's lock;
+the API runs these calls in its threadpool so the event loop never blocks on SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ducky.audience import compiler
+from ducky.audience.spec import AudienceSpec
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from ducky.engines.base import Engine
+
+
+@dataclass
+class AudienceResult:
+    as_of: dt.datetime
+    total_count: int
+    users: list[dict[str, Any]] = field(default_factory=list)
+    next_cursor: str | None = None
+    sql: str = ""
+    seconds: float = 0.0
+
+    @property
+    def user_ids(self) -> list[int]:
+        return [int(u["user_id"]) for u in self.users]
+
+
+@dataclass
+class NodeCount:
+    path: str
+    type: str
+    users: int
+    description: str
+
+
+@dataclass
+class Explanation:
+    as_of: dt.datetime
+    sql: str
+    total_count: int
+    nodes: list[NodeCount]
+    seconds: float = 0.0
+
+
+def describe(node: Any) -> str:
+    """A short human reading of one node (for explain output)."""
+    d = node.model_dump(exclude_none=True, exclude={"type", "conditions", "condition"})
+    inner = ", ".join(f"{k}={v}" for k, v in d.items())
+    return f"{node.type}({inner})" if inner else node.type
+
+
+class AudienceService:
+    """Runs specs on one engine; thread-safe."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._end_of_data: dt.datetime | None = None
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect
+
+    def _run(self, sql: str) -> pa.Table:
+        with self._lock:
+            return self.engine.run(sql)
+
+    def end_of_data(self) -> dt.datetime:
+        """The last event's timestamp (the default as_of); now (UTC) when there are none."""
+        if self._end_of_data is None:
+            t = self._run('SELECT MAX("timestamp") AS m FROM "events"')
+            value = t.column(0)[0].as_py() if t.num_rows else None
+            if isinstance(value, dt.datetime):
+                value = value.replace(tzinfo=None)
+            else:
+                value = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+            self._end_of_data = value
+        return self._end_of_data
+
+    def resolve_as_of(self, spec: AudienceSpec) -> dt.datetime:
+        return spec.as_of_instant() or self.end_of_data()
+
+    def sql(self, spec: AudienceSpec) -> str:
+        """The SQL `query` runs for this spec, in the engine's dialect."""
+        as_of = self.resolve_as_of(spec)
+        q = (
+            compiler.count_query(spec, as_of)
+            if spec.count_only
+            else compiler.page_query(spec, as_of)
+        )
+        return compiler.render(q, self.dialect)
+
+    def count(self, spec: AudienceSpec, node: Any = None) -> int:
+        as_of = self.resolve_as_of(spec)
+        sql = compiler.render(compiler.count_query(spec, as_of, node), self.dialect)
+        return int(self._run(sql).column(0)[0].as_py())
+
+    def query(self, spec: AudienceSpec) -> AudienceResult:
+        t0 = time.perf_counter()
+        as_of = self.resolve_as_of(spec)
+        if spec.count_only:
+            sql = compiler.render(compiler.count_query(spec, as_of), self.dialect)
+            total = int(self._run(sql).column(0)[0].as_py())
+            return AudienceResult(as_of, total, sql=sql, seconds=time.perf_counter() - t0)
+        sql = compiler.render(compiler.page_query(spec, as_of), self.dialect)
+        rows = self._run(sql).to_pylist()
+        if rows:
+            total = int(rows[0].pop("total_count"))
+            for r in rows[1:]:
+                r.pop("total_count")
+        else:  # an empty page carries no total: count the audience itself
+            total = self.count(spec)
+        next_cursor = None
+        if len(rows) > spec.limit:
+            rows = rows[: spec.limit]
+            next_cursor = str(rows[-1]["user_id"])
+        return AudienceResult(as_of, total, rows, next_cursor, sql, time.perf_counter() - t0)
+
+    def explain(self, spec: AudienceSpec) -> Explanation:
+        """The SQL, and for every node the number of users it keeps on its own."""
+        t0 = time.perf_counter()
+        as_of = self.resolve_as_of(spec)
+        sql = compiler.render(compiler.audience_select(spec, as_of), self.dialect)
+        nodes = []
+        if spec.where is not None:
+            for path, node in compiler.iter_nodes(spec.where):
+                nodes.append(NodeCount(path, node.type, self.count(spec, node), describe(node)))
+        total = nodes[0].users if nodes else self.count(spec)
+        return Explanation(as_of, sql, total, nodes, time.perf_counter() - t0)

@@ -1,0 +1,150 @@
+"""`ducky audience`: run an audience spec (v1 or the seed's flat payload) from a file or stdin."""
+
+from __future__ import annotations
+
+import click
+
+from ducky.cli.context import get_settings
+from ducky.cli.options import engine_option, format_option
+
+
+@click.command()
+@click.argument("spec_file", metavar="SPEC.json|-", required=False)
+@engine_option()
+@format_option()
+@click.option("--explain", is_flag=True, help="Print the SQL and the users each node keeps.")
+@click.option("--count-only", is_flag=True, help="Print only the number of matching users.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=None, help="Override limit.")
+@click.option("--cursor", default=None, help="Start after this user_id (a page's next_cursor).")
+@click.option("--schema", "show_schema", is_flag=True, help="Print the spec's JSON Schema.")
+@click.option(
+    "-o", "--engine-option", "engine_opts", multiple=True, help="KEY=VALUE for the engine."
+)
+def audience(
+    spec_file: str | None,
+    engine: str,
+    fmt: str | None,
+    explain: bool,
+    count_only: bool,
+    limit: int | None,
+    cursor: str | None,
+    show_schema: bool,
+    engine_opts: tuple[str, ...],
+) -> None:
+    """Run an audience spec (JSON file or - for stdin) and print the matching users."""
+    import sys
+    from pathlib import Path
+
+    from ducky.audience.parse import parse_json, parse_payload
+    from ducky.cli.output import dumps
+    from ducky.errors import UserError
+
+    if show_schema:
+        from ducky.audience.spec import json_schema
+
+        sys.stdout.write(dumps(json_schema()) + "\n")
+        return
+    if spec_file is None:
+        raise UserError("give a spec file (or - for stdin); see docs/AUDIENCE.md")
+    if spec_file == "-":
+        text = sys.stdin.read()
+    else:
+        path = Path(spec_file)
+        if not path.is_file():
+            raise UserError(f"spec file {spec_file} does not exist")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise UserError(f"cannot read {spec_file}: {e}") from e
+    parsed = parse_json(text)
+    overrides = {
+        k: v
+        for k, v in {"limit": limit, "cursor": cursor, "count_only": count_only or None}.items()
+        if v is not None
+    }
+    spec = parsed.spec
+    if overrides:  # re-validate so a bad --cursor is reported like a bad spec field
+        spec = parse_payload({**spec.model_dump(mode="json", exclude_none=True), **overrides}).spec
+    _run(spec, parsed.legacy, engine, engine_opts, fmt, explain)
+
+
+def _run(
+    spec: object,
+    legacy: bool,
+    engine: str,
+    engine_opts: tuple[str, ...],
+    fmt: str | None,
+    explain: bool,
+) -> None:
+    import sys
+
+    import pyarrow as pa
+
+    from ducky.audience.service import AudienceService
+    from ducky.audience.spec import AudienceSpec
+    from ducky.cli.output import dumps, emit, jsonable
+    from ducky.engines import open_engine
+    from ducky.queries import parse_engine_options
+
+    assert isinstance(spec, AudienceSpec)
+    settings = get_settings()
+    fmt = fmt or ("json" if settings.json else "table")
+    datadir = settings.datadir
+    datadir.validate(deep=False)
+    with open_engine(engine, datadir, **parse_engine_options(engine_opts)) as eng:
+        eng.load()
+        service = AudienceService(eng)
+        if explain:
+            ex = service.explain(spec)
+            nodes = pa.Table.from_pylist(
+                [n.__dict__ for n in ex.nodes]
+                or [
+                    {"path": "(all users)", "type": "-", "users": ex.total_count, "description": ""}
+                ]
+            )
+            meta = {
+                "engine": engine,
+                "as_of": ex.as_of,
+                "total_count": ex.total_count,
+                "sql": ex.sql,
+                "legacy": legacy,
+            }
+            if fmt == "table":
+                emit(nodes, fmt, title=f"audience explain ({engine}, as_of {ex.as_of})")
+                sys.stdout.write(ex.sql + "\n")
+            else:
+                emit(nodes, fmt, meta=meta)
+            return
+        result = service.query(spec)
+        meta = {
+            "engine": engine,
+            "as_of": result.as_of,
+            "total_count": result.total_count,
+            "next_cursor": result.next_cursor,
+            "legacy": legacy,
+        }
+        if spec.count_only:
+            table = pa.table({"total_count": [result.total_count]})
+        else:
+            from ducky.audience.compiler import USER_COLUMNS
+
+            table = (
+                pa.Table.from_pylist([{k: jsonable(v) for k, v in u.items()} for u in result.users])
+                if result.users
+                else pa.table({c: pa.array([], pa.string()) for c in USER_COLUMNS})
+            )
+        if fmt == "json":
+            doc = {**meta, "user_ids": result.user_ids, "users": table.to_pylist()}
+            if spec.count_only:
+                doc = meta
+            sys.stdout.write(dumps(doc) + "\n")
+            return
+        footer = f"{result.total_count:,} users in the audience (as_of {result.as_of})"
+        if result.next_cursor:
+            footer += f"; next page: --cursor {result.next_cursor}"
+        if fmt == "table":
+            from ducky.cli.output import print_table
+
+            print_table(table, title=f"audience ({engine})", footer=footer)
+        else:
+            emit(table, fmt)

@@ -1,0 +1,28 @@
+"""`ducky serve`: the audience API (FastAPI) on one engine connection."""
+
+from __future__ import annotations
+
+import click
+
+from ducky.cli.context import get_settings
+from ducky.cli.options import engine_option
+
+
+@click.command()
+@engine_option()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "-o", "--engine-option", "engine_opts", multiple=True, help="KEY=VALUE for the engine."
+)
+def serve(engine: str, host: str, port: int, engine_opts: tuple[str, ...]) -> None:
+    """Serve the audience API (docs at /docs) over the data directory."""
+    import uvicorn
+
+    from ducky.api import create_app
+    from ducky.queries import parse_engine_options
+
+    settings = get_settings()
+    app = create_app(settings.datadir, engine, **parse_engine_options(engine_opts))
+    click.echo(f"serving {settings.data} on {engine}: http://{host}:{port}/docs", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
