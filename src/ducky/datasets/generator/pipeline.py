@@ -1,0 +1,260 @@
+"""`generate()`: users and catalog first, then events and searches month by month.
+
+Each month is generated from its own random stream (seed, month number), sorted by time and
+written straight through the atomic DatasetWriter, so memory holds one month at a time and the
+same seed and parameters always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ducky.datasets.generator import activity, sessions
+from ducky.datasets.generator.catalog import build_catalog
+from ducky.datasets.generator.params import GenParams, resolve
+from ducky.datasets.generator.personas import (
+    PERSONA_SPECS,
+    PERSONAS,
+    browse_cdfs,
+    build_query_pools,
+)
+from ducky.datasets.generator.seasonality import US_PER_DAY, Calendar, month_windows
+from ducky.datasets.generator.users import build_users, name_vocabulary
+from ducky.errors import UserError
+from ducky.schema import EVENT_TYPES
+
+if TYPE_CHECKING:
+    from ducky.datasets import DatasetWriter, Manifest
+
+PRODUCER = "ducky gen"
+# Random streams: one per purpose, and one per month so months are independent.
+STREAM_USERS, STREAM_CATALOG, STREAM_QUERIES, STREAM_MONTH = 1, 2, 3, 4
+SESSIONS_PER_CHUNK = 400_000  # bounds the temporaries of sessions.run_sessions
+ROWS_PER_PART = 4_000_000  # a month larger than this is written as several part files
+ROW_GROUP_ROWS = 1 << 20
+
+
+def generate(
+    path: str | os.PathLike[str],
+    *,
+    months: int = 12,
+    start: str | dt.date = "2025-01-01",
+    users: int | None = None,
+    events: int | None = None,
+    products: int | None = None,
+    seed: int = 42,
+    progress: bool = False,
+    scale: float | None = None,
+    overwrite: bool = True,
+) -> Manifest:
+    """Generate a synthetic shop into the data directory `path` (atomically) and return its
+    manifest. `users`, `events`, `products` default from `months` (and `scale`)."""
+    from ducky.datasets import DataDir, DatasetWriter
+
+    params = resolve(
+        months=months,
+        start=start,
+        users=users,
+        events=events,
+        products=products,
+        seed=seed,
+        scale=scale,
+    )
+    with (
+        _progress(progress) as bar,
+        DatasetWriter(
+            path,
+            PRODUCER,
+            parameters=params.to_dict(),
+            overwrite=overwrite,
+            extra={"generator": {"personas": list(PERSONAS), "event_types": list(EVENT_TYPES)}},
+        ) as writer,
+    ):
+        _generate_into(writer, params, bar)
+    return DataDir(path).manifest()
+
+
+def _rng(params: GenParams, *stream: int) -> np.random.Generator:
+    return np.random.default_rng([params.seed, *stream])
+
+
+def _generate_into(writer: DatasetWriter, params: GenParams, bar: _Bar) -> None:
+    windows = month_windows(params.start, params.end)
+    bar.start(len(windows) + 1)
+    cal = Calendar.build(params.start, params.days)
+    first_names, last_names = name_vocabulary()
+    users = build_users(
+        _rng(params, STREAM_USERS), params.users, cal, (len(first_names), len(last_names))
+    )
+    catalog = build_catalog(_rng(params, STREAM_CATALOG), params.products)
+    pools = build_query_pools(_rng(params, STREAM_QUERIES))
+    world = sessions.World(
+        users=users,
+        catalog=catalog,
+        pools=pools,
+        browse_cdf=browse_cdfs(catalog.category, catalog.price, catalog.popularity),
+        search_rate=np.array([p.searches_per_session for p in PERSONA_SPECS]),
+        cart_rate=np.array([p.cart_rate for p in PERSONA_SPECS]),
+    )
+    first_events = sessions.expected_session_events(users, first=True)
+    later_events = sessions.expected_session_events(users, first=False)
+    floor = float(first_events.sum())
+    if floor > params.events * 1.1:
+        raise UserError(
+            f"--events {params.events:,} is too few for {params.users:,} users: each user's "
+            f"signup visit alone makes about {floor / params.users:.0f} events; ask for at "
+            f"least {int(floor * 1.1):,} events or fewer users"
+        )
+    k = activity.calibrate(users, cal, windows, params.events, first_events, later_events)
+
+    writer.write_table("users", users.to_arrow(params.start, (first_names, last_names)))
+    writer.write_table("products", catalog.to_arrow())
+    writer.write_truth("personas", users.truth())
+    bar.advance("users and catalog")
+
+    epoch_us = _epoch_us(params.start)
+    for m, (month, d0, d1) in enumerate(windows):
+        rng = _rng(params, STREAM_MONTH, m)
+        chunks = list(_month_chunks(world, cal, rng, k, d0, d1))
+        _write_month(writer, world, month, chunks, epoch_us)
+        bar.advance(month)
+
+
+def _epoch_us(day: dt.date) -> int:
+    return (day - dt.date(1970, 1, 1)).days * US_PER_DAY
+
+
+def _month_chunks(
+    world: sessions.World,
+    cal: Calendar,
+    rng: np.random.Generator,
+    k: float,
+    d0: int,
+    d1: int,
+) -> Iterator[sessions.Chunk]:
+    users = world.users
+    # Signup sessions: everyone is active on their signup day.
+    new = np.flatnonzero((users.signup_day >= d0) & (users.signup_day < d1))
+    new_start = cal.sample_times(rng, users.signup_day[new], users.signup_day[new] + 1)
+    # Later sessions: Poisson counts over each user's active window this month.
+    w = activity.month_windows(users, cal, d0, d1)
+    count = rng.poisson(w.expected * k)
+    reg = np.repeat(np.arange(len(w.user)), count)
+    reg_user = w.user[reg]
+    reg_start = cal.sample_times(rng, w.day_from[reg], w.day_to[reg])
+
+    sess_user = np.concatenate([new, reg_user])
+    sess_start = np.concatenate([new_start, reg_start])
+    sess_first = np.zeros(len(sess_user), dtype=bool)
+    sess_first[: len(new)] = True
+    month_end = d1 * US_PER_DAY
+    for lo in range(0, len(sess_user), SESSIONS_PER_CHUNK):
+        hi = lo + SESSIONS_PER_CHUNK
+        yield sessions.run_sessions(
+            world, rng, sess_user[lo:hi], sess_start[lo:hi], sess_first[lo:hi], month_end
+        )
+
+
+def _write_month(
+    writer: DatasetWriter,
+    world: sessions.World,
+    month: str,
+    chunks: list[sessions.Chunk],
+    epoch_us: int,
+) -> None:
+    import pyarrow as pa
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(c, name) for c in chunks])
+
+    # Events: sorted by time so row groups hold narrow time ranges (cheap date filters).
+    ev_time = cat("ev_time")
+    order = np.argsort(ev_time, kind="stable")
+    ev_time = ev_time[order] + epoch_us
+    ev_user = cat("ev_user")[order] + 1
+    ev_type = cat("ev_type")[order]
+    ev_product = cat("ev_product")[order]
+    types = pa.array(EVENT_TYPES, pa.string())
+    for lo in range(0, max(len(order), 1), ROWS_PER_PART):
+        hi = lo + ROWS_PER_PART
+        prod = ev_product[lo:hi]
+        table = pa.table(
+            {
+                "user_id": pa.array(ev_user[lo:hi]),
+                "event_type": types.take(pa.array(ev_type[lo:hi])),
+                "product_id": pa.array(prod + 1, mask=prod < 0),
+                "timestamp": pa.array(ev_time[lo:hi].astype("datetime64[us]")),
+            }
+        )
+        writer.write_partition("events", month, table)
+
+    # Search logs, sorted by time too; clicked products travel with their search.
+    q_time = cat("q_time")
+    if len(q_time) == 0:
+        return
+    clicks = cat("q_clicks")
+    offsets = np.concatenate([[0], np.cumsum(clicks)]).astype(np.int64)
+    clicked = pa.LargeListArray.from_arrays(
+        pa.array(offsets), pa.array(cat("click_product") + 1, pa.int64())
+    ).cast(pa.list_(pa.int64()))
+    order = np.argsort(q_time, kind="stable")
+    vocab = pa.array(world.pools.vocab, pa.string())
+    table = pa.table(
+        {
+            "user_id": pa.array(cat("q_user")[order] + 1),
+            "search_query": vocab.take(pa.array(cat("q_query")[order])),
+            "clicked_product_ids": clicked.take(pa.array(order)),
+            "timestamp": pa.array((q_time[order] + epoch_us).astype("datetime64[us]")),
+        }
+    )
+    writer.write_partition("search_logs", month, table)
+
+
+# -- progress ------------------------------------------------------------------------------------
+class _Bar:
+    """A rich progress bar over the generation steps, or nothing."""
+
+    def __init__(self, progress: Any | None) -> None:
+        self._p = progress
+        self._task: Any = None
+
+    def start(self, total: int) -> None:
+        if self._p is not None:
+            self._task = self._p.add_task("generating", total=total)
+
+    def advance(self, what: str) -> None:
+        if self._p is not None:
+            self._p.update(self._task, advance=1, description=f"generated {what}")
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[_Bar]:
+    import sys
+
+    if not enabled or not sys.stderr.isatty():
+        yield _Bar(None)
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as p:
+        yield _Bar(p)
+
+
+def output_size(path: str | os.PathLike[str]) -> int:
+    """Bytes on disk of a data directory (for summaries and benchmarks)."""
+    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
