@@ -9,6 +9,9 @@ from tests.handmade import write_datadir
 # Session fixtures for services and shared data, one module each (tests/fixtures/*.py).
 # Each helper module starts what it needs from pip-installed packages, never assumes a service.
 pytest_plugins: list[str] = [
+    "tests.fixtures.spark",
+    "tests.fixtures.postgres",
+    "tests.fixtures.api_server",
     "tests.fixtures.generated",
 ]
 
