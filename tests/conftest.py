@@ -13,6 +13,8 @@ pytest_plugins: list[str] = [
     "tests.fixtures.postgres",
     "tests.fixtures.api_server",
     "tests.fixtures.generated",
+    "tests.fixtures.es",
+    "tests.fixtures.hf_server",
 ]
 
 
