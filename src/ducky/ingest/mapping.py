@@ -1,0 +1,101 @@
+"""Column mapping: source column names -> canonical column names, from a YAML or TOML file.
+
+File shape (both formats):
+
+    users:            # canonical table
+      user_id: id     # canonical column: source column
+      signup_date: created_at
+    events:
+      event_type: action
+
+Columns not named in the file map automatically when a source column has the canonical name,
+compared case-insensitively with spaces and dashes read as underscores.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from ducky.errors import UserError
+from ducky.schema import TABLES
+
+Mapping = dict[str, dict[str, str]]  # table -> canonical column -> source column
+
+
+def load_mapping(path: str | os.PathLike[str] | None) -> Mapping:
+    if path is None:
+        return {}
+    p = Path(path)
+    if not p.is_file():
+        raise UserError(f"mapping file {p}: no such file")
+    text = p.read_text(encoding="utf-8")
+    try:
+        if p.suffix.lower() == ".toml":
+            import tomllib
+
+            doc: Any = tomllib.loads(text)
+        elif p.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            doc = yaml.safe_load(text) or {}
+        else:
+            raise UserError(f"mapping file {p}: use a .yaml, .yml or .toml file")
+    except UserError:
+        raise
+    except Exception as e:  # yaml and tomllib raise their own error types
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise UserError(f"mapping file {p}: not valid {p.suffix[1:].upper()} ({first})") from None
+    if not isinstance(doc, dict):
+        raise UserError(f"mapping file {p}: expected a table name -> columns mapping")
+    out: Mapping = {}
+    for table, cols in doc.items():
+        if table not in TABLES:
+            raise UserError(
+                f"mapping file {p}: unknown table {table!r} (tables: {', '.join(TABLES)})"
+            )
+        if not isinstance(cols, dict):
+            raise UserError(f"mapping file {p}: {table} must map canonical column -> source column")
+        for canon, src in cols.items():
+            if canon not in TABLES[table].column_names:
+                raise UserError(
+                    f"mapping file {p}: {table} has no column {canon!r} "
+                    f"(columns: {', '.join(TABLES[table].column_names)})"
+                )
+            if not isinstance(src, str) or not src:
+                raise UserError(f"mapping file {p}: {table}.{canon} must name a source column")
+        out[table] = {str(k): str(v) for k, v in cols.items()}
+    return out
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", name.strip()).lower()
+
+
+def resolve(table: str, source_columns: list[str], mapping: Mapping, source: str) -> dict[str, str]:
+    """canonical column -> source column for every canonical column that has a source."""
+    explicit = mapping.get(table, {})
+    by_norm: dict[str, str] = {}
+    for c in source_columns:
+        by_norm.setdefault(_norm(c), c)
+    out: dict[str, str] = {}
+    for canon in TABLES[table].column_names:
+        if canon in explicit:
+            src = explicit[canon]
+            if src not in source_columns:
+                raise UserError(
+                    f"{source}: mapping names column {src!r} for {table}.{canon}, but the "
+                    f"source has no such column (it has: {', '.join(source_columns) or 'none'})"
+                )
+            out[canon] = src
+        elif _norm(canon) in by_norm:
+            out[canon] = by_norm[_norm(canon)]
+    missing = [c.name for c in TABLES[table].columns if not c.nullable and c.name not in out]
+    if missing:
+        raise UserError(
+            f"{source}: no source column for required {table} column(s) {', '.join(missing)} "
+            f"(source columns: {', '.join(source_columns) or 'none'}); add them to --mapping"
+        )
+    return out

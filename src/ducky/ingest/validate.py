@@ -1,0 +1,264 @@
+"""Run the declared checks on one source: type it, flag bad rows, drop duplicates.
+
+One DuckDB statement types every column and evaluates every row check as a boolean column, so
+the cost is a vectorized scan whatever the number of checks; only rows that fail are turned
+into Python dicts to write their reasons.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ducky.ingest.checks import Check, CheckResult, checks_for, judge, judge_table_check
+from ducky.ingest.coerce import present_expr, type_reason, typed_expr
+from ducky.ingest.mapping import Mapping, resolve
+from ducky.ingest.sources import SourceData
+from ducky.schema import TABLES
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+@dataclass
+class BadRow:
+    record: int
+    checks: list[str]
+    reasons: list[str]
+    raw: str
+
+
+@dataclass
+class Validated:
+    table: str
+    source: SourceData
+    good: pa.Table  # canonical schema + __rec
+    bad: list[BadRow]
+    duplicates: int  # exact duplicates inside this source, dropped
+    results: list[CheckResult] = field(default_factory=list)
+    column_map: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rows_in(self) -> int:
+        return self.source.rows_in
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_literal(v: Any) -> str:
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def validate(
+    src: SourceData,
+    mapping: Mapping,
+    ref_users: pa.Array | None,
+    ref_products: pa.Array | None,
+    now: dt.datetime | None = None,
+) -> Validated:
+    """Type `src`, run every check of its table, and split it into good and bad rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ducky.ingest.duck import connect, q
+    from ducky.schema import arrow_schema
+
+    table = src.table
+    t = TABLES[table]
+    colmap = resolve(table, src.data.column_names, mapping, src.source)
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    checks = checks_for(table)
+    row_checks = [c for c in checks if c.sql]
+
+    # Source columns under safe positional names (s0, s1, ...) plus the record number.
+    names = {canon: f"s{i}" for i, canon in enumerate(colmap)}
+    cols = {names[c]: src.data.column(colmap[c]) for c in colmap}
+    cols["__rec"] = pa.array(src.record, pa.int64())
+    arrow_in = pa.table(cols)
+
+    select = ["__rec"]
+    flags: list[tuple[str, str, str | None]] = []  # (flag column, check name, column)
+    for c in t.columns:
+        if c.name in names:
+            s = names[c.name]
+            stype = arrow_in.schema.field(s).type
+            typed = typed_expr(s, c.type, stype)
+            select += [
+                f"{s} AS r_{c.name}",
+                f"{present_expr(s, stype)} AS p_{c.name}",
+                f"{typed} AS t_{c.name}",
+            ]
+        else:
+            select += [f"NULL AS r_{c.name}", f"FALSE AS p_{c.name}", f"NULL AS t_{c.name}"]
+    typed_sql = "SELECT " + ", ".join(select) + " FROM src"
+
+    exprs = []
+    for c in t.columns:
+        exprs.append(f"(p_{c.name} AND t_{c.name} IS NULL) AS f_type_{c.name}")
+        flags.append((f"f_type_{c.name}", "type", c.name))
+        if not c.nullable:
+            exprs.append(f"(NOT p_{c.name}) AS f_required_{c.name}")
+            flags.append((f"f_required_{c.name}", "required", c.name))
+    for chk in row_checks:
+        sql = (chk.sql or "").replace(":now", _sql_literal(now.isoformat(sep=" ")))
+        exprs.append(f"COALESCE({sql}, FALSE) AS {_q('f_' + chk.name)}")
+        flags.append((f"f_{chk.name}", chk.name, chk.column))
+    # Only `fail` checks reject a row; a `warn` row check (country code) is counted, not enforced.
+    warn_only = {c.name for c in row_checks if c.severity == "warn"}
+    rejecting = [f for f, name, _ in flags if name not in warn_only]
+    bad_expr = " OR ".join(_q(f) for f in rejecting) or "FALSE"
+
+    con = connect()
+    try:
+        con.register("src", arrow_in)
+        con.register(
+            "ref_users",
+            pa.table({"user_id": ref_users if ref_users is not None else pa.array([], pa.int64())}),
+        )
+        con.register(
+            "ref_products",
+            pa.table(
+                {
+                    "product_id": ref_products
+                    if ref_products is not None
+                    else pa.array([], pa.int64())
+                }
+            ),
+        )
+        q(con, f"CREATE TEMP TABLE typed AS {typed_sql}")
+        q(
+            con,
+            "CREATE TEMP TABLE flagged AS SELECT *, "
+            f"({bad_expr}) AS __bad FROM (SELECT *, {', '.join(exprs)} FROM typed)",
+        )
+        counts_row = q(
+            con, "SELECT " + ", ".join(f"count_if({_q(f)})" for f, _, _ in flags) + " FROM flagged"
+        ).fetchone()
+        counts = list(counts_row or [])
+        canon = ", ".join(f"t_{c.name} AS {_q(c.name)}" for c in t.columns)
+        good_rel = f"SELECT __rec, {canon} FROM flagged WHERE NOT __bad"
+        # Exact duplicates inside the source: keep the first occurrence.
+        part = ", ".join(_q(c.name) for c in t.columns)
+        q(
+            con,
+            f"CREATE TEMP TABLE good AS SELECT * FROM ({good_rel}) "
+            f"QUALIFY row_number() OVER (PARTITION BY {part} ORDER BY __rec) = 1",
+        )
+        (n_good_all,) = q(con, "SELECT count(*) FROM flagged WHERE NOT __bad").fetchone() or (0,)
+        key_conflicts: list[tuple[int, int, Any]] = []
+        if t.key:
+            key = ", ".join(_q(k) for k in t.key)
+            key_conflicts = [
+                (int(r[0]), int(r[1]), r[2])
+                for r in q(
+                    con,
+                    f"SELECT __rec, last_rec, k FROM (SELECT __rec, {_q(t.key[0])} AS k, "
+                    f"max(__rec) OVER (PARTITION BY {key}) AS last_rec FROM good) "
+                    "WHERE __rec <> last_rec ORDER BY __rec",
+                ).fetchall()
+            ]
+            if key_conflicts:
+                gone = ", ".join(str(r) for r, _, _ in key_conflicts)
+                q(con, f"DELETE FROM good WHERE __rec IN ({gone})")
+        good = con.sql("SELECT * FROM good ORDER BY __rec").to_arrow_table()
+        assert good is not None
+        raw_cols = ", ".join(f"r_{c.name}" for c in t.columns)
+        flag_cols = ", ".join(_q(f) for f, _, _ in flags)
+        bad_rows = q(
+            con, f"SELECT __rec, {raw_cols}, {flag_cols} FROM flagged WHERE __bad ORDER BY __rec"
+        ).fetchall()
+    finally:
+        con.close()
+
+    schema = arrow_schema(table)
+    good = good.cast(
+        pa.schema([pa.field("__rec", pa.int64()), *[f.with_nullable(True) for f in schema]])
+    )
+    duplicates = int(n_good_all) - good.num_rows - len(key_conflicts)
+
+    # Reasons, only for bad rows.
+    by_name = {c.name: c for c in checks}
+    col_names = t.column_names
+    raw_by_rec = _raw_records(
+        src, colmap, [r[0] for r in bad_rows] + [r for r, _, _ in key_conflicts]
+    )
+    bad: list[BadRow] = []
+    for row in bad_rows:
+        rec = int(row[0])
+        raw = dict(zip(col_names, row[1 : 1 + len(col_names)], strict=True))
+        fl = row[1 + len(col_names) :]
+        checks_hit, reasons = [], []
+        for (_, name, column), hit in zip(flags, fl, strict=True):
+            if not hit or name in warn_only:
+                continue
+            checks_hit.append(name)
+            if name == "type":
+                reasons.append(
+                    type_reason(str(column), t.column(str(column)).type, raw[str(column)])
+                )
+            elif name == "required":
+                reasons.append(f"{column}: missing")
+            else:
+                reasons.append(by_name[name].reason.format(value=raw.get(str(column)), **raw))
+        bad.append(BadRow(rec, checks_hit, reasons, raw_by_rec.get(rec, "")))
+    unit = "line" if src.fmt in ("csv", "ndjson") else "record"
+    for rec, last, k in key_conflicts:
+        bad.append(
+            BadRow(
+                rec,
+                ["unique_key"],
+                [f"{t.key[0]}: {k} appears again at {unit} {last}; the later row was kept"],
+                raw_by_rec.get(rec, ""),
+            )
+        )
+    for rj in src.rejects:
+        bad.append(BadRow(rj.record, [rj.check], [rj.reason], json.dumps(rj.raw)))
+    bad.sort(key=lambda b: b.record)
+
+    # Verdicts: every check of this table, with zero counts where nothing failed.
+    rows_in = src.rows_in
+    failed: dict[str, int] = {}
+    for (_, name, _), n in zip(flags, counts, strict=True):
+        failed[name] = failed.get(name, 0) + int(n)
+    failed["unique_key"] = len(key_conflicts)
+    failed["duplicate"] = duplicates
+    for rj in src.rejects:
+        failed[rj.check] = failed.get(rj.check, 0) + 1
+    results: list[CheckResult] = []
+    newest = None
+    if good.num_rows and "timestamp" in good.column_names:
+        newest = pc.max(good.column("timestamp")).as_py()
+    for chk in checks:
+        if chk.kind in ("freshness", "volume"):
+            results.append(judge_table_check(chk, table, rows_in, newest))
+        else:
+            results.append(_judge_row(chk, table, rows_in, failed.get(chk.name, 0)))
+    return Validated(table, src, good, bad, duplicates, results, colmap)
+
+
+def _judge_row(chk: Check, table: str, rows_in: int, failed: int) -> CheckResult:
+    return judge(chk, table, rows_in, failed)
+
+
+def _raw_records(src: SourceData, colmap: dict[str, str], recs: list[int]) -> dict[int, str]:
+    """The source record (every source column, not just mapped ones) as JSON text."""
+    import numpy as np
+    import pyarrow as pa
+
+    from ducky.cli.output import jsonable
+
+    if not recs or src.data.num_rows == 0:
+        return {}
+    want = np.array(sorted(set(recs)), dtype=np.int64)
+    idx = np.flatnonzero(np.isin(src.record, want))
+    rows = src.data.take(pa.array(idx)).to_pylist()
+    return {
+        int(src.record[i]): json.dumps(
+            {k: jsonable(v) for k, v in r.items()}, ensure_ascii=False, default=str
+        )
+        for i, r in zip(idx, rows, strict=True)
+    }
