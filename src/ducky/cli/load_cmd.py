@@ -1,0 +1,95 @@
+"""`ducky load`: load a data directory into an engine's own storage (PostgreSQL, DuckDB file)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ducky.cli.context import get_settings
+from ducky.cli.options import engine_option
+
+LOADABLE = ("postgres", "duckdb")
+
+
+@click.command()
+@engine_option(default="postgres")
+@click.option(
+    "--dsn",
+    default=None,
+    envvar="DUCKY_PG_DSN",
+    help="PostgreSQL DSN (env DUCKY_PG_DSN; default: the local server).",
+)
+@click.option("--table", "tables", multiple=True, help="Only this table (repeatable).")
+@click.option(
+    "--method",
+    type=click.Choice(["adbc", "csv"]),
+    default="adbc",
+    show_default=True,
+    help="postgres: transfer method (ADBC binary COPY or CSV COPY).",
+)
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def load(
+    engine: str, dsn: str | None, tables: tuple[str, ...], method: str, no_progress: bool
+) -> None:
+    """Load the data directory into PostgreSQL (or a native DuckDB file), replacing old tables."""
+    import sys
+    import time
+
+    from ducky.cli.output import dumps
+    from ducky.errors import UserError
+
+    settings = get_settings()
+    datadir = settings.datadir
+    if engine not in LOADABLE:
+        raise UserError(f"ducky load supports {', '.join(LOADABLE)}, not {engine!r}")
+    progress = not no_progress and not settings.json and sys.stderr.isatty()
+    if engine == "postgres":
+        from ducky.pg.loader import load_datadir
+
+        report = load_datadir(datadir, dsn, tables or None, progress=progress, method=method)
+        doc: dict[str, Any] = {"engine": "postgres", **report.to_dict()}
+    else:
+        from ducky.engines.duckdb import DuckDBEngine
+        from ducky.schema import REQUIRED_TABLES
+
+        datadir.validate(REQUIRED_TABLES)
+        t0 = time.perf_counter()
+        eng = DuckDBEngine(datadir, mode="native")
+        with eng:
+            eng.load()
+            path = str(eng.native_path())
+        m = datadir.manifest()
+        rows = sum(m.rows(t) for t in m.tables)
+        secs = time.perf_counter() - t0
+        doc = {
+            "engine": "duckdb",
+            "target": path,
+            "rows": rows,
+            "seconds": round(secs, 4),
+            "rows_per_s": round(rows / secs, 1) if secs > 0 else 0.0,
+        }
+    if settings.json:
+        click.echo(dumps(doc))
+        return
+    _print(doc)
+
+
+def _print(doc: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if doc.get("tables"):
+        t = Table(title=f"loaded into {doc['target']} ({doc['method']})")
+        for col in ("table", "rows", "seconds", "rows/s"):
+            t.add_column(col, justify="left" if col == "table" else "right")
+        for r in doc["tables"]:
+            t.add_row(
+                r["table"], f"{r['rows']:,}", f"{r['seconds']:.2f}", f"{r['rows_per_s']:,.0f}"
+            )
+        console.print(t)
+    console.print(
+        f"{doc['rows']:,} rows in {doc['seconds']:.2f} s ({doc['rows_per_s']:,.0f} rows/s) "
+        f"into {doc['target']}"
+    )

@@ -1,0 +1,257 @@
+"""PostgreSQL engine: a real server, the user's (`dsn=` / DUCKY_PG_DSN) or ducky's own local one.
+
+`load()` makes the canonical tables present and current: it compares the data directory's
+fingerprint (manifest creation time, row counts, path) with the one stored in `ducky_meta` by
+the last load and reloads only when they differ, so a second `ducky query --engine postgres`
+costs a connection and the query.
+
+Results come back as Arrow tables whose types match DuckDB's (BIGINT, INTEGER, DECIMAL(p,s),
+DOUBLE, DATE, TIMESTAMP, BOOLEAN, VARCHAR) so cross-engine comparisons are exact.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ducky.engines.base import Engine
+from ducky.errors import ConnectionFailed, EngineError
+from ducky.pg import dsn as dsnlib
+
+if TYPE_CHECKING:
+    import psycopg
+    import pyarrow as pa
+
+    from ducky.datasets import DataDir
+    from ducky.pg.loader import LoadReport
+
+
+# PostgreSQL type OIDs (pg_type.h) -> Arrow types; numeric uses the column's typmod.
+_OID_INT2, _OID_INT4, _OID_INT8 = 21, 23, 20
+_OID_FLOAT4, _OID_FLOAT8, _OID_NUMERIC = 700, 701, 1700
+_OID_BOOL, _OID_DATE, _OID_TIMESTAMP, _OID_TIMESTAMPTZ = 16, 1082, 1114, 1184
+_OID_TEXT, _OID_VARCHAR, _OID_BPCHAR, _OID_NAME = 25, 1043, 1042, 19
+_OID_INT8_ARRAY, _OID_INT4_ARRAY = 1016, 1007
+
+
+def _arrow_type(oid: int, precision: int | None, scale: int | None, values: list[Any]) -> Any:
+    import decimal
+
+    import pyarrow as pa
+
+    simple = {
+        _OID_INT2: pa.int16(),
+        _OID_INT4: pa.int32(),
+        _OID_INT8: pa.int64(),
+        _OID_FLOAT4: pa.float32(),
+        _OID_FLOAT8: pa.float64(),
+        _OID_BOOL: pa.bool_(),
+        _OID_DATE: pa.date32(),
+        _OID_TIMESTAMP: pa.timestamp("us"),
+        _OID_TIMESTAMPTZ: pa.timestamp("us", tz="UTC"),
+        _OID_TEXT: pa.string(),
+        _OID_VARCHAR: pa.string(),
+        _OID_BPCHAR: pa.string(),
+        _OID_NAME: pa.string(),
+        _OID_INT8_ARRAY: pa.list_(pa.int64()),
+        _OID_INT4_ARRAY: pa.list_(pa.int32()),
+    }
+    if oid in simple:
+        return simple[oid]
+    if oid == _OID_NUMERIC:
+        if precision is not None and scale is not None:
+            return pa.decimal128(precision, scale)
+        # Unconstrained NUMERIC: DuckDB would say DECIMAL(38, s); take the widest scale seen.
+        exps = [
+            -int(v.as_tuple().exponent)
+            for v in values
+            if isinstance(v, decimal.Decimal) and v.is_finite()
+        ]
+        return pa.decimal128(38, max([0, *exps]))
+    return None  # let Arrow infer (rare types, e.g. intervals or JSON)
+
+
+class PostgresEngine(Engine):
+    """PostgreSQL through psycopg 3; loads with ADBC binary COPY (ducky.pg.loader)."""
+
+    name: ClassVar[str] = "postgres"
+    dialect: ClassVar[str] = "postgres"
+    requires: ClassVar[tuple[str, ...]] = ("psycopg",)
+    extra: ClassVar[str | None] = "postgres"
+    description: ClassVar[str] = (
+        "PostgreSQL server: --dsn / DUCKY_PG_DSN, else a local server under <data>/.ducky/pg"
+    )
+
+    def __init__(
+        self,
+        datadir: DataDir,
+        dsn: str | None = None,
+        method: str = "adbc",
+        statement_timeout: str | int | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(datadir, **options)
+        self._dsn = dsn or None
+        self.method = method
+        self.statement_timeout = statement_timeout
+        self._con: psycopg.Connection[Any] | None = None
+        self.last_load: LoadReport | None = None
+
+    # -- connection ----------------------------------------------------------------------------
+    @property
+    def dsn(self) -> str:
+        """The DSN in use: explicit, else DUCKY_PG_DSN, else the local server (started)."""
+        if self._dsn is None:
+            from ducky.pg.loader import resolve_dsn
+
+            self._dsn = resolve_dsn(self.datadir, None)
+        return self._dsn
+
+    @property
+    def target(self) -> str:
+        """Password-free `user@host:port/db` of the server."""
+        return dsnlib.describe(self.dsn)
+
+    @property
+    def con(self) -> psycopg.Connection[Any]:
+        if self._con is None:
+            self.connect()
+        assert self._con is not None
+        return self._con
+
+    def connect(self) -> None:
+        import psycopg
+
+        if self._con is not None:
+            return
+        dsn = self.dsn
+        try:
+            self._con = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
+        except psycopg.Error as e:
+            msg = dsnlib.scrub(dsnlib.first_line(e), dsn)
+            raise ConnectionFailed(f"postgres: cannot connect to {self.target}: {msg}") from e
+        except Exception as e:  # e.g. a DSN libpq cannot even parse
+            msg = dsnlib.scrub(dsnlib.first_line(e), dsn)
+            raise ConnectionFailed(f"postgres: invalid DSN ({msg})") from e
+        if self.statement_timeout is not None:
+            self.execute(f"SET statement_timeout = '{int(self.statement_timeout)}'")
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    # -- data ------------------------------------------------------------------------------------
+    def is_current(self) -> bool:
+        """The server holds this data directory's tables as they are now."""
+        from ducky.pg.loader import default_tables, fingerprint, stored_fingerprint
+
+        tables = default_tables(self.datadir)
+        if not tables:
+            return False
+        stored = stored_fingerprint(self.dsn)
+        if stored != fingerprint(self.datadir, tables):
+            return False
+        return all(self.relation_exists(t) for t in tables)
+
+    def load(self, force: bool = False, progress: bool = False) -> None:
+        """Load the data directory unless the server already holds it (same fingerprint)."""
+        from ducky.pg.loader import load_datadir
+
+        t0 = time.perf_counter()
+        if not force and self.is_current():
+            self.timings.append(_timing("load", time.perf_counter() - t0, skipped=True))
+            return
+        report = load_datadir(self.datadir, self.dsn, progress=progress, method=self.method)
+        self.last_load = report
+        self.timings.append(
+            _timing("load", time.perf_counter() - t0, skipped=False, rows=report.rows)
+        )
+
+    # -- SQL ---------------------------------------------------------------------------------------
+    def render(self, query: str, variant: str = "optimized", **params: Any) -> str:
+        """The canonical query for PostgreSQL: sqlglot's transpile plus ducky.pg.sqlfix."""
+        from ducky.pg.sqlfix import fix_postgres
+
+        return fix_postgres(super().render(query, variant, **params))
+
+    def _wrap(self, e: Exception) -> EngineError:
+        import psycopg
+
+        msg = dsnlib.scrub(dsnlib.first_line(e), self._dsn)
+        if isinstance(e, psycopg.OperationalError) and self._con is not None and self._con.closed:
+            self._con = None  # a dropped connection: the next call reconnects
+            return ConnectionFailed(f"postgres: lost the connection to {self.target}: {msg}")
+        return EngineError(f"postgres: {msg}")
+
+    def execute(self, sql: str, params: Any = None) -> None:
+        """Run statements that return no rows (DDL, SET, index builds). Several allowed."""
+        import psycopg
+
+        try:
+            self.con.execute(sql, params)
+        except psycopg.Error as e:
+            raise self._wrap(e) from e
+
+    def run(self, sql: str) -> pa.Table:
+        import psycopg
+        import pyarrow as pa
+
+        try:
+            with self.con.cursor() as cur:
+                cur.execute(sql)
+                if cur.description is None:
+                    return pa.table({})
+                rows = cur.fetchall()
+                desc = cur.description
+        except psycopg.Error as e:
+            raise self._wrap(e) from e
+        arrays, fields = [], []
+        for i, col in enumerate(desc):
+            values = [r[i] for r in rows]
+            typ = _arrow_type(col.type_code, col.precision, col.scale, values)
+            arr = pa.array(values, type=typ)
+            arrays.append(arr)
+            fields.append(pa.field(col.name, arr.type))
+        return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+    def explain(self, sql: str, analyze: bool = True) -> str:
+        """`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)` text (without ANALYZE: the plan only)."""
+        import json
+
+        opts = "ANALYZE, BUFFERS, FORMAT JSON" if analyze else "FORMAT JSON"
+        table = self.run(f"EXPLAIN ({opts}) {sql}")
+        value = table.column(0)[0].as_py()
+        return value if isinstance(value, str) else json.dumps(value, indent=2)
+
+    # -- helpers for bench variants ----------------------------------------------------------------
+    def relation_exists(self, name: str) -> bool:
+        return bool(
+            self.run(f"SELECT to_regclass('{_literal(name)}') IS NOT NULL").column(0)[0].as_py()
+        )
+
+    def relation_size(self, name: str) -> int:
+        """Bytes on disk of a table, index or materialized view, indexes and TOAST included."""
+        t = self.run(f"SELECT pg_total_relation_size('{_literal(name)}'::regclass)")
+        return int(t.column(0)[0].as_py())
+
+    def reset_settings(self) -> None:
+        """Back to the server's settings (undo a variant's SET work_mem = ... etc.)."""
+        self.execute("RESET ALL")
+        if self.statement_timeout is not None:
+            self.execute(f"SET statement_timeout = '{int(self.statement_timeout)}'")
+
+    def vacuum_analyze(self, table: str | None = None) -> None:
+        """VACUUM (ANALYZE): sets the visibility map so index-only scans skip the heap."""
+        target = f' "{table}"' if table else ""
+        self.execute(f"VACUUM (ANALYZE){target}")
+
+
+def _literal(name: str) -> str:
+    return name.replace("'", "''")
+
+
+def _timing(stage: str, seconds: float, **detail: Any) -> Any:
+    from ducky.engines.base import StageTiming
+
+    return StageTiming(stage, seconds, dict(detail))

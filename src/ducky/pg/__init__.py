@@ -1,0 +1,1 @@
+"""PostgreSQL support: the local throwaway server, DSN handling and the fast loader."""

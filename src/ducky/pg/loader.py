@@ -1,0 +1,473 @@
+"""Loading a data directory into PostgreSQL: fast, idempotent, all-or-nothing.
+
+One transaction per load: each table is streamed into a fresh staging table, then the old
+table is dropped and the staging table renamed in that same transaction, primary keys are added
+after the data (one index build instead of per-row maintenance) and the dataset fingerprint is
+written to `ducky_meta`. A failure anywhere rolls everything back: readers keep seeing the
+previous tables, and nothing is ever appended twice.
+
+Two transfer methods, measured in docs/benchmarks/load.md:
+- `adbc` (default): ADBC's PostgreSQL driver streams Arrow batches as binary COPY; no text
+  formatting or parsing on either side.
+- `csv`: psycopg 3 `COPY ... (FORMAT csv, FREEZE)` fed with Arrow batches written by
+  pyarrow's CSV writer; FREEZE marks rows visible to all, so no later VACUUM is needed for
+  index-only scans. Kept as the fallback when the ADBC driver is not installed.
+Both write into a table created in the same transaction, which on a server with
+wal_level=minimal (the local server) skips WAL for the whole COPY.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ducky.datasets import DataDir
+from ducky.errors import ConnectionFailed, DataDirError, EngineError, UserError
+from ducky.pg import dsn as dsnlib
+from ducky.schema import TABLES, arrow_schema, create_table_sql
+
+META_TABLE = "ducky_meta"
+STAGING_PREFIX = "ducky_staging_"
+METHODS = ("adbc", "csv")
+BATCH_ROWS = 256_000
+# SQLSTATE classes worth a retry: connection exceptions, server shutting down, too many
+# connections, serialization failure / deadlock (a concurrent load racing this one).
+TRANSIENT_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "40001", "40P01")
+
+
+@dataclass
+class TableLoad:
+    table: str
+    rows: int
+    seconds: float
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class LoadReport:
+    """What a load did: rows and time per table, total rows/s, and the fingerprint stored."""
+
+    target: str  # password-free description of the server
+    method: str
+    tables: list[TableLoad] = field(default_factory=list)
+    seconds: float = 0.0  # the whole transaction, keys and ANALYZE included
+    attempts: int = 1
+    fingerprint: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables)
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "method": self.method,
+            "rows": self.rows,
+            "seconds": round(self.seconds, 4),
+            "rows_per_s": round(self.rows_per_s, 1),
+            "attempts": self.attempts,
+            "tables": [
+                {
+                    "table": t.table,
+                    "rows": t.rows,
+                    "seconds": round(t.seconds, 4),
+                    "rows_per_s": round(t.rows_per_s, 1),
+                }
+                for t in self.tables
+            ],
+            "fingerprint": self.fingerprint,
+        }
+
+
+def fingerprint(datadir: DataDir, tables: Sequence[str]) -> dict[str, Any]:
+    """What identifies the loaded data: directory, manifest creation time and row counts."""
+    m = datadir.manifest()
+    return {
+        "path": str(datadir.path.resolve()),
+        "created_at": m.created_at,
+        "schema_version": m.schema_version,
+        "rows": {t: m.rows(t) for t in sorted(tables)},
+    }
+
+
+def resolve_dsn(datadir: DataDir, dsn: str | None) -> str:
+    """Explicit DSN, else DUCKY_PG_DSN, else the local server under the data dir (started)."""
+    if dsn:
+        return dsn
+    env = dsnlib.env_dsn()
+    if env:
+        return env
+    from ducky.pg.server import local_server_for
+
+    return str(local_server_for(datadir.state_dir).ensure_running())
+
+
+def default_tables(datadir: DataDir) -> list[str]:
+    return [t for t in TABLES if datadir.has_table(t)]
+
+
+def _file_rows(paths: Sequence[Path]) -> int:
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
+
+
+def _batches(table: str, paths: Sequence[Path], on_rows: Callable[[int], None]) -> Iterator[Any]:
+    """Record batches of the canonical columns, in file order, reporting rows as they go."""
+    import pyarrow.parquet as pq
+
+    schema = arrow_schema(table)
+    for p in paths:
+        try:
+            f = pq.ParquetFile(p)
+            for batch in f.iter_batches(batch_size=BATCH_ROWS, columns=schema.names):
+                # Files are schema-checked, but a batch can come back with a nullable flag
+                # that differs; the cast aligns it to the canonical schema exactly.
+                out = batch.cast(schema) if not batch.schema.equals(schema) else batch
+                on_rows(out.num_rows)
+                yield out
+        except DataDirError:
+            raise
+        except Exception as e:  # pyarrow raises several types for unreadable files
+            raise DataDirError(f"{p}: cannot read Parquet file ({e})") from e
+
+
+def _remember(it: Iterator[Any], failure: list[BaseException]) -> Iterator[Any]:
+    try:
+        yield from it
+    except BaseException as e:
+        failure.append(e)
+        raise
+
+
+def _is_transient(e: BaseException) -> bool:
+    state = getattr(e, "sqlstate", None)
+    if state is None:
+        diag = getattr(e, "diag", None)
+        state = getattr(diag, "sqlstate", None)
+    if state:
+        return str(state).startswith(TRANSIENT_SQLSTATES)
+    # A connect failure has no SQLSTATE: libpq's text says so.
+    text = str(e).lower()
+    return "connection" in text and any(
+        w in text for w in ("refused", "closed", "terminated", "reset", "timeout", "timed out")
+    )
+
+
+class _Progress:
+    """A rich progress bar with rows/s, or nothing."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.enabled = enabled
+        self.total = total
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self._bar = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]} rows/s"),
+                TimeElapsedColumn(),
+                transient=False,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("loading", total=self.total, rate="-")
+        self._t0 = time.perf_counter()
+        self._done = 0
+        return self
+
+    def describe(self, text: str) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, description=text)
+
+    def advance(self, rows: int) -> None:
+        self._done += rows
+        if self._bar is not None:
+            rate = self._done / max(time.perf_counter() - self._t0, 1e-9)
+            self._bar.update(self._task, advance=rows, rate=f"{rate:,.0f}")
+
+    def reset(self) -> None:
+        self._done = 0
+        self._t0 = time.perf_counter()
+        if self._bar is not None:
+            self._bar.reset(self._task, total=self.total, rate="-")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def load_datadir(
+    datadir: DataDir | str | Path,
+    dsn: str | None = None,
+    tables: Sequence[str] | None = None,
+    progress: bool = False,
+    method: str = "adbc",
+    retries: int = 3,
+) -> LoadReport:
+    """Load the canonical tables of `datadir` into PostgreSQL in one transaction.
+
+    Re-running replaces the tables (never duplicates); a failure leaves the previous tables
+    untouched. Transient connection errors are retried with exponential backoff.
+    """
+    dd = datadir if isinstance(datadir, DataDir) else DataDir(datadir)
+    if method not in METHODS:
+        raise UserError(f"load method must be one of {', '.join(METHODS)}, not {method!r}")
+    names = list(tables) if tables else default_tables(dd)
+    unknown = [t for t in names if t not in TABLES]
+    if unknown:
+        raise UserError(f"unknown table(s) {', '.join(unknown)}: choose from {', '.join(TABLES)}")
+    dd.validate(tuple(names), deep=True)
+    target = resolve_dsn(dd, dsn)
+    files = {t: dd.table_files(t) for t in names}
+    total = sum(_file_rows(f) for f in files.values())
+    fp = fingerprint(dd, names)
+    transfer = _load_adbc if method == "adbc" else _load_csv
+    if method == "adbc":
+        import importlib.util
+
+        if importlib.util.find_spec("adbc_driver_postgresql") is None:
+            transfer = _load_csv
+            method = "csv"
+
+    check_connection(target)
+    attempt = 0
+    with _Progress(total, progress) as bar:
+        while True:
+            attempt += 1
+            report = LoadReport(dsnlib.describe(target), method, attempts=attempt, fingerprint=fp)
+            t0 = time.perf_counter()
+            try:
+                transfer(target, names, files, fp, report, bar)
+            except (DataDirError, UserError):
+                raise
+            except Exception as e:
+                if attempt < retries and _is_transient(e):
+                    time.sleep(0.5 * 2 ** (attempt - 1))
+                    bar.reset()
+                    continue
+                raise _wrap(e, target) from e
+            report.seconds = time.perf_counter() - t0
+            return report
+
+
+def check_connection(target: str) -> None:
+    """Fail fast with one clear line when the server cannot be reached (retrying briefly)."""
+    import psycopg
+
+    last: Exception | None = None
+    for attempt in range(3):
+        try:
+            with psycopg.connect(target, connect_timeout=10) as c:
+                c.execute("SELECT 1")
+            return
+        except psycopg.Error as e:
+            last = e
+            if not _is_transient(e):
+                break
+            time.sleep(0.3 * 2**attempt)
+    assert last is not None
+    raise _wrap(last, target) from last
+
+
+def _wrap(e: BaseException, target: str) -> EngineError:
+    """A driver error as ducky's one-line error, never showing the password."""
+    if isinstance(e, EngineError):
+        return e
+    msg = dsnlib.scrub(dsnlib.first_line(e), target)
+    where = dsnlib.describe(target)
+    text = str(e).lower()
+    connect_problem = (
+        getattr(e, "sqlstate", None) is None
+        and getattr(getattr(e, "diag", None), "sqlstate", None) is None
+        and any(
+            w in text
+            for w in (
+                "connection",
+                "authentication",
+                "could not translate",
+                "invalid dsn",
+                "invalid connection option",
+                'missing "="',
+                "invalid uri",
+                "password",
+            )
+        )
+    )
+    if connect_problem or str(getattr(e, "sqlstate", "") or "").startswith(("08", "28")):
+        return ConnectionFailed(f"postgres: cannot connect to {where}: {msg}")
+    return EngineError(f"postgres ({where}): {msg}")
+
+
+def _swap_sql(table: str) -> list[str]:
+    """Statements that replace `table` by its staging copy, keys built after the data."""
+    t = TABLES[table]
+    stage = STAGING_PREFIX + table
+    out = [
+        # CASCADE: views a bench variant built on the old table go with it (they are rebuilt
+        # by the variant's setup); plain tables such as rollups do not depend on it.
+        f'DROP TABLE IF EXISTS "{table}" CASCADE',
+        f'ALTER TABLE "{stage}" RENAME TO "{table}"',
+    ]
+    if t.key:
+        cols = ", ".join(f'"{c}"' for c in t.key)
+        out.append(f'ALTER TABLE "{table}" ADD CONSTRAINT "{table}_pkey" PRIMARY KEY ({cols})')
+    out.append(f'ANALYZE "{table}"')
+    return out
+
+
+def _meta_sql() -> list[str]:
+    return [
+        f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL, "
+        "updated_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+    ]
+
+
+def _meta_upsert(fp: dict[str, Any]) -> tuple[str, tuple[str]]:
+    import json
+
+    return (
+        f"INSERT INTO {META_TABLE} (key, value) VALUES ('fingerprint', $1) "
+        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()",
+        (json.dumps(fp, sort_keys=True),),
+    )
+
+
+def _load_adbc(
+    target: str,
+    names: Sequence[str],
+    files: dict[str, list[Path]],
+    fp: dict[str, Any],
+    report: LoadReport,
+    bar: _Progress,
+) -> None:
+    import adbc_driver_postgresql.dbapi as adbc
+    import pyarrow as pa
+
+    with adbc.connect(target) as conn:  # autocommit off: everything below is one transaction
+        cur = conn.cursor()
+        try:
+            for t in names:
+                bar.describe(t)
+                t0 = time.perf_counter()
+                stage = STAGING_PREFIX + t
+                cur.execute(f'DROP TABLE IF EXISTS "{stage}"')
+                cur.execute(create_table_sql(t, "postgres", name=f'"{stage}"'))
+                failure: list[BaseException] = []
+                reader = pa.RecordBatchReader.from_batches(
+                    arrow_schema(t), _remember(_batches(t, files[t], bar.advance), failure)
+                )
+                try:
+                    rows = cur.adbc_ingest(stage, reader, mode="append")
+                except Exception:
+                    # The driver reports a failing stream as its own error; the reader's
+                    # error (an unreadable file) is the one that explains it.
+                    if failure:
+                        raise failure[0] from None
+                    raise
+                report.tables.append(TableLoad(t, int(rows), time.perf_counter() - t0))
+            bar.describe("keys, statistics, swap")
+            for t in names:
+                for stmt in _swap_sql(t):
+                    cur.execute(stmt)
+            for stmt in _meta_sql():
+                cur.execute(stmt)
+            sql, params = _meta_upsert(fp)
+            cur.execute(sql, params)
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            cur.close()
+
+
+def _load_csv(
+    target: str,
+    names: Sequence[str],
+    files: dict[str, list[Path]],
+    fp: dict[str, Any],
+    report: LoadReport,
+    bar: _Progress,
+) -> None:
+    import io
+
+    import psycopg
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    opts = pcsv.WriteOptions(include_header=False, batch_size=BATCH_ROWS)
+    with psycopg.connect(target, connect_timeout=10) as conn:  # one transaction until commit
+        for t in names:
+            if any(c.type.startswith("list") for c in TABLES[t].columns):
+                raise UserError(
+                    f"the csv load method cannot carry the list column of {t}: use adbc"
+                )
+            bar.describe(t)
+            t0 = time.perf_counter()
+            stage = STAGING_PREFIX + t
+            conn.execute(f'DROP TABLE IF EXISTS "{stage}"')
+            conn.execute(create_table_sql(t, "postgres", name=f'"{stage}"'))
+            rows = 0
+            cols = ", ".join(f'"{c}"' for c in TABLES[t].column_names)
+            with conn.cursor().copy(
+                f'COPY "{stage}" ({cols}) FROM STDIN (FORMAT csv, FREEZE)'
+            ) as cp:
+                for batch in _batches(t, files[t], bar.advance):
+                    buf = io.BytesIO()
+                    pcsv.write_csv(pa.Table.from_batches([batch]), buf, opts)
+                    cp.write(buf.getbuffer())
+                    rows += batch.num_rows
+            report.tables.append(TableLoad(t, rows, time.perf_counter() - t0))
+        bar.describe("keys, statistics, swap")
+        for t in names:
+            for stmt in _swap_sql(t):
+                conn.execute(stmt)
+        for stmt in _meta_sql():
+            conn.execute(stmt)
+        sql, params = _meta_upsert(fp)
+        conn.execute(sql.replace("$1", "%s"), params)
+        conn.commit()
+
+
+def stored_fingerprint(target: str) -> dict[str, Any] | None:
+    """The fingerprint of the data last loaded into `target`, or None."""
+    import json
+
+    import psycopg
+
+    try:
+        with psycopg.connect(target, connect_timeout=10, autocommit=True) as c:
+            if c.execute("SELECT to_regclass(%s)", (META_TABLE,)).fetchone() == (None,):
+                return None
+            row = c.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'fingerprint'").fetchone()
+    except psycopg.Error as e:
+        raise _wrap(e, target) from e
+    if row is None:
+        return None
+    try:
+        value = json.loads(row[0])
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None

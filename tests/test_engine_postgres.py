@@ -1,0 +1,210 @@
+"""The PostgreSQL engine on a real server (session fixture): every canonical query equals
+DuckDB's result exactly (values and Arrow types) and the independent reference; load is
+skipped when the server already holds the data; errors are one clear line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ducky.datasets import DataDir
+from ducky.engines.duckdb import DuckDBEngine
+from ducky.engines.postgres import PostgresEngine
+from ducky.errors import ConnectionFailed, EngineError
+from tests import handmade, reference
+from tests.cli_support import run_cli
+from tests.handmade import write_datadir
+
+pytestmark = pytest.mark.postgres
+
+CASES: list[tuple[str, dict[str, Any]]] = [
+    ("wau", {}),
+    ("wau", {"event_type": "purchased"}),
+    ("wau", {"event_type": "login"}),
+    ("revenue", {}),
+    ("revenue", {"date_from": "2025-01-01", "date_to": "2025-01-29"}),
+    ("revenue", {"date_from": "2025-02-01"}),
+    ("cohort", {}),
+    ("cohort", {"event_type": "purchased"}),
+    ("cohort", {"weeks": 3}),
+    ("cohort", {"weeks": 0, "event_type": "viewed"}),
+]
+
+
+@pytest.fixture(scope="module")
+def engines(handmade_dir: Path, pg_dsn: str) -> Any:
+    dd = DataDir(handmade_dir)
+    with PostgresEngine(dd, dsn=pg_dsn) as pg, DuckDBEngine(dd) as duck:
+        pg.load(force=True)
+        duck.load()
+        yield pg, duck
+
+
+def _reference(query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    if query == "wau":
+        return reference.wau(handmade.EVENTS, params.get("event_type"))
+    if query == "revenue":
+        d = {k: dt.datetime.fromisoformat(v) for k, v in params.items()}
+        return reference.revenue(
+            handmade.EVENTS, handmade.PRODUCTS, d.get("date_from"), d.get("date_to")
+        )
+    rows = reference.cohort(
+        handmade.USERS, handmade.EVENTS, params.get("weeks", 8), params.get("event_type")
+    )
+    return [
+        {k: pytest.approx(v) if isinstance(v, float) else v for k, v in r.items()} for r in rows
+    ]
+
+
+@pytest.mark.parametrize(("query", "params"), CASES, ids=[f"{q}-{p}" for q, p in CASES])
+def test_query_equals_duckdb_and_reference(
+    engines: Any, query: str, params: dict[str, Any]
+) -> None:
+    pg, duck = engines
+    got = pg.query(query, **params)
+    want = duck.query(query, **params)
+    assert got.schema.types == want.schema.types  # DATE, BIGINT, DECIMAL, DOUBLE, BOOLEAN
+    assert got.column_names == want.column_names
+    assert got.to_pylist() == want.to_pylist()
+    assert got.num_rows > 0
+    assert got.to_pylist() == _reference(query, params)
+
+
+def test_known_answers_on_postgres(engines: Any) -> None:
+    pg, _ = engines
+    from decimal import Decimal
+
+    rev = pg.query("revenue").to_pylist()
+    assert rev[0] == {
+        "category": "electronics",
+        "revenue": Decimal("250.50"),
+        "purchases": 3,
+        "buyers": 3,
+    }
+    wau = {r["week_start"]: r["active_users"] for r in pg.query("wau").to_pylist()}
+    assert wau[dt.date(2024, 12, 30)] == 3
+
+
+def test_load_is_skipped_when_current_and_redone_when_data_changes(
+    tmp_path: Path, pg_fresh_dsn: Callable[[], str]
+) -> None:
+    dsn = pg_fresh_dsn()
+    data = write_datadir(tmp_path / "data")
+    with PostgresEngine(DataDir(data), dsn=dsn) as pg:
+        assert not pg.is_current()
+        pg.load()
+        assert pg.last_load is not None and pg.last_load.rows == 28
+        assert pg.is_current()
+        pg.last_load = None
+        pg.load()
+        assert pg.last_load is None  # nothing reloaded
+        assert pg.timings[-1].detail["skipped"] is True
+    # Regenerate the directory with fewer events: the fingerprint changes, load() reloads.
+    shutil.rmtree(data)
+    write_datadir(data, events=handmade.EVENTS[:5])
+    with PostgresEngine(DataDir(data), dsn=dsn) as pg:
+        assert not pg.is_current()
+        pg.load()
+        assert pg.run("SELECT COUNT(*) AS n FROM events").to_pylist() == [{"n": 5}]
+
+
+def test_explain_is_json_with_buffers(engines: Any) -> None:
+    pg, _ = engines
+    plan = json.loads(pg.explain(pg.render("wau")))
+    top = plan[0]
+    assert "Execution Time" in top and "Plan" in top
+    assert "Shared Hit Blocks" in top["Plan"]  # BUFFERS
+    plain = json.loads(pg.explain("SELECT 1", analyze=False))
+    assert "Execution Time" not in plain[0]
+
+
+def test_execute_relation_size_and_reset(engines: Any) -> None:
+    pg, _ = engines
+    pg.execute(
+        "DROP TABLE IF EXISTS t_size; CREATE TABLE t_size AS SELECT generate_series(1, 1000) AS x"
+    )
+    try:
+        assert pg.relation_size("t_size") >= 8192
+        assert pg.relation_exists("t_size")
+        pg.execute("SET work_mem = '3MB'")
+        assert pg.run("SHOW work_mem").column(0)[0].as_py() == "3MB"
+        pg.reset_settings()
+        assert pg.run("SHOW work_mem").column(0)[0].as_py() == "64MB"  # the local server's
+    finally:
+        pg.execute("DROP TABLE t_size")
+    assert not pg.relation_exists("t_size")
+
+
+def test_sql_error_is_one_line_engine_error(engines: Any) -> None:
+    pg, _ = engines
+    with pytest.raises(EngineError) as e:
+        pg.run("SELECT no_such_column FROM events")
+    assert not isinstance(e.value, ConnectionFailed)
+    assert "no_such_column" in str(e.value) and "\n" not in str(e.value)
+    assert pg.run("SELECT 1 AS one").to_pylist() == [{"one": 1}]  # the connection still works
+
+
+def test_cli_query_on_postgres_matches_duckdb(handmade_dir: Path, pg_dsn: str) -> None:
+    common = ("--data", str(handmade_dir), "--json", "query", "cohort", "--event", "purchased")
+    pg = run_cli(*common, "--engine", "postgres", "-o", f"dsn={pg_dsn}")
+    duck = run_cli(*common, "--engine", "duckdb")
+    assert pg.code == 0, pg.stderr
+    assert json.loads(pg.stdout)["rows"] == json.loads(duck.stdout)["rows"]
+
+
+def _free_port() -> int:
+    from ducky.pg.server import free_port
+
+    return free_port()
+
+
+def test_cli_unreachable_server_is_one_line_exit_3(handmade_dir: Path) -> None:
+    dsn = f"postgresql://postgres:s3cret-pw@127.0.0.1:{_free_port()}/ducky"
+    r = run_cli(
+        "--data", str(handmade_dir), "query", "wau", "--engine", "postgres", "-o", f"dsn={dsn}"
+    )
+    assert r.code == 3
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("error: postgres: cannot connect to postgres@127.0.0.1:")
+    assert "refused" in lines[0].lower()
+    assert "s3cret-pw" not in r.stderr + r.stdout
+
+
+def test_cli_wrong_password_is_one_line_exit_3(handmade_dir: Path, pg_dsn: str) -> None:
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    bad = make_conninfo(**{**conninfo_to_dict(pg_dsn), "password": "not-the-password-42"})
+    for args in (
+        ("query", "wau", "--engine", "postgres", "-o", f"dsn={bad}"),
+        ("load", "--dsn", bad),
+    ):
+        r = run_cli("--data", str(handmade_dir), *args)
+        assert r.code == 3, r.stderr
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1, r.stderr
+        assert "password authentication failed" in lines[0]
+        assert "not-the-password-42" not in r.stderr + r.stdout
+
+
+def test_cli_malformed_dsn_is_one_line(handmade_dir: Path) -> None:
+    r = run_cli(
+        "--data",
+        str(handmade_dir),
+        "query",
+        "wau",
+        "--engine",
+        "postgres",
+        "-o",
+        "dsn=postgresql://u:hunter2@127.0.0.1:notaport/db",
+    )
+    assert r.code == 3, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert r.stderr.startswith("error: postgres:")
+    assert "hunter2" not in r.stderr
