@@ -10,7 +10,7 @@ import pytest
 
 from ducky.cohort import compute
 from ducky.cohort.matrix import Cohort, CohortMatrix, weighted_average
-from ducky.cohort.plots import draw_heatmap, draw_lines, write_heatmap, write_lines
+from ducky.cohort.plots import draw_heatmap, draw_lines, png_bytes, write_heatmap, write_lines
 
 
 def _png_pixels(path: Path) -> np.ndarray:
@@ -33,6 +33,7 @@ def test_heatmap_and_lines_files(handmade_dir: Path, tmp_path: Path) -> None:
         )
         assert len(np.unique(packed)) > 50  # many colours, not a blank page
         assert px.std() > 20
+    assert heat.read_bytes()[:8] == png_bytes(draw_heatmap(r.matrix, r.definition))[:8]
     # Atomic writes leave no temporary files behind.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["heat.png", "lines.png"]
 

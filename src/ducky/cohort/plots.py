@@ -225,3 +225,15 @@ def write_heatmap(matrix: CohortMatrix, path: Path, definition: str, subtitle: s
 
 def write_lines(matrix: CohortMatrix, path: Path, definition: str, subtitle: str = "") -> Path:
     return save_atomic(draw_lines(matrix, definition, subtitle), path)
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG bytes, for pages that inline their images (the HTML report)."""
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
