@@ -15,6 +15,7 @@ pytest_plugins: list[str] = [
     "tests.fixtures.generated",
     "tests.fixtures.es",
     "tests.fixtures.hf_server",
+    "tests.fixtures.http_source",
 ]
 
 
