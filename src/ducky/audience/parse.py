@@ -85,17 +85,24 @@ def check_nesting(raw: Any) -> None:
         if isinstance(obj, dict):
             for k, v in obj.items():
                 child = f"{path}.{k}" if path else str(k)
-                n = nodes
-                if k in NODE_KEYS or k == "conditions":
-                    n = nodes + 1
-                    if n > MAX_DEPTH:
-                        msg = f"groups are nested deeper than {MAX_DEPTH} levels"
-                        raise SpecError([Problem(child, msg)])
-                stack.append((v, child, depth + 1, n))
+                if k in NODE_KEYS:
+                    _count_node(child, nodes + 1)
+                    stack.append((v, child, depth + 1, nodes + 1))
+                elif k == "conditions" and isinstance(v, list):
+                    for i, item in enumerate(v):
+                        _count_node(f"{child}[{i}]", nodes + 1)
+                        stack.append((item, f"{child}[{i}]", depth + 2, nodes + 1))
+                else:
+                    stack.append((v, child, depth + 1, nodes))
         elif isinstance(obj, list):
             for i, v in enumerate(obj):
-                # list items of `conditions` are nodes at the depth counted on the key
                 stack.append((v, f"{path}[{i}]", depth + 1, nodes))
+
+
+def _count_node(path: str, level: int) -> None:
+    if level > MAX_DEPTH:
+        msg = f"groups are nested deeper than {MAX_DEPTH} levels"
+        raise SpecError([Problem(path, msg)])
 
 
 def _path(loc: tuple[Any, ...], prefix: str = "") -> str:

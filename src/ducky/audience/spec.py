@@ -109,9 +109,11 @@ def _parse_instant(v: Any) -> Any:
     if isinstance(v, str):
         s = v.strip()
         try:
-            if len(s) == 10:
-                return dt.date.fromisoformat(s)
-            parsed = dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+            parsed: dt.date = (
+                dt.date.fromisoformat(s)
+                if len(s) == 10
+                else dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+            )
         except ValueError as e:
             raise ValueError(f"{v!r} is not an ISO date or datetime") from e
         v = parsed
@@ -267,7 +269,10 @@ def _coerce_scalar(column: str, logical: str, v: Any) -> Any:
     if logical == "string":
         if not isinstance(v, str):
             raise ValueError(f"value: {column} is a text column, got {v!r}")
-        return check_text(v)
+        try:
+            return check_text(v)
+        except ValueError as e:
+            raise ValueError(f"value: {e}") from None
     if logical == "date":
         if not isinstance(v, str):
             raise ValueError(f"value: {column} is a date column, expected 'YYYY-MM-DD'")
