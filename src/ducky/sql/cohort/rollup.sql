@@ -1,8 +1,8 @@
--- Cohort retention from the (user, signup-relative week) rollup (rollup.setup.sql): each row is
--- one distinct retained user-week, so `retained` is a COUNT(*) with an event-type mask test.
+-- Cohort retention from the rollup (rollup.setup.sql): `retained` sums users per (cohort, week,
+-- event-type mask) over the masks containing the requested type (all masks for any type).
 WITH retained AS (
-    SELECT cohort_month, week, COUNT(*) AS retained
-    FROM rollup_user_signup_week
+    SELECT cohort_month, week, SUM(users) AS retained
+    FROM rollup_cohort_week_mask
     WHERE week <= :weeks
       AND (
         :event_type IS NULL
