@@ -312,16 +312,20 @@ def build_query_pools(rng: np.random.Generator) -> QueryPools:
     return QueryPools(vocab=vocab, item=np.array(items, dtype=np.int64), cheap=cheap, cdf=cdf)
 
 
-def browse_cdfs(category: np.ndarray, price: np.ndarray, popularity: np.ndarray) -> np.ndarray:
-    """Per persona, the cumulative distribution of browsed products, shifted by persona number.
+BROWSE_BINS = 1 << 18  # quantile resolution: a product with p < 1/BROWSE_BINS may be skipped
 
-    P(product | persona) = share of its category for the persona x (popularity x
-    price ** -exponent, normalised within the category). Row i of the result is persona i.
+
+def browse_tables(category: np.ndarray, price: np.ndarray, popularity: np.ndarray) -> np.ndarray:
+    """Per persona, the products to browse as a quantile table: row i maps BROWSE_BINS equal
+    slices of [0, 1) to products, so drawing a product is one gather instead of a binary
+    search. P(product | persona) = share of its category for the persona x (popularity x
+    price ** -exponent, normalised within the category).
     """
     n_cat = len(CATEGORIES)
     base_share = np.array([c.weight for c in CATEGORIES])
     base_share = base_share / base_share.sum()
-    out = np.empty(len(PERSONAS) * len(price))
+    mid = (np.arange(BROWSE_BINS) + 0.5) / BROWSE_BINS
+    out = np.empty((len(PERSONAS), BROWSE_BINS), dtype=np.int32)
     for pi, p in enumerate(PERSONA_SPECS):
         share = np.zeros(n_cat)
         total = sum(p.categories.values())
@@ -331,8 +335,6 @@ def browse_cdfs(category: np.ndarray, price: np.ndarray, popularity: np.ndarray)
         weight = popularity * price ** (-p.price_exponent)
         within = np.bincount(category, weights=weight, minlength=n_cat)
         prob = share[category] * weight / np.where(within[category] > 0, within[category], 1.0)
-        c = np.cumsum(prob)
-        c = c / c[-1]
-        c[-1] = 1.0
-        out[pi * len(price) : (pi + 1) * len(price)] = pi + c
+        cdf = np.cumsum(prob)
+        out[pi] = np.minimum(np.searchsorted(cdf / cdf[-1], mid, side="right"), len(price) - 1)
     return out

@@ -90,14 +90,14 @@ class World:
     users: Users
     catalog: Catalog
     pools: QueryPools
-    browse_cdf: np.ndarray  # personas.browse_cdfs
+    browse_table: np.ndarray  # personas.browse_tables: (persona, quantile bin) -> product
     search_rate: np.ndarray  # per persona
     cart_rate: np.ndarray  # per persona
 
     def browse(self, rng: np.random.Generator, persona: np.ndarray) -> np.ndarray:
-        n = len(self.catalog)
-        pos = np.searchsorted(self.browse_cdf, persona + rng.random(len(persona)), side="right")
-        return np.clip(pos - persona * n, 0, n - 1)
+        """A browsed product per persona: one gather from the persona's quantile table."""
+        bins = self.browse_table.shape[1]
+        return self.browse_table[persona, rng.integers(0, bins, len(persona))]
 
     def clicks(
         self, rng: np.random.Generator, query: np.ndarray, persona: np.ndarray
@@ -217,8 +217,10 @@ def run_sessions(
     checkout = end + checkout_gap.astype(np.int64)
     has_buy = np.bincount(buy_sess, minlength=n) > 0
     end = np.where(has_buy, checkout, end)
-    # Keep every session inside its month (and so inside the period).
-    shift = np.maximum(end - (month_end - 1), 0)
+    # Keep every session inside its month (and so inside the period): one that would run past
+    # the end is moved to end a random few minutes before it, not all on the last microsecond.
+    latest = month_end - 1 - rng.integers(0, CHECKOUT_GAP_MEAN * 10, n)
+    shift = np.maximum(end - latest, 0)
     step_time -= shift[step_sess]
     cart_time -= shift[cart_sess]
     checkout -= shift
