@@ -31,6 +31,8 @@ from ducky.errors import UserError
 from ducky.schema import EVENT_TYPES
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from ducky.datasets import DatasetWriter, Manifest
 
 PRODUCER = "ducky gen"
