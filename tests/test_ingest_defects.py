@@ -101,7 +101,9 @@ def test_every_defect_is_quarantined_with_its_reason(
 ) -> None:
     out, _ = ingested
     q = read_quarantine(out, table).sort_by("record")
-    got = list(zip(q["record"].to_pylist(), q["checks"].to_pylist(), q["reason"].to_pylist()))
+    got = list(
+        zip(q["record"].to_pylist(), q["checks"].to_pylist(), q["reason"].to_pylist(), strict=True)
+    )
     assert got == EXPECTED[table]
     sources = set(q["source"].to_pylist())
     assert sources == {SOURCES[table]}

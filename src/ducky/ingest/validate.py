@@ -16,7 +16,7 @@ from ducky.ingest.checks import Check, CheckResult, checks_for, judge, judge_tab
 from ducky.ingest.coerce import present_expr, type_reason, typed_expr
 from ducky.ingest.mapping import Mapping, resolve
 from ducky.ingest.sources import SourceData
-from ducky.schema import TABLES
+from ducky.schema import TABLES, sql_type
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -93,7 +93,11 @@ def validate(
                 f"{typed} AS t_{c.name}",
             ]
         else:
-            select += [f"NULL AS r_{c.name}", f"FALSE AS p_{c.name}", f"NULL AS t_{c.name}"]
+            select += [
+                f"NULL AS r_{c.name}",
+                f"FALSE AS p_{c.name}",
+                f"CAST(NULL AS {sql_type(c.type, 'duckdb')}) AS t_{c.name}",
+            ]
     typed_sql = "SELECT " + ", ".join(select) + " FROM src"
 
     exprs = []
@@ -105,6 +109,9 @@ def validate(
             flags.append((f"f_required_{c.name}", "required", c.name))
     for chk in row_checks:
         sql = (chk.sql or "").replace(":now", _sql_literal(now.isoformat(sep=" ")))
+        if chk.kind != "required" and chk.column:
+            # NULL never fails a value check (`x NOT IN (empty set)` would be TRUE for NULL).
+            sql = f"t_{chk.column} IS NOT NULL AND ({sql})"
         exprs.append(f"COALESCE({sql}, FALSE) AS {_q('f_' + chk.name)}")
         flags.append((f"f_{chk.name}", chk.name, chk.column))
     # Only `fail` checks reject a row; a `warn` row check (country code) is counted, not enforced.
