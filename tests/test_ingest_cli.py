@@ -113,7 +113,7 @@ def test_cli_errors_are_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFi
                 "--mapping",
                 str(DATA / "bad_map.yaml"),
             ],
-            "mapping names column 'identifier' for products.product_id, but the source has no such column",
+            "mapping names column 'identifier' for products.product_id, but the source has no such column",  # noqa: E501
         ),
         ([*d, "--users", str(DATA / "map.yaml")], "unknown file format '.yaml'"),
         (
@@ -172,7 +172,7 @@ def test_cli_daily_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     products.write_text('[{"product_id": 5, "category": "home", "price": 2.5}]')
     events = tmp_path / "e.ndjson"
     events.write_text(
-        '{"user_id": 1, "event_type": "purchased", "product_id": 5, "timestamp": "2025-01-01T10:00:00"}\n'
+        '{"user_id": 1, "event_type": "purchased", "product_id": 5, "timestamp": "2025-01-01T10:00:00"}\n'  # noqa: E501
     )
     r = _in_process(
         capsys,

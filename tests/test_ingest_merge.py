@@ -117,8 +117,8 @@ def test_merge_into_existing_directory(handmade_dir: Path, tmp_path: Path) -> No
     )
     (src / "events.ndjson").write_text(
         '{"user_id": 7, "event_type": "login", "timestamp": "2025-03-02T08:00:00"}\n'
-        '{"user_id": 5, "event_type": "viewed", "product_id": 30, "timestamp": "2025-03-03T08:00:00"}\n'
-        '{"user_id": 1, "event_type": "login", "product_id": null, "timestamp": "2024-12-30T09:00:00"}\n'
+        '{"user_id": 5, "event_type": "viewed", "product_id": 30, "timestamp": "2025-03-03T08:00:00"}\n'  # noqa: E501
+        '{"user_id": 1, "event_type": "login", "product_id": null, "timestamp": "2024-12-30T09:00:00"}\n'  # noqa: E501
         '{"user_id": 42, "event_type": "login", "timestamp": "2025-03-04T08:00:00"}\n'
     )
     r = run_ingest(
@@ -160,3 +160,41 @@ def test_parquet_source(tmp_path: Path) -> None:
     pq.write_table(t, tmp_path / "p.parquet")
     r = run_ingest(tmp_path / "d", {"products": str(tmp_path / "p.parquet")}, fail_on="never")
     assert (r.accounts[0].loaded, r.accounts[0].quarantined) == (1, 1)
+
+
+@pytest.mark.postgres
+def test_to_postgres_loads_the_ingested_directory(
+    sources: dict[str, str], tmp_path: Path, pg_dsn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import psycopg
+
+    from ducky.cli.main import main
+
+    out = tmp_path / "data"
+    with pytest.raises(SystemExit) as e:
+        main(
+            [
+                "--data",
+                str(out),
+                "--json",
+                "ingest",
+                "--users",
+                sources["users"],
+                "--products",
+                sources["products"],
+                "--events",
+                sources["events"],
+                "--to-postgres",
+                "--dsn",
+                pg_dsn,
+            ]
+        )
+    assert e.value.code == 0, capsys.readouterr().err
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["merged"] is True and "postgres" in doc
+    with psycopg.connect(pg_dsn) as con:
+        counts = [
+            con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("users", "products", "events")
+        ]
+    assert counts == [6, 4, 18]

@@ -27,7 +27,8 @@ def load_to_postgres(
     delay = backoff
     for attempt in range(attempts):
         try:
-            return load_datadir(datadir, dsn=dsn)
+            report = load_datadir(datadir, dsn=dsn)
+            return report.to_dict() if hasattr(report, "to_dict") else report
         except ConnectionFailed:
             if attempt == attempts - 1:
                 raise
