@@ -32,7 +32,7 @@ def make_data(path: Path, users: int, events: int, seed: int = 7) -> Path:
     signup = start + rng.integers(0, 365, users).astype("timedelta64[D]")
     uid = rng.integers(0, users, events)
     # days after signup: exponential decay, a few events before signup (to be ignored)
-    offset = (rng.exponential(20.0, events) - 1.0).astype("int64")
+    offset = np.floor(rng.exponential(20.0, events) - 1.0).astype("int64")
     day = signup[uid] + offset.astype("timedelta64[D]")
     secs = rng.integers(0, 86_400, events).astype("timedelta64[s]")
     ts = (day.astype("datetime64[s]") + secs).astype("datetime64[us]")
