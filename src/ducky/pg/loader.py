@@ -139,7 +139,8 @@ def _batches(table: str, paths: Sequence[Path], on_rows: Callable[[int], None]) 
         except DataDirError:
             raise
         except Exception as e:  # pyarrow raises several types for unreadable files
-            raise DataDirError(f"{p}: cannot read Parquet file ({e})") from e
+            reason = " ".join(str(e).split()) or type(e).__name__  # one line, always
+            raise DataDirError(f"{p}: cannot read Parquet file ({reason})") from e
 
 
 def _remember(it: Iterator[Any], failure: list[BaseException]) -> Iterator[Any]:

@@ -279,6 +279,7 @@ class LocalServer:
                 "--encoding=UTF8",
                 "--locale=C",
                 "--no-instructions",
+                "--no-sync",  # a throwaway cluster: no need to fsync initdb's files
             )
         finally:
             pwfile.unlink(missing_ok=True)
@@ -453,15 +454,20 @@ def _is_our_postmaster(pid: int, pgdata: Path) -> bool:
 
 
 def _wait_gone(pid: int, timeout: float) -> bool:
+    """Wait until `pid` has exited. A zombie counts as gone: the postmaster is not our child
+    (pg_ctl daemonizes it), so its reaping is up to whichever process adopted it."""
     import psutil
 
-    try:
-        psutil.Process(pid).wait(timeout)
-    except psutil.NoSuchProcess:
-        return True
-    except psutil.TimeoutExpired:
-        return False
-    return True
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
 
 
 def kill_tree(pid: int, grace: float = 5.0) -> None:
@@ -477,11 +483,11 @@ def kill_tree(pid: int, grace: float = 5.0) -> None:
         for p in procs:
             with contextlib.suppress(psutil.NoSuchProcess):
                 p.send_signal(sig)
-        _, alive = psutil.wait_procs(procs, timeout=grace)
-        if not alive:
+        procs = [p for p in procs if not _wait_gone(p.pid, grace)]
+        if not procs:
             return
-        procs = alive
 
 
 def local_server_for(state_dir: Path) -> LocalServer:
+    """The local server of a data directory's state folder (`<data>/.ducky`)."""
     return LocalServer(state_dir / "pg")
