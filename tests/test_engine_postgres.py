@@ -17,6 +17,7 @@ from ducky.datasets import DataDir
 from ducky.engines.duckdb import DuckDBEngine
 from ducky.engines.postgres import PostgresEngine
 from ducky.errors import ConnectionFailed, EngineError
+from ducky.pg.loader import load_datadir
 from tests import handmade, reference
 from tests.cli_support import run_cli
 from tests.handmade import write_datadir
@@ -150,12 +151,18 @@ def test_sql_error_is_one_line_engine_error(engines: Any) -> None:
     assert pg.run("SELECT 1 AS one").to_pylist() == [{"one": 1}]  # the connection still works
 
 
-def test_cli_query_on_postgres_matches_duckdb(handmade_dir: Path, pg_dsn: str) -> None:
-    common = ("--data", str(handmade_dir), "--json", "query", "cohort", "--event", "purchased")
-    pg = run_cli(*common, "--engine", "postgres", "-o", f"dsn={pg_dsn}")
-    duck = run_cli(*common, "--engine", "duckdb")
-    assert pg.code == 0, pg.stderr
-    assert json.loads(pg.stdout)["rows"] == json.loads(duck.stdout)["rows"]
+def test_cli_query_on_postgres_matches_duckdb(
+    engines: Any, handmade_dir: Path, pg_dsn: str
+) -> None:
+    from ducky.cli.output import rows_of
+
+    _, duck = engines
+    r = run_cli(
+        "--data", str(handmade_dir), "--json", "query", "cohort", "--event", "purchased",
+        "--engine", "postgres", "-o", f"dsn={pg_dsn}",
+    )  # fmt: skip
+    assert r.code == 0, r.stderr
+    assert json.loads(r.stdout)["rows"] == rows_of(duck.query("cohort", event_type="purchased"))
 
 
 def _free_port() -> int:
@@ -166,9 +173,7 @@ def _free_port() -> int:
 
 def test_cli_unreachable_server_is_one_line_exit_3(handmade_dir: Path) -> None:
     dsn = f"postgresql://postgres:s3cret-pw@127.0.0.1:{_free_port()}/ducky"
-    r = run_cli(
-        "--data", str(handmade_dir), "query", "wau", "--engine", "postgres", "-o", f"dsn={dsn}"
-    )
+    r = run_cli("--data", str(handmade_dir), "load", "--dsn", dsn)
     assert r.code == 3
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr
@@ -181,16 +186,18 @@ def test_cli_wrong_password_is_one_line_exit_3(handmade_dir: Path, pg_dsn: str) 
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
     bad = make_conninfo(**{**conninfo_to_dict(pg_dsn), "password": "not-the-password-42"})
-    for args in (
-        ("query", "wau", "--engine", "postgres", "-o", f"dsn={bad}"),
-        ("load", "--dsn", bad),
-    ):
-        r = run_cli("--data", str(handmade_dir), *args)
-        assert r.code == 3, r.stderr
-        lines = r.stderr.strip().splitlines()
-        assert len(lines) == 1, r.stderr
-        assert "password authentication failed" in lines[0]
-        assert "not-the-password-42" not in r.stderr + r.stdout
+    r = run_cli(
+        "--data", str(handmade_dir), "query", "wau", "--engine", "postgres", "-o", f"dsn={bad}"
+    )
+    assert r.code == 3, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert "password authentication failed" in lines[0]
+    assert "not-the-password-42" not in r.stderr + r.stdout
+    with pytest.raises(ConnectionFailed) as e:  # the loader says the same
+        load_datadir(handmade_dir, bad)
+    assert "password authentication failed" in str(e.value)
+    assert "not-the-password-42" not in str(e.value)
 
 
 def test_cli_malformed_dsn_is_one_line(handmade_dir: Path) -> None:

@@ -94,10 +94,10 @@ def test_server_survives_killed_parent_and_cli_stops_it(data_root: Path) -> None
 
 
 def test_killed_postmaster_stale_pid_file_is_cleaned(data_root: Path) -> None:
-    start = run_cli("--data", str(data_root), "pg", "start", "--json")
-    assert start.code == 0, start.stderr
-    pid = json.loads(start.stdout)["pid"]
     server = local_server_for(data_root / ".ducky")
+    server.start()
+    pid = server.postmaster_pid()
+    assert pid is not None
     os.kill(pid, signal.SIGKILL)
     _wait_gone(pid)
     assert (server.pgdata / "postmaster.pid").exists()
@@ -112,7 +112,5 @@ def test_killed_postmaster_stale_pid_file_is_cleaned(data_root: Path) -> None:
         time.sleep(0.1)
     assert server.leftover_processes() == []  # the killed postmaster's children are gone too
     # And the cluster starts again after the crash.
-    dsn = run_cli("--data", str(data_root), "pg", "dsn")
-    assert dsn.code == 0, dsn.stderr
-    with psycopg.connect(dsn.stdout.strip()) as c:
+    with psycopg.connect(server.start()) as c:
         assert c.execute("SELECT 1").fetchone() == (1,)
