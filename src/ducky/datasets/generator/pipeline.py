@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -122,11 +123,22 @@ def _generate_into(writer: DatasetWriter, params: GenParams, bar: _Bar) -> None:
     bar.advance("users and catalog")
 
     epoch_us = _epoch_us(params.start)
-    for m, (month, d0, d1) in enumerate(windows):
-        rng = _rng(params, STREAM_MONTH, m)
-        chunks = list(_month_chunks(world, cal, rng, k, d0, d1))
-        _write_month(writer, world, month, chunks, epoch_us)
-        bar.advance(month)
+    # Month m is sorted, encoded and written by a second thread while month m + 1 is drawn:
+    # NumPy's and Parquet's heavy loops release the GIL, so both cores work, and memory holds
+    # at most two months.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ducky-gen-write") as pool:
+        pending: Future[None] | None = None
+        for m, (month, d0, d1) in enumerate(windows):
+            rng = _rng(params, STREAM_MONTH, m)
+            chunks = list(_month_chunks(world, cal, rng, k, d0, d1))
+            if pending is not None:
+                pending.result()
+                bar.advance(windows[m - 1][0])
+            pending = pool.submit(_write_month, writer, world, month, chunks, epoch_us)
+            del chunks
+        if pending is not None:
+            pending.result()
+            bar.advance(windows[-1][0])
 
 
 def _epoch_us(day: dt.date) -> int:
