@@ -187,10 +187,17 @@ def compare(reference: pa.Table, got: pa.Table) -> str | None:
     """None when `got` has the reference's columns and rows in the same order, else why not."""
     if got.column_names != reference.column_names:
         return f"columns {got.column_names} != {reference.column_names}"
-    if got.num_rows != reference.num_rows:
-        return f"{got.num_rows} rows != {reference.num_rows}"
-    for i, (g, r) in enumerate(zip(got.to_pylist(), reference.to_pylist(), strict=True)):
-        for col in reference.column_names:
+    return compare_rows(reference.to_pylist(), got.to_pylist())
+
+
+def compare_rows(expected: list[dict[str, Any]], got: list[dict[str, Any]]) -> str | None:
+    """Row-by-row, column-by-column comparison (floats and decimals with tolerance)."""
+    if len(got) != len(expected):
+        return f"{len(got)} rows != {len(expected)}"
+    for i, (g, r) in enumerate(zip(got, expected, strict=True)):
+        if list(g) != list(r):
+            return f"row {i + 1} columns {list(g)} != {list(r)}"
+        for col in r:
             if not _same(g[col], r[col]):
                 return f"row {i + 1} {col}: {g[col]!r} != {r[col]!r}"
     return None
