@@ -72,11 +72,19 @@ def _duckdb_label(op: dict[str, Any]) -> str:
     info = op.get("extra_info") or {}
     table = info.get("Table") if isinstance(info, dict) else None
     if not table and isinstance(info, dict) and info.get("Function"):
-        table = str(info["Function"]).lower()
-        files = info.get("File Filters") or info.get("Files")
-        if files:
-            table += f" {files}"
+        kind = str(info["Function"])  # e.g. READ_PARQUET: name the data set it read
+        files = info.get("Filename(s)") or info.get("Files")
+        table = _dataset_name(str(files)) if files else None
     return f"{kind} on {str(table).split('.')[-1]}" if table else kind
+
+
+def _dataset_name(files: str) -> str:
+    """`/data/events/month=*/*.parquet` -> events; `/data/users.parquet` -> users."""
+    parts = Path(files.split(",")[0].strip("[]' ")).parts
+    for i, part in enumerate(parts):
+        if part.startswith("month=") and i > 0:
+            return parts[i - 1]
+    return Path(parts[-1]).name.split(".")[0] if parts else files
 
 
 def parse_duckdb_json(doc: dict[str, Any] | list[Any]) -> PlanSummary:
@@ -199,26 +207,31 @@ def _as_json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
+def _with(stem: Path, suffix: str) -> Path:
+    # Not Path.with_suffix: stems look like `wau.baseline`, whose ".baseline" is no suffix.
+    return stem.parent / (stem.name + suffix)
+
+
 def capture(engine: Engine, sql: str, stem: Path) -> CapturedPlan:
     """Run the engine's analyzing EXPLAIN for `sql`, save it next to `stem`, summarise it."""
     stem.parent.mkdir(parents=True, exist_ok=True)
     try:
         if engine.dialect == "duckdb":
             doc = _as_json(_scalar(engine.run("EXPLAIN (ANALYZE, FORMAT json) " + sql)))
-            path = stem.with_suffix(".json")
+            path = _with(stem, ".json")
             path.write_text(json.dumps(doc, indent=1))
             text = engine.explain(sql, analyze=True)
-            text_path = stem.with_suffix(".txt")
+            text_path = _with(stem, ".txt")
             text_path.write_text(text)
             return CapturedPlan(path, text_path, parse_duckdb_json(doc))
         if engine.dialect == "postgres":
             value = _scalar(engine.run("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql))
             doc = _as_json(value)
-            path = stem.with_suffix(".json")
+            path = _with(stem, ".json")
             path.write_text(json.dumps(doc, indent=1))
             return CapturedPlan(path, None, parse_postgres_json(doc))
         text = engine.explain(sql, analyze=True)
-        text_path = stem.with_suffix(".txt")
+        text_path = _with(stem, ".txt")
         text_path.write_text(text)
         summary = PlanSummary(flags=[f"{engine.name} plan saved (no timing breakdown parsed)"])
         return CapturedPlan(None, text_path, summary)

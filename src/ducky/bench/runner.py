@@ -417,7 +417,7 @@ def _bench_one(
         parity=mismatch is None,
         parity_detail=mismatch,
         stages=stages,
-        setup_s=round(sum(s.seconds for s in setup), 6),
+        setup_s=float(round(sum(s.seconds for s in setup), 6)),
         plan_path=str(captured.path) if captured.path else None,
         plan_text_path=str(captured.text_path) if captured.text_path else None,
         bottleneck=captured.note,

@@ -22,16 +22,23 @@ def print_results(results: BenchResults) -> None:
         ("query", "left"),
         ("variant", "left"),
         ("median", "right"),
-        ("min", "right"),
-        ("max", "right"),
+        ("min–max", "right"),
         ("setup", "right"),
-        ("vs baseline", "right"),
+        ("vs base", "right"),
         ("vs fastest", "right"),
         ("rows", "right"),
         ("parity", "center"),
         ("bottleneck", "left"),
     ]:
-        t.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        # Only the note wraps: names and numbers must stay whole in an 80-column terminal.
+        t.add_column(
+            name,
+            justify=justify,  # type: ignore[arg-type]
+            no_wrap=name != "bottleneck",
+            overflow="fold",
+            ratio=1 if name == "bottleneck" else None,
+            min_width=16 if name == "bottleneck" else None,
+        )
     for r in results.records:
         vs_base = f"{r.speedup_vs_baseline:.1f}x" if r.speedup_vs_baseline else ""
         slower = 1 / r.speedup_vs_fastest if r.speedup_vs_fastest else 0.0
@@ -40,8 +47,7 @@ def print_results(results: BenchResults) -> None:
             r.query,
             r.variant,
             _secs(r.median_s),
-            _secs(r.min_s),
-            _secs(r.max_s),
+            f"{_secs(r.min_s)}–{_secs(r.max_s)}",
             _secs(r.setup_s) if r.setup_s else "",
             vs_base,
             "fastest" if slower <= 1.0001 else f"{slower:.1f}x slower",
@@ -50,6 +56,8 @@ def print_results(results: BenchResults) -> None:
             r.bottleneck,
         )
     console = Console()
+    if not console.is_terminal:  # piped or captured: wide enough for every column
+        console = Console(width=160)
     console.print(t)
     if results.chart_path:
         console.print(f"[dim]chart: {results.chart_path}  plans: {results.plans_dir}[/dim]")
