@@ -92,9 +92,12 @@ def _generate_into(writer: DatasetWriter, params: GenParams, bar: _Bar) -> None:
     windows = month_windows(params.start, params.end)
     bar.start(len(windows) + 1)
     cal = Calendar.build(params.start, params.days)
-    first_names, last_names = name_vocabulary()
+    first_names, last_names, n_female = name_vocabulary()
     users = build_users(
-        _rng(params, STREAM_USERS), params.users, cal, (len(first_names), len(last_names))
+        _rng(params, STREAM_USERS),
+        params.users,
+        cal,
+        (len(first_names), len(last_names), n_female),
     )
     catalog = build_catalog(_rng(params, STREAM_CATALOG), params.products)
     pools = build_query_pools(_rng(params, STREAM_QUERIES))

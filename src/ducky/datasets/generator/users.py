@@ -120,16 +120,21 @@ class Users:
         )
 
 
-def name_vocabulary() -> tuple[list[str], list[str]]:
-    """First and last names from Faker's en_US lists (read once; never one Faker call per row)."""
+def name_vocabulary() -> tuple[list[str], list[str], int]:
+    """First names (female ones first, then male), last names, and the number of female first
+    names, from Faker's en_US lists: read once as a vocabulary, never one Faker call per row."""
     from faker.providers.person.en_US import Provider
 
-    first = sorted(set(Provider.first_names_female) | set(Provider.first_names_male))
+    female = sorted(set(Provider.first_names_female))
+    male = sorted(set(Provider.first_names_male) - set(female))
     last = sorted(set(Provider.last_names))
-    return first, last
+    return female + male, last, len(female)
 
 
-def build_users(rng: np.random.Generator, n: int, cal: Calendar, n_names: tuple[int, int]) -> Users:
+def build_users(
+    rng: np.random.Generator, n: int, cal: Calendar, n_names: tuple[int, int, int]
+) -> Users:
+    """`n` users; `n_names` = (first names, last names, female first names) in the vocabulary."""
     days = cal.days
     # Signups grow over the period and follow the weekly/holiday rhythm.
     growth = np.exp(SIGNUP_GROWTH * np.arange(days) / max(days, 1))
@@ -147,11 +152,11 @@ def build_users(rng: np.random.Generator, n: int, cal: Calendar, n_names: tuple[
 
     # Lifetime: some never return; the rest churn after an exponential time whose mean
     # depends on the signup month (holiday-season cohorts churn faster).
-    month_of = np.array([(cal.start.month - 1 + i) % 12 for i in range(days + 1)])
-    cohort_month = month_of[signup]
-    cohort_key = (signup // 30).astype(np.int64)
+    # Calendar month of each signup: months since 1970-01, so % 12 == 10 is November.
+    month = (np.datetime64(cal.start, "D") + signup).astype("datetime64[M]").astype(np.int64)
+    cohort_key = month - month.min()
     cohort_factor = np.exp(rng.normal(0.0, 0.25, cohort_key.max() + 1))[cohort_key]
-    cohort_factor = cohort_factor * np.where(np.isin(cohort_month, (10, 11)), 0.65, 1.0)
+    cohort_factor = cohort_factor * np.where(np.isin(month % 12, (10, 11)), 0.65, 1.0)
     lifetime = 1 + np.ceil(rng.exponential(MEAN_LIFETIME_DAYS, n) * cohort_factor)
     lifetime = np.where(rng.random(n) < ONE_AND_DONE, 1, lifetime).astype(np.int64)
     churn = signup + lifetime
@@ -162,6 +167,14 @@ def build_users(rng: np.random.Generator, n: int, cal: Calendar, n_names: tuple[
     female = np.array([p.female_share for p in PERSONA_SPECS])[persona]
     g = rng.random(n)
     gender = np.where(g < 0.02, 2, np.where(g < 0.03, -1, np.where(rng.random(n) < female, 0, 1)))
+
+    # First names match the gender (female names are the first n_names[2] of the vocabulary).
+    n_first, _, n_female = n_names
+    first_name = np.where(
+        gender == 0,
+        rng.integers(0, n_female, n),
+        np.where(gender == 1, rng.integers(n_female, n_first, n), rng.integers(0, n_first, n)),
+    )
 
     cshare = np.array([c[1] for c in COUNTRIES])
     country = rng.choice(len(COUNTRIES), size=n, p=cshare / cshare.sum())
@@ -183,7 +196,7 @@ def build_users(rng: np.random.Generator, n: int, cal: Calendar, n_names: tuple[
         activity=activity,
         searcher=searcher,
         attributes={
-            "first_name": rng.integers(0, n_names[0], n),
+            "first_name": first_name,
             "last_name": rng.integers(0, n_names[1], n),
             "age": age,
             "gender": gender.astype(np.int64),
