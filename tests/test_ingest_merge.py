@@ -15,6 +15,7 @@ import pytest
 
 from ducky.datasets import DataDir
 from ducky.ingest import run_ingest
+from ducky.ingest.quarantine import read_quarantine
 from ducky.schema import arrow_schema
 from tests import handmade
 
@@ -198,3 +199,28 @@ def test_to_postgres_loads_the_ingested_directory(
             for t in ("users", "products", "events")
         ]
     assert counts == [6, 4, 18]
+
+
+def test_search_logs_with_lists(handmade_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "data"
+    shutil.copytree(handmade_dir, out)
+    logs = tmp_path / "logs.jsonl"
+    logs.write_text(
+        '{"user_id": 1, "search_query": "mug", "clicked_product_ids": [30, 10],'
+        ' "timestamp": "2025-01-02T00:00:00"}\n'
+        '{"user_id": 2, "search_query": "hat", "clicked_product_ids": [],'
+        ' "timestamp": "2025-01-03T00:00:00"}\n'
+        '{"user_id": 3, "search_query": "x", "clicked_product_ids": ["a"],'
+        ' "timestamp": "2025-01-03T00:00:00"}\n'
+        '{"user_id": 77, "search_query": "y", "timestamp": "2025-01-03T00:00:00"}\n'
+    )
+    r = run_ingest(out, {"search_logs": str(logs)}, fail_on="never")
+    a = r.accounts[0]
+    assert (a.rows_in, a.loaded, a.quarantined) == (4, 2, 2)
+    rows = _rows(out, "search_logs")
+    assert [(x["user_id"], x["clicked_product_ids"]) for x in rows] == [(1, [30, 10]), (2, [])]
+    reasons = sorted(read_quarantine(out, "search_logs")["reason"].to_pylist())
+    assert reasons == [
+        "clicked_product_ids: '[\"a\"]' is not a list of integers like [1, 2]",
+        "user_id: 77 is not in users (orphan)",
+    ]

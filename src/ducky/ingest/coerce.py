@@ -40,7 +40,11 @@ def _is_text(t: pa.DataType) -> bool:
 def present_expr(col: str, source_type: pa.DataType) -> str:
     """TRUE when the source holds a value (empty and blank strings count as missing)."""
     if _is_text(source_type):
-        return f"({col} IS NOT NULL AND trim({col}) <> '')"
+        # trim() only for values that start or end with a blank (rare): it is not free.
+        return (
+            f"({col} IS NOT NULL AND {col} <> '' AND NOT ((starts_with({col}, ' ') "
+            f"OR ends_with({col}, ' ')) AND trim({col}) = ''))"
+        )
     return f"({col} IS NOT NULL)"
 
 
@@ -60,18 +64,33 @@ def typed_expr(col: str, logical: str, source_type: pa.DataType) -> str:
         if logical == "string":
             return f"CAST({col} AS VARCHAR)"
         return f"TRY_CAST({col} AS {target})"
-    v = f"trim({col})"
+    # DuckDB's casts already ignore surrounding blanks; the slower checks (regex, ICU time
+    # zones) only run on the values that need them, selected by cheap `contains` tests.
+    v = col
     if logical in ("int64", "int32"):
-        return f"CASE WHEN regexp_full_match({v}, {_INT}) THEN TRY_CAST({v} AS {target}) END"
+        return (
+            f"CASE WHEN contains({v}, '.') OR contains(lower({v}), 'e') "
+            f"THEN CASE WHEN regexp_full_match(trim({v}), {_INT}) "
+            f"THEN TRY_CAST(trim({v}) AS {target}) END "
+            f"ELSE TRY_CAST({v} AS {target}) END"
+        )
     if logical == "string":
         return f"NULLIF({col}, '')"
     if logical == "date":
         return f"COALESCE(TRY_CAST({v} AS DATE), CAST(TRY_CAST({v} AS TIMESTAMP) AS DATE))"
     if logical == "timestamp":
+        # An offset (Z, +hh:mm, -hh:mm, -hhmm, -hh) needs the slower TIMESTAMPTZ (ICU) cast.
+        n = f"length({v})"
+        offset = (
+            f"{n} > 19 AND (ends_with({v}, 'Z') OR ends_with({v}, 'z') OR contains({v}, '+') "
+            f"OR substr({v}, {n} - 5, 1) = '-' OR substr({v}, {n} - 4, 1) = '-' "
+            f"OR substr({v}, {n} - 2, 1) = '-')"
+        )
         return (
-            f"CASE WHEN regexp_full_match({v}, {_EPOCH}) "
-            f"THEN CAST(to_timestamp(CAST({v} AS BIGINT)) AS TIMESTAMP) "
-            f"ELSE CAST(TRY_CAST({v} AS TIMESTAMPTZ) AS TIMESTAMP) END"
+            f"CASE WHEN NOT contains({v}, '-') THEN CASE WHEN regexp_full_match(trim({v}), "
+            f"{_EPOCH}) THEN CAST(to_timestamp(CAST(trim({v}) AS BIGINT)) AS TIMESTAMP) END "
+            f"WHEN {offset} THEN CAST(TRY_CAST(trim({v}) AS TIMESTAMPTZ) AS TIMESTAMP) "
+            f"ELSE TRY_CAST({v} AS TIMESTAMP) END"
         )
     if logical == "decimal":
         return (
@@ -79,7 +98,9 @@ def typed_expr(col: str, logical: str, source_type: pa.DataType) -> str:
             f"THEN TRY_CAST({v} AS {target}) END"
         )
     if logical == "list<int64>":
-        return f"TRY_CAST({v} AS {target})"
+        lst = f"TRY_CAST(trim({v}) AS {target})"
+        # '[x]' casts to [NULL]: a list is valid only when every element converted.
+        return f"CASE WHEN list_aggregate({lst}, 'count') = len({lst}) THEN {lst} END"
     raise ValueError(f"unknown logical type {logical}")
 
 

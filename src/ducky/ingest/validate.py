@@ -136,7 +136,7 @@ def validate(
                 }
             ),
         )
-        q(con, f"CREATE TEMP TABLE typed AS {typed_sql}")
+        q(con, f"CREATE TEMP VIEW typed AS {typed_sql}")
         q(
             con,
             "CREATE TEMP TABLE flagged AS SELECT *, "
