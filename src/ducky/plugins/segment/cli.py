@@ -244,8 +244,8 @@ def _print_summary(doc: dict[str, Any]) -> None:
     from rich.table import Table
 
     t = Table(title=f"segments (k={doc['k']}, {doc['users']:,} users, model {doc['model']})")
+    t.add_column("segment", no_wrap=True)  # names are identifiers: never cut or wrapped
     for col, just in [
-        ("segment", "left"),
         ("users", "right"),
         ("top terms", "left"),
         ("representative queries", "left"),

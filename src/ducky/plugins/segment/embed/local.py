@@ -61,6 +61,12 @@ def load_model() -> Any:
             raise EngineUnavailable(
                 "the local embedder needs sentence-transformers: pip install 'ducky[segment]'"
             ) from e
+        try:  # transformers draws a "Loading weights" bar on stderr; ducky has its own progress
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+        except ImportError:  # pragma: no cover - transformers comes with sentence-transformers
+            pass
         with _hub_offline():
             _loaded["model"] = SentenceTransformer(str(path), device="cpu", local_files_only=True)
     return _loaded["model"]

@@ -1,0 +1,113 @@
+"""Segmentation quality and determinism: the hand-built persona data (perfectly separable) and
+the project's generated shop, scored against their truth/personas.parquet."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from ducky.datasets import DataDir
+from ducky.plugins.segment import pipeline
+from ducky.plugins.segment.embed.local import LocalEmbedder
+from ducky.plugins.segment.naming import LABELS
+from ducky.plugins.segment.report import section
+from ducky.plugins.segment.store.parquet import read_search_logs
+from tests.cli_support import run_cli
+from tests.segment.inproc import run_inproc
+
+pytestmark = pytest.mark.model
+
+
+def _run(path: Path, logs: pa.Table | None = None, **kw: Any) -> pipeline.SegmentationResult:
+    d = DataDir(path)
+    res = pipeline.segment(read_search_logs(d) if logs is None else logs, d, LocalEmbedder(), **kw)
+    res.quality = pipeline.evaluate(res, d)
+    return res
+
+
+def test_synth_personas_recovered_exactly(warm_synth_dir: Path) -> None:
+    res = _run(warm_synth_dir, k=None, seed=42)
+    assert res.k == 6  # chosen by silhouette, not given
+    assert res.quality == {"users_evaluated": 300, "ari": 1.0, "name_accuracy": 1.0}
+    assert sorted(res.names) == sorted(LABELS)
+    budget = next(s for s in res.segments if s.name == "budget_conscious")
+    assert budget.price_z is not None and budget.price_z < -0.5  # cheapest items viewed
+    assert {"cheap", "discount", "clearance"} & set(budget.top_terms)
+
+
+@pytest.mark.slow
+def test_generated_shop_meets_quality_goal(generated_copy: Path, local_model: Any) -> None:
+    res = _run(generated_copy, k=None, seed=42)
+    q = res.quality
+    assert q is not None and q["users_evaluated"] >= 1500
+    assert res.k == 6
+    assert q["ari"] >= 0.9, q
+    assert q["name_accuracy"] >= 0.9, q
+
+
+def test_same_data_and_seed_same_segments_whatever_the_row_order(warm_synth_dir: Path) -> None:
+    d = DataDir(warm_synth_dir)
+    logs = read_search_logs(d)
+    a = _run(warm_synth_dir, logs, k=None, seed=3)
+    shuffled = logs.take(pa.array(np.random.default_rng(1).permutation(logs.num_rows)))
+    b = _run(warm_synth_dir, shuffled, k=None, seed=3)
+    assert a.run_id == b.run_id
+    np.testing.assert_array_equal(a.user_ids, b.user_ids)
+    assert a.segment_of_user == b.segment_of_user
+    np.testing.assert_array_equal(a.distance, b.distance)
+
+
+def test_extra_segment_gets_unique_generic_name(warm_synth_dir: Path) -> None:
+    res = _run(warm_synth_dir, k=7, seed=42)
+    assert len(set(res.names)) == 7
+    generic = [n for n in res.names if n not in LABELS]
+    assert len(generic) == 1 and generic[0].startswith("segment_")
+    assert res.quality is not None and res.quality["name_accuracy"] < 1.0  # a persona is split
+
+
+def test_cli_outputs_and_report_section(warm_synth_dir: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(warm_synth_dir, data)
+    plot = tmp_path / "plot.png"
+    r = run_inproc(
+        "--json", "--data", str(data), "segment", "--embedder", "local", "--plot", str(plot)
+    )
+    assert r.code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["embedded_now"] == 0 and doc["source"] == "parquet"
+    assert doc["quality"]["ari"] == 1.0
+    seg = pq.read_table(data / "segments" / "segments.parquet")
+    assert seg.column_names == ["user_id", "segment", "score", "distance", "run_id", "model", "k"]
+    assert seg.num_rows == 300 and seg["user_id"].to_pylist() == list(range(1, 301))
+    assert set(seg["run_id"].to_pylist()) == {doc["run_id"]}
+    assert sum(s["users"] for s in doc["segments"]) == 300
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = json.loads((data / "segments" / "summary.json").read_text())
+    assert summary["run_id"] == doc["run_id"]
+    assert not [p for p in data.iterdir() if p.name.startswith(".segments")]  # no temp dirs
+    sec = section(DataDir(data))
+    assert sec is not None and "budget_conscious" in sec["html"]
+    assert "data:image/png;base64," in sec["html"]
+    # the rich table for people
+    r = run_inproc("--data", str(data), "segment")
+    assert r.code == 0 and "budget_conscious" in r.stdout and "ARI 1.000" in r.stdout
+
+
+def test_bad_input_is_one_line(synth_dir: Path, tmp_path: Path) -> None:
+    r = run_cli("--data", str(synth_dir), "segment", "--k", "many")
+    assert r.code == 2 and r.stderr.strip() == "error: --k: 'many' is not a number or 'auto'"
+    empty = tmp_path / "data"
+    shutil.copytree(synth_dir, empty, ignore=shutil.ignore_patterns("search_logs", ".ducky"))
+    r = run_cli("--data", str(empty), "segment", "--embedder", "local")
+    assert r.code == 2 and r.stderr.startswith("error: ") and "no search logs" in r.stderr
+    assert r.stderr.strip().count("\n") == 0
+    r = run_cli("--data", str(synth_dir), "segment", "--from", "2030-01-01")
+    assert r.code == 2 and "no search logs in the selected source and time range" in r.stderr
+    assert not (synth_dir / "segments").exists()
