@@ -29,8 +29,18 @@ LOADABLE = ("postgres", "duckdb")
     help="postgres: transfer method (ADBC binary COPY or CSV COPY).",
 )
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option(
+    "--no-vacuum",
+    is_flag=True,
+    help="postgres: skip VACUUM (FREEZE) after the load (autovacuum does it later).",
+)
 def load(
-    engine: str, dsn: str | None, tables: tuple[str, ...], method: str, no_progress: bool
+    engine: str,
+    dsn: str | None,
+    tables: tuple[str, ...],
+    method: str,
+    no_progress: bool,
+    no_vacuum: bool,
 ) -> None:
     """Load the data directory into PostgreSQL (or a native DuckDB file), replacing old tables."""
     import sys
@@ -47,7 +57,9 @@ def load(
     if engine == "postgres":
         from ducky.pg.loader import load_datadir
 
-        report = load_datadir(datadir, dsn, tables or None, progress=progress, method=method)
+        report = load_datadir(
+            datadir, dsn, tables or None, progress=progress, method=method, vacuum=not no_vacuum
+        )
         doc: dict[str, Any] = {"engine": "postgres", **report.to_dict()}
     else:
         from ducky.engines.duckdb import DuckDBEngine
@@ -93,3 +105,5 @@ def _print(doc: dict[str, Any]) -> None:
         f"{doc['rows']:,} rows in {doc['seconds']:.2f} s ({doc['rows_per_s']:,.0f} rows/s) "
         f"into {doc['target']}"
     )
+    if doc.get("vacuum_seconds"):
+        console.print(f"then VACUUM (FREEZE) in {doc['vacuum_seconds']:.2f} s")

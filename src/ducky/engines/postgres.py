@@ -144,12 +144,18 @@ class PostgresEngine(Engine):
     # -- data ------------------------------------------------------------------------------------
     def is_current(self) -> bool:
         """The server holds this data directory's tables as they are now."""
-        from ducky.pg.loader import default_tables, fingerprint, stored_fingerprint
+        import json
+
+        from ducky.pg.loader import META_TABLE, default_tables, fingerprint
 
         tables = default_tables(self.datadir)
-        if not tables:
+        if not tables or not self.relation_exists(META_TABLE):
             return False
-        stored = stored_fingerprint(self.dsn)
+        rows = self.run(f"SELECT value FROM {META_TABLE} WHERE key = 'fingerprint'").to_pylist()
+        try:
+            stored = json.loads(rows[0]["value"]) if rows else None
+        except ValueError:
+            return False
         if stored != fingerprint(self.datadir, tables):
             return False
         return all(self.relation_exists(t) for t in tables)
