@@ -194,3 +194,16 @@ def test_cli_daily_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         {"day": "2025-01-01", "category": "home", "purchases": 1, "revenue": 2.5, "buyers": 1}
     ]
     assert doc["daily"]["daily_users"] == [{"day": "2025-01-01", "new_users": 1, "active_users": 1}]
+
+
+def test_html_section_from_the_manifest(tmp_path: Path) -> None:
+    from ducky.ingest import run_ingest
+    from ducky.ingest.report import report_sections, section_html
+
+    out = tmp_path / "data"
+    run_ingest(out, {"users": str(DATA / "users.csv")}, fail_on="never")
+    html = section_html(DataDir(out))
+    assert html is not None and html.startswith('<section class="ducky-ingest-quality">')
+    assert "<td>users</td><td>13</td><td>4</td><td>8</td><td>1</td><td>0</td>" in html
+    assert "<td>age_range</td>" in html and "<td>76.9%</td>" in html  # completeness 10/13
+    assert report_sections(out)[0]["title"] == "Ingest data quality"

@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
+from ducky.plugins import hookimpl
+
 if TYPE_CHECKING:
     from ducky.datasets import DataDir
     from ducky.ingest.pipeline import IngestResult
@@ -111,3 +113,19 @@ def section_html(datadir: DataDir) -> str | None:
     m = datadir.manifest()
     summary = m.extra.get("ingest")
     return html_fragment(summary) if isinstance(summary, dict) else None
+
+
+@hookimpl
+def report_sections(datadir: Any) -> list[dict[str, Any]]:
+    """`report_sections` hook shape: the ingest quality section when the directory has one.
+
+    Registering this module under the `ducky.plugins` entry-point group (or calling this from
+    `ducky report`) puts the section in the HTML report.
+    """
+    from ducky.datasets import DataDir
+
+    d = datadir if isinstance(datadir, DataDir) else DataDir(datadir)
+    fragment = section_html(d)
+    if fragment is None:
+        return []
+    return [{"title": "Ingest data quality", "html": fragment, "order": 80}]
