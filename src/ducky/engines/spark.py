@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ducky.engines.base import Engine
 from ducky.errors import EngineError, EngineUnavailable, UserError
 from ducky.schema import TABLES
+from ducky.sql import DEFAULT_VARIANT
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -73,6 +74,9 @@ def _local_defaults(master: str) -> dict[str, str]:
         "spark.driver.memory": "2g",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
+        # Spark creates ./spark-warehouse in the current directory at start-up otherwise; ducky
+        # creates no managed tables (rollups are cached temp views), so a temp folder will do.
+        "spark.sql.warehouse.dir": str(Path(tempfile.gettempdir()) / f"ducky-spark-{os.getuid()}"),
     }
 
 
@@ -135,30 +139,36 @@ class _Root:
 
 
 _ROOT: _Root | None = None
-_LOG4J: Path | None = None
+
+
+LOG4J2 = (
+    "rootLogger.level = error\n"
+    # Same level as the root logger, so pyspark's "Setting default log level" notice is not
+    # printed either.
+    "logger.repl.name = org.apache.spark.repl.Main\n"
+    "logger.repl.level = error\n"
+    "rootLogger.appenderRef.stderr.ref = console\n"
+    "appender.console.type = Console\n"
+    "appender.console.name = console\n"
+    "appender.console.target = SYSTEM_ERR\n"
+    "appender.console.layout.type = PatternLayout\n"
+    "appender.console.layout.pattern = spark %p %c{1}: %m%n\n"
+)
 
 
 def _quiet_log4j() -> Path:
-    """A log4j2 config that keeps Spark's INFO/WARN chatter off the CLI's stderr."""
-    global _LOG4J
-    if _LOG4J is None or not _LOG4J.is_file():
-        fd, name = tempfile.mkstemp(prefix="ducky-spark-log4j2-", suffix=".properties")
-        with os.fdopen(fd, "w") as f:
-            f.write(
-                "rootLogger.level = error\n"
-                # Same level as the root logger, so pyspark's "Setting default log level"
-                # notice is not printed either.
-                "logger.repl.name = org.apache.spark.repl.Main\n"
-                "logger.repl.level = error\n"
-                "rootLogger.appenderRef.stderr.ref = console\n"
-                "appender.console.type = Console\n"
-                "appender.console.name = console\n"
-                "appender.console.target = SYSTEM_ERR\n"
-                "appender.console.layout.type = PatternLayout\n"
-                "appender.console.layout.pattern = spark %p %c{1}: %m%n\n"
-            )
-        _LOG4J = Path(name)
-    return _LOG4J
+    """A log4j2 config that keeps Spark's INFO/WARN chatter off the CLI's stderr (one file per
+    user in the temp directory, rewritten only when missing or different)."""
+    path = Path(tempfile.gettempdir()) / f"ducky-spark-log4j2-{os.getuid()}.properties"
+    try:
+        current = path.read_text() if path.is_file() else None
+    except OSError:
+        current = None
+    if current != LOG4J2:
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(LOG4J2)
+        tmp.replace(path)  # atomic: a concurrent JVM never reads half a file
+    return path
 
 
 def _static_conf_matches(root: _Root, conf: dict[str, str]) -> bool:
@@ -265,6 +275,7 @@ class SparkEngine(Engine):
         self.data_url = str(plain.get("data_url") or self.datadir.path.resolve()).rstrip("/")
         self._session: SparkSession | None = None
         self._views: list[str] = []
+        self._cached: list[str] = []  # rollups built by setup files (cached temp views)
 
     @property
     def is_connect(self) -> bool:
@@ -331,18 +342,21 @@ class SparkEngine(Engine):
         return builder.create()  # its own server-side session: views never collide
 
     def close(self) -> None:
-        """Drop this engine's views; the shared SparkContext stays up for the next engine."""
+        """Drop this engine's views and cached rollups; the shared SparkContext stays up."""
         if self._session is None:
             return
         session, self._session = self._session, None
         try:
-            for view in self._views:
+            for name in self._cached:
+                session.sql(f"UNCACHE TABLE IF EXISTS `{name}`")
+            for view in [*self._views, *self._cached]:
                 session.catalog.dropTempView(view)
             if self.is_connect:
                 session.stop()  # ends only this client's server-side session
         except Exception:  # a dead JVM at close time has nothing left to release
             pass
         self._views = []
+        self._cached = []
 
     # -- data --------------------------------------------------------------------------------
     def _reader_path(self, table: str) -> str:
@@ -378,6 +392,32 @@ class SparkEngine(Engine):
     def _sql(self, sql: str) -> DataFrame:
         return self._guard(self.session.sql, sql)
 
+    def render(self, query: str, variant: str = DEFAULT_VARIANT, **params: Any) -> str:
+        return bigint_sequences(super().render(query, variant, **params))
+
+    def execute(self, sql: str) -> None:
+        """Run one statement for its effect. Setup files' `CREATE TABLE x AS q` becomes
+        `CACHE TABLE x AS q`: Spark would otherwise write a managed table into ./spark-warehouse
+        under the current directory; a cached temp view is materialized eagerly (memory, then
+        disk), lives in this engine's session only and is released by `close()`."""
+        created = _CREATE_AS.match(sql)
+        dropped = _DROP_TABLE.match(sql)
+        if created:
+            name = created.group(1).strip("`")
+            self._drop_cached(name)
+            self._guard(lambda: self.session.sql(f"CACHE TABLE `{name}` AS {created.group(2)}"))
+            self._cached.append(name)
+        elif dropped and dropped.group(1).strip("`") in self._cached:
+            self._drop_cached(dropped.group(1).strip("`"))
+        else:
+            self._guard(lambda: self.session.sql(sql).collect())
+
+    def _drop_cached(self, name: str) -> None:
+        if name in self._cached:
+            self._guard(lambda: self.session.sql(f"UNCACHE TABLE IF EXISTS `{name}`"))
+            self._guard(self.session.catalog.dropTempView, name)
+            self._cached.remove(name)
+
     def run(self, sql: str) -> pa.Table:
         df = self._sql(sql)
         return _nullable(self._guard(df.toArrow))
@@ -397,6 +437,40 @@ class SparkEngine(Engine):
         assert jvm is not None
         qe = df._jdf.queryExecution()
         return str(self._guard(jvm.PythonSQLUtils.explainString, qe, "formatted"))
+
+
+_CREATE_AS = re.compile(
+    r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w`]+)\s+AS\s+(.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_DROP_TABLE = re.compile(r"^\s*DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?([\w`]+)\s*$", re.IGNORECASE)
+
+
+def bigint_sequences(sql: str) -> str:
+    """Give Spark's SEQUENCE(a, b) BIGINT bounds, as DuckDB's GENERATE_SERIES always has.
+
+    sqlglot transpiles GENERATE_SERIES(0, :weeks) to SEQUENCE(0, 8), which Spark types by its
+    arguments (INT), so the cohort grid's `week` came back int32 where DuckDB returns int64 and
+    results differed across engines by type. Fixing the transpiled text here covers every
+    variant without copying the canonical SQL into override files.
+    """
+    if "SEQUENCE" not in sql.upper():
+        return sql
+    import sqlglot
+    from sqlglot import exp
+
+    def fix(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.GenerateSeries):
+            for arg in ("start", "end"):
+                value = node.args.get(arg)
+                if value is not None and not (
+                    isinstance(value, exp.Cast) and value.to.is_type(exp.DataType.Type.BIGINT)
+                ):
+                    node.set(arg, exp.cast(value, exp.DataType.Type.BIGINT))
+        return node
+
+    trees = [t for t in sqlglot.parse(sql, read="spark") if t is not None]
+    return ";\n".join(t.transform(fix).sql(dialect="spark", pretty=True) for t in trees)
 
 
 def _nullable(table: pa.Table) -> pa.Table:
