@@ -39,8 +39,9 @@ if TYPE_CHECKING:
 PRODUCER = "ducky gen"
 # Random streams: one per purpose, and one per month so months are independent.
 STREAM_USERS, STREAM_CATALOG, STREAM_QUERIES, STREAM_MONTH = 1, 2, 3, 4
-SESSIONS_PER_CHUNK = 400_000  # bounds the temporaries of sessions.run_sessions
-ROWS_PER_PART = 4_000_000  # a month larger than this is written as several part files
+# Sessions are processed in time order, in chunks; each chunk becomes one part file, so memory
+# depends on the chunk size (about 1.1M events), never on the month's or the period's volume.
+SESSIONS_PER_CHUNK = 200_000
 ROW_GROUP_ROWS = 1 << 20
 
 
@@ -126,22 +127,21 @@ def _generate_into(writer: DatasetWriter, params: GenParams, bar: _Bar) -> None:
     bar.advance("users and catalog")
 
     epoch_us = _epoch_us(params.start)
-    # Month m is sorted, encoded and written by a second thread while month m + 1 is drawn:
+    # Chunk i is sorted, encoded and written by a second thread while chunk i + 1 is drawn:
     # NumPy's and Parquet's heavy loops release the GIL, so both cores work, and memory holds
-    # at most two months.
+    # at most two chunks.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ducky-gen-write") as pool:
         pending: Future[None] | None = None
         for m, (month, d0, d1) in enumerate(windows):
             rng = _rng(params, STREAM_MONTH, m)
-            chunks = list(_month_chunks(world, cal, rng, k, d0, d1))
-            if pending is not None:
-                pending.result()
-                bar.advance(windows[m - 1][0])
-            pending = pool.submit(_write_month, writer, world, month, chunks, epoch_us)
-            del chunks
+            for part, chunk in enumerate(_month_chunks(world, cal, rng, k, d0, d1)):
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(_write_chunk, writer, world, month, part, chunk, epoch_us)
+                del chunk
+            bar.advance(month)
         if pending is not None:
             pending.result()
-            bar.advance(windows[-1][0])
 
 
 def _epoch_us(day: dt.date) -> int:
@@ -183,59 +183,58 @@ def _month_chunks(
         )
 
 
-def _write_month(
+def _write_chunk(
     writer: DatasetWriter,
     world: sessions.World,
     month: str,
-    chunks: list[sessions.Chunk],
+    part: int,
+    chunk: sessions.Chunk,
     epoch_us: int,
 ) -> None:
+    """Write one chunk of a month as part files of events and search_logs, sorted by time.
+
+    Chunks hold sessions that start in consecutive time ranges, so the part files of a month
+    follow each other in time (overlapping only by the length of a session) and each part's
+    row groups cover narrow time ranges: date filters can skip most of them.
+    """
     import pyarrow as pa
 
-    def cat(name: str) -> np.ndarray:
-        return np.concatenate([getattr(c, name) for c in chunks])
-
-    # Events: sorted by time so row groups hold narrow time ranges (cheap date filters).
-    ev_time = cat("ev_time")
-    order = np.argsort(ev_time)
-    ev_time = ev_time[order] + epoch_us
-    ev_user = cat("ev_user")[order] + 1
-    ev_type = cat("ev_type")[order]
-    ev_product = cat("ev_product")[order]
-    types = pa.array(EVENT_TYPES, pa.string())
-    for lo in range(0, max(len(order), 1), ROWS_PER_PART):
-        hi = lo + ROWS_PER_PART
-        prod = ev_product[lo:hi]
+    order = np.argsort(chunk.ev_time)
+    if len(order):
+        prod = chunk.ev_product[order]
         table = pa.table(
             {
-                "user_id": pa.array(ev_user[lo:hi]),
-                "event_type": types.take(pa.array(ev_type[lo:hi])),
+                "user_id": pa.array(chunk.ev_user[order] + 1),
+                "event_type": pa.array(EVENT_TYPES, pa.string()).take(
+                    pa.array(chunk.ev_type[order])
+                ),
                 "product_id": pa.array(prod + 1, mask=prod < 0),
-                "timestamp": pa.array(ev_time[lo:hi].astype("datetime64[us]")),
+                "timestamp": pa.array((chunk.ev_time[order] + epoch_us).astype("datetime64[us]")),
             }
         )
-        _write_part(writer, "events", month, lo // ROWS_PER_PART, table)
+        del prod, order
+        _write_part(writer, "events", month, part, table)
+        del table
 
-    # Search logs, sorted by time too; clicked products travel with their search.
-    q_time = cat("q_time")
-    if len(q_time) == 0:
+    if len(chunk.q_time) == 0:
         return
-    clicks = cat("q_clicks")
-    offsets = np.concatenate([[0], np.cumsum(clicks)]).astype(np.int64)
+    # Clicked products travel with their search.
+    offsets = np.concatenate([[0], np.cumsum(chunk.q_clicks)]).astype(np.int64)
     clicked = pa.LargeListArray.from_arrays(
-        pa.array(offsets), pa.array(cat("click_product") + 1, pa.int64())
+        pa.array(offsets), pa.array(chunk.click_product + 1, pa.int64())
     ).cast(pa.list_(pa.int64()))
-    order = np.argsort(q_time)
-    vocab = pa.array(world.pools.vocab, pa.string())
+    order = np.argsort(chunk.q_time)
     table = pa.table(
         {
-            "user_id": pa.array(cat("q_user")[order] + 1),
-            "search_query": vocab.take(pa.array(cat("q_query")[order])),
+            "user_id": pa.array(chunk.q_user[order] + 1),
+            "search_query": pa.array(world.pools.vocab, pa.string()).take(
+                pa.array(chunk.q_query[order])
+            ),
             "clicked_product_ids": clicked.take(pa.array(order)),
-            "timestamp": pa.array((q_time[order] + epoch_us).astype("datetime64[us]")),
+            "timestamp": pa.array((chunk.q_time[order] + epoch_us).astype("datetime64[us]")),
         }
     )
-    _write_part(writer, "search_logs", month, 0, table)
+    _write_part(writer, "search_logs", month, part, table)
 
 
 # Parquet layout chosen for the analytics: dictionary pages only where values repeat a lot,
