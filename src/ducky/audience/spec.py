@@ -447,6 +447,14 @@ class AudienceSpec(_Model):
     )
     count_only: StrictBool = Field(False, description="return only total_count")
 
+    @field_validator("cursor")
+    @classmethod
+    def _cursor(cls, v: str | None) -> str | None:
+        lo, hi = INT_RANGES["int64"]
+        if v is not None and not lo <= int(v) <= hi:
+            raise ValueError("cursor is not a user_id (out of the 64-bit range)")
+        return v
+
     @model_validator(mode="after")
     def _depth(self) -> AudienceSpec:
         if self.where is not None:
