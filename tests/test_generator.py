@@ -405,3 +405,35 @@ def test_schema_of_every_file_is_canonical(generated_dir: Path) -> None:
             got = pq.read_schema(f)
             assert [x.name for x in got] == expected.names
             assert all(got.field(n).type.equals(expected.field(n).type) for n in expected.names)
+
+
+# -- a full year: holiday peak and cohorts that differ -------------------------------------------
+def test_holiday_peak_and_cohorts_differ(generated_medium_dir: Path) -> None:
+    c = duckdb.connect()
+    glob = DataDir(generated_medium_dir).table_glob("events")
+    users = generated_medium_dir / "users.parquet"
+    per_day = dict(
+        c.execute(
+            f"""SELECT CAST("timestamp" AS DATE), COUNT(*) FROM read_parquet('{glob}')
+                WHERE "timestamp" >= '2025-11-01' GROUP BY 1"""
+        ).fetchall()
+    )
+    november = sorted(n for d, n in per_day.items() if d < dt.date(2025, 11, 20))
+    black_friday = per_day[dt.date(2025, 11, 28)]
+    assert black_friday > 1.5 * november[len(november) // 2]
+    # Week-4 retention by monthly signup cohort: not one number copied to every cohort.
+    rates = [
+        r[0]
+        for r in c.execute(
+            f"""WITH u AS (SELECT user_id, signup_date FROM read_parquet('{users}')
+                           WHERE signup_date < '2025-10-01'),
+                     w4 AS (SELECT DISTINCT e.user_id FROM read_parquet('{glob}') AS e
+                            JOIN u USING (user_id)
+                            WHERE DATE_DIFF('day', u.signup_date, CAST(e."timestamp" AS DATE))
+                                  BETWEEN 28 AND 34)
+                SELECT COUNT(w4.user_id) / COUNT(*) FROM u LEFT JOIN w4 USING (user_id)
+                GROUP BY DATE_TRUNC('month', u.signup_date)"""
+        ).fetchall()
+    ]
+    assert len(rates) == 9
+    assert max(rates) > 1.15 * min(rates)
