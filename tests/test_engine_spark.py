@@ -189,12 +189,16 @@ def test_settings_from_options_and_environment(
     assert conf.get("spark.sql.parquet.inferTimestampNTZ.enabled") == "true"
 
 
-def test_bad_options_are_user_errors(handmade_dir: Path) -> None:
+def test_bad_options_are_user_errors(handmade_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from ducky.engines.spark import SparkEngine
 
+    monkeypatch.delenv("DUCKY_SPARK_MASTER", raising=False)
     dd = DataDir(handmade_dir)
     with pytest.raises(UserError, match="no option"):
         SparkEngine(dd, mater="local[2]")
+    with pytest.raises(UserError, match="threads"):
+        SparkEngine(dd, threads="two")
+    assert SparkEngine(dd, threads="3").master == "local[3]"
     with pytest.raises(UserError, match="UTC"):
         SparkEngine(dd, **{"conf.spark.sql.session.timeZone": "Europe/Paris"})
 

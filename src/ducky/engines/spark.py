@@ -251,7 +251,9 @@ class SparkEngine(Engine):
                 f"{', '.join(OPTIONS)} or conf.<spark setting>"
             )
         super().__init__(datadir, **options)
-        threads = plain.get("threads")
+        threads = str(plain.get("threads") or "")
+        if threads and not (threads.isdigit() and int(threads) > 0):
+            raise UserError(f"spark option threads must be a positive integer, not {threads!r}")
         default_master = f"local[{int(threads)}]" if threads else "local[*]"
         self.master: str = str(
             plain.get("master") or os.environ.get("DUCKY_SPARK_MASTER") or default_master
