@@ -224,3 +224,44 @@ def test_search_logs_with_lists(handmade_dir: Path, tmp_path: Path) -> None:
         "clicked_product_ids: '[\"a\"]' is not a list of integers like [1, 2]",
         "user_id: 77 is not in users (orphan)",
     ]
+
+
+def test_ndjson_fast_and_line_paths_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyarrow's reader (clean files) and the DuckDB line path (dirty files) type alike."""
+    import ducky.ingest.sources as sources_mod
+
+    lines = [
+        {"user_id": 1, "event_type": "login", "timestamp": "2025-01-05T10:00:00Z"},
+        {
+            "user_id": 1,
+            "event_type": "viewed",
+            "product_id": 10,
+            "timestamp": "2025-01-05T10:05:00+01:00",
+        },
+        {
+            "user_id": 2,
+            "event_type": "purchased",
+            "product_id": 11,
+            "timestamp": "2025-01-06 08:00:00.250",
+        },
+        {"user_id": 2, "event_type": "viewed", "product_id": 11, "timestamp": "2025-01-07"},
+    ]
+    src = tmp_path / "e.ndjson"
+    src.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    assert sources_mod._read_ndjson_fast(src.read_bytes()) is not None
+    srcs = {"users": str(tmp_path / "u.csv"), "products": str(tmp_path / "p.csv")}
+    (tmp_path / "u.csv").write_text("user_id,signup_date\n1,2025-01-01\n2,2025-01-01\n")
+    (tmp_path / "p.csv").write_text("product_id,category,price\n10,a,1.00\n11,b,2.00\n")
+    fast = run_ingest(tmp_path / "fast", {**srcs, "events": str(src)})
+    monkeypatch.setattr(sources_mod, "_read_ndjson_fast", lambda buf: None)
+    slow = run_ingest(tmp_path / "slow", {**srcs, "events": str(src)})
+    assert [a.loaded for a in fast.accounts] == [a.loaded for a in slow.accounts] == [2, 2, 4]
+    assert _rows(tmp_path / "fast", "events") == _rows(tmp_path / "slow", "events")
+    import datetime as dt
+
+    assert sorted(r["timestamp"] for r in _rows(tmp_path / "fast", "events")) == [
+        dt.datetime(2025, 1, 5, 9, 5),
+        dt.datetime(2025, 1, 5, 10, 0),
+        dt.datetime(2025, 1, 6, 8, 0, 0, 250000),
+        dt.datetime(2025, 1, 7),
+    ]

@@ -283,8 +283,42 @@ def _read_csv(buf: bytes, spec: str) -> tuple[pa.Table, np.ndarray, list[Reject]
 
 # -- JSON -------------------------------------------------------------------------------------
 def _read_ndjson(buf: bytes) -> tuple[pa.Table, np.ndarray, list[Reject]]:
+    fast = _read_ndjson_fast(buf)
+    if fast is not None:
+        return fast
     lines, numbers = _line_array(buf)
     return _json_objects(lines, numbers, "line")
+
+
+def _read_ndjson_fast(buf: bytes) -> tuple[pa.Table, np.ndarray, list[Reject]] | None:
+    """pyarrow's multithreaded JSON reader, for files where every line is a JSON object with
+    consistently typed values (the common case). Anything else (a malformed line, an array,
+    a column mixing numbers and strings) returns None and takes the line-by-line DuckDB path,
+    which gives the same typed result and a reason per bad line."""
+    import io
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.json as pajson
+
+    try:
+        table = pajson.read_json(
+            io.BytesIO(buf), read_options=pajson.ReadOptions(block_size=1 << 24)
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    starts, ends = _line_bounds(buf)
+    numbers = np.flatnonzero(ends > starts) + 1
+    if len(numbers) != table.num_rows:
+        return None  # blank-but-not-empty lines: numbering would be off
+    # Nested values (structs, lists of structs) are left to the string path, which keeps them
+    # as JSON text; lists of integers are fine as they are.
+    for f in table.schema:
+        if pa.types.is_struct(f.type) or (
+            pa.types.is_list(f.type) and not pa.types.is_integer(f.type.value_type)
+        ):
+            return None
+    return table, numbers.astype(np.int64), []
 
 
 def _json_objects(
@@ -300,28 +334,31 @@ def _json_objects(
     con = connect()
     try:
         con.register("src", src)
-        q(con, "CREATE TEMP TABLE j AS SELECT rec, line, json_valid(line) AS ok FROM src")
+        # Parse each line as few times as possible: validity, then keys, then one extraction
+        # of every path at once (json_extract_string with a list parses the document once).
         q(
             con,
-            "CREATE TEMP TABLE o AS SELECT rec, line, "
-            "CASE WHEN ok THEN json_type(line) END AS jt FROM j",
+            "CREATE TEMP TABLE o AS SELECT rec, line, json_valid(line) AS ok, "
+            "starts_with(ltrim(line), '{') AS obj FROM src",
         )
         keys = [
             r[0]
             for r in q(
                 con,
                 "SELECT k FROM (SELECT unnest(json_keys(line)) AS k, rec FROM o "
-                "WHERE jt = 'OBJECT') GROUP BY k ORDER BY min(rec), k",
+                "WHERE ok AND obj) GROUP BY k ORDER BY min(rec), k",
             ).fetchall()
         ]
-        cols = ", ".join(
-            f"json_extract_string(line, {_sql_str(_json_path(k))}) AS {_ident(k)}" for k in keys
-        )
+        paths = "[" + ", ".join(_sql_str(_json_path(k)) for k in keys) + "]"
+        cols = "".join(f", ex[{i + 1}] AS {_ident(k)}" for i, k in enumerate(keys))
+        extract = f", json_extract_string(line, {paths}) AS ex" if keys else ""
         data = con.sql(
-            f"SELECT rec{', ' + cols if cols else ''} FROM o WHERE jt = 'OBJECT' ORDER BY rec"
+            f"SELECT rec{cols} FROM (SELECT rec{extract} FROM o WHERE ok AND obj) ORDER BY rec"
         ).to_arrow_table()
         bad = q(
-            con, "SELECT rec, line, jt FROM o WHERE jt IS NULL OR jt <> 'OBJECT' ORDER BY rec"
+            con,
+            "SELECT rec, line, CASE WHEN ok THEN json_type(line) END AS jt FROM o "
+            "WHERE NOT (ok AND obj) ORDER BY rec",
         ).fetchall()
     finally:
         con.close()
