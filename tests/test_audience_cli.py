@@ -1,4 +1,9 @@
-"""`ducky audience` and `ducky serve` through the real console entry point."""
+"""`ducky audience` and `ducky serve` through the real console entry point.
+
+`audience` runs in-process through `ducky.cli.main.main` (the entry point with its error
+handling and exit codes; a subprocess per call costs seconds on a busy machine); `serve` runs
+as a real subprocess.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,38 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 
-from tests.cli_support import run_cli
+from tests.cli_support import Result
 from tests.test_audience_spec import SEED_REQUEST_EXAMPLE
 
 
-def test_audience_file_json_and_csv(handmade_dir: Path, tmp_path: Path) -> None:
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run `ducky ARGS` in-process; `stdin` text is fed to the command."""
+    import io
+
+    from ducky.cli.main import main
+
+    def run(*args: str, stdin: str | None = None) -> Result:
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as e:
+            code = int(e.code or 0)
+        out = capsys.readouterr()
+        return Result(code, out.out, out.err)
+
+    return run
+
+
+def test_audience_file_json_and_csv(handmade_dir: Path, tmp_path: Path, run_cli: Any) -> None:
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps(SEED_REQUEST_EXAMPLE))
     r = run_cli("--data", str(handmade_dir), "audience", str(spec), "--format", "json")
@@ -32,7 +61,7 @@ def test_audience_file_json_and_csv(handmade_dir: Path, tmp_path: Path) -> None:
     ]
 
 
-def test_audience_stdin_explain_and_count(handmade_dir: Path, tmp_path: Path) -> None:
+def test_audience_stdin_explain_and_count(handmade_dir: Path, tmp_path: Path, run_cli: Any) -> None:
     spec = {"where": {"type": "attribute", "column": "age", "op": "between", "value": [25, 34]}}
     path = tmp_path / "age.json"
     path.write_text(json.dumps(spec))
@@ -64,7 +93,7 @@ def test_audience_stdin_explain_and_count(handmade_dir: Path, tmp_path: Path) ->
     assert r.code == 0 and "3 users in the audience" in r.stdout
 
 
-def test_audience_bad_input_one_line(handmade_dir: Path, tmp_path: Path) -> None:
+def test_audience_bad_input_one_line(handmade_dir: Path, tmp_path: Path, run_cli: Any) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"where": {"type": "attribute", "column": "shoe", "op": "eq", "value": 1}}')
     r = run_cli("--data", str(handmade_dir), "audience", str(bad))
@@ -78,7 +107,7 @@ def test_audience_bad_input_one_line(handmade_dir: Path, tmp_path: Path) -> None
     assert (r.code, "malformed JSON" in r.stderr) == (2, True)
 
 
-def test_schema_flag_matches_docs() -> None:
+def test_schema_flag_matches_docs(run_cli: Any) -> None:
     r = run_cli("audience", "--schema")
     root = Path(__file__).resolve().parents[1]
     assert json.loads(r.stdout) == json.loads((root / "docs" / "audience.schema.json").read_text())
