@@ -56,10 +56,12 @@ def test_cli_json_accounting_and_exit_codes(
 
 
 def test_cli_table_output_and_warn_threshold(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "data"
-    r = run_cli(
+    monkeypatch.setenv("COLUMNS", "200")  # rich sizes its tables from it
+    r = _in_process(
+        capsys,
         "--data",
         str(out),
         "ingest",
@@ -67,7 +69,6 @@ def test_cli_table_output_and_warn_threshold(
         str(DATA / "users.csv"),
         "--fail-on",
         "never",
-        env={"COLUMNS": "200"},
     )
     assert r.code == 0, r.stderr
     assert "ingest accounting" in r.stdout and "quality" in r.stdout and "age_range" in r.stdout

@@ -167,10 +167,7 @@ def _n(v: Validated, kind: str) -> int:
 def _kind_of(check_name: str) -> str:
     from ducky.ingest.checks import CHECKS
 
-    for c in CHECKS:
-        if c.name == check_name:
-            return c.kind
-    return check_name
+    return next((c.kind for c in CHECKS if c.name == check_name), check_name)
 
 
 def run_ingest(
