@@ -104,6 +104,10 @@ def _in_process(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
 
 def test_cli_errors_are_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     d = ["--data", str(tmp_path / "data"), "ingest"]
+    bad_col = tmp_path / "cols.yaml"
+    bad_col.write_text("products:\n  cost: unit_price\n")
+    bad_yaml = tmp_path / "broken.yaml"
+    bad_yaml.write_text("products: [unclosed\n")
     cases = [
         ([*d, "--users", str(tmp_path / "missing.csv")], "missing.csv: no such file"),
         (
@@ -122,6 +126,14 @@ def test_cli_errors_are_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFi
             "no source column for required products column(s) product_id",
         ),
         ([*d], "nothing to ingest"),
+        (
+            [*d, "--products", str(DATA / "products.json"), "--mapping", str(bad_col)],
+            "products has no column 'cost'",
+        ),
+        (
+            [*d, "--products", str(DATA / "products.json"), "--mapping", str(bad_yaml)],
+            "not valid YAML",
+        ),
     ]
     for args, msg in cases:
         r = _in_process(capsys, *args)

@@ -78,11 +78,16 @@ def ingest(
 
         doc["postgres"] = load_to_postgres(settings.datadir, dsn)
     summaries = {}
-    if daily and not result.tripped and settings.datadir.manifest_path.is_file():
-        from ducky.ingest.daily import daily_summaries
+    if daily and not result.tripped:
+        from ducky.ingest.daily import SUMMARY_TABLES, daily_summaries
 
-        summaries = daily_summaries(settings.datadir)
-        doc["daily"] = {k: rows_of(v) for k, v in summaries.items()}
+        d = settings.datadir
+        missing = [t for t in SUMMARY_TABLES if not d.has_table(t)]
+        if missing or not d.manifest_path.is_file():
+            click.echo(f"note: no daily summaries: {d.path} has no {', '.join(missing)}", err=True)
+        else:
+            summaries = daily_summaries(d)
+            doc["daily"] = {k: rows_of(v) for k, v in summaries.items()}
     if as_json:
         sys.stdout.write(dumps(doc) + "\n")
     else:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from ducky.datasets import DataDir
 
+SUMMARY_TABLES = ("users", "products", "events")
 SUMMARIES = {
     "daily_sales": ("users", "products", "events"),
     "daily_users": ("users", "events"),
@@ -43,7 +44,7 @@ def daily_summaries(
     """{summary name: rows} computed on `engine` from the data directory."""
     from ducky.engines import open_engine
 
-    datadir.validate(("users", "products", "events"))
+    datadir.validate(SUMMARY_TABLES)
     out: dict[str, pa.Table] = {}
     with open_engine(engine, datadir, **(engine_options or {})) as eng:
         eng.load()
