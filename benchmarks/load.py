@@ -89,6 +89,24 @@ def synthetic(path: Path, events: int, seed: int = 1) -> Path:
     return path
 
 
+def server_cpu(postmaster: int | None) -> float:
+    """CPU seconds used by the local server's exited backends and its workers so far."""
+    if postmaster is None:
+        return 0.0
+    import psutil
+
+    p = psutil.Process(postmaster)
+    t = p.cpu_times()
+    total = t.user + t.system + t.children_user + t.children_system
+    for child in p.children():  # still-running auxiliaries (checkpointer, walwriter...)
+        try:
+            c = child.cpu_times()
+            total += c.user + c.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--data", type=Path, help="an existing data directory (default: synthetic)")
@@ -110,18 +128,21 @@ def main(argv: list[str] | None = None) -> int:
     tables = ["users", "products", "events"]
     server_root = None
     dsn = args.dsn
+    postmaster = None
     if dsn is None:
         server_root = Path(tempfile.mkdtemp(prefix="ducky-load-bench-"))
-        dsn = LocalServer(server_root / "pg").start()
+        local = LocalServer(server_root / "pg")
+        dsn = local.start()
+        postmaster = local.postmaster_pid()
     results: list[dict[str, Any]] = []
     try:
         for method in args.methods.split(","):
             runs = []
             for i in range(args.repeat):
                 t0 = time.perf_counter()
-                cpu0 = os.times()
+                cpu0, srv0 = os.times(), server_cpu(postmaster)
                 rep = load_datadir(dd, dsn, tables=tables, method=method)
-                cpu1 = os.times()
+                cpu1, srv1 = os.times(), server_cpu(postmaster)
                 wall = time.perf_counter() - t0
                 ev = next(t for t in rep.tables if t.table == "events")
                 runs.append(
@@ -130,6 +151,10 @@ def main(argv: list[str] | None = None) -> int:
                         "rows_per_s": rep.rows_per_s,
                         "events_copy_rows_per_s": ev.rows_per_s,
                         "client_cpu_s": (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system),
+                        # CPU of the server's backends (reaped children of the postmaster):
+                        # with the client's, what the load costs whatever else runs here.
+                        "server_cpu_s": srv1 - srv0 if postmaster else None,
+                        "vacuum_s": rep.vacuum_seconds,
                         "wall_s": wall,
                     }
                 )
@@ -139,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
             med = statistics.median(r["rows_per_s"] for r in runs)
+            cpu = [r["client_cpu_s"] + (r["server_cpu_s"] or 0.0) for r in runs]
             results.append(
                 {
                     "method": method,
@@ -149,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
                     "median_events_copy_rows_per_s": statistics.median(
                         r["events_copy_rows_per_s"] for r in runs
                     ),
+                    "median_client_cpu_s": statistics.median(r["client_cpu_s"] for r in runs),
+                    "median_server_cpu_s": statistics.median(
+                        r["server_cpu_s"] or 0.0 for r in runs
+                    ),
+                    "rows_per_cpu_s": rep.rows / statistics.median(cpu) if any(cpu) else None,
                 }
             )
     finally:
@@ -162,11 +193,12 @@ def main(argv: list[str] | None = None) -> int:
         "loadavg_end": os.getloadavg(),
         "results": results,
     }
-    print("\nmethod  median s  median rows/s  events COPY rows/s")
+    print("\nmethod  median s  median rows/s  events COPY rows/s  client CPU s  server CPU s")
     for r in results:
         print(
             f"{r['method']:<7} {r['median_seconds']:8.2f}  {r['median_rows_per_s']:13,.0f}  "
-            f"{r['median_events_copy_rows_per_s']:18,.0f}"
+            f"{r['median_events_copy_rows_per_s']:18,.0f}  {r['median_client_cpu_s']:12.2f}  "
+            f"{r['median_server_cpu_s']:12.2f}"
         )
     if args.json:
         args.json.write_text(json.dumps(doc, indent=2))

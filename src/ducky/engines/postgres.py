@@ -160,9 +160,17 @@ class PostgresEngine(Engine):
             return False
         return all(self.relation_exists(t) for t in tables)
 
-    def load(self, force: bool = False, progress: bool = False) -> None:
-        """Load the data directory unless the server already holds it (same fingerprint)."""
+    def load(self, force: bool = False, progress: bool | None = None) -> None:
+        """Load the data directory unless the server already holds it (same fingerprint).
+
+        `progress` None: a progress bar (on stderr) when stderr is a terminal.
+        """
+        import sys
+
         from ducky.pg.loader import load_datadir
+
+        if progress is None:
+            progress = sys.stderr.isatty()
 
         t0 = time.perf_counter()
         if not force and self.is_current():

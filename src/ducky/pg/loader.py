@@ -182,6 +182,7 @@ class _Progress:
 
     def __enter__(self) -> _Progress:
         if self.enabled:
+            from rich.console import Console
             from rich.progress import (
                 BarColumn,
                 MofNCompleteColumn,
@@ -196,6 +197,7 @@ class _Progress:
                 MofNCompleteColumn(),
                 TextColumn("{task.fields[rate]} rows/s"),
                 TimeElapsedColumn(),
+                console=Console(stderr=True),  # stdout stays clean for --json / csv output
                 transient=False,
             )
             self._bar.start()
