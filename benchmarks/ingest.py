@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import time
@@ -116,13 +117,16 @@ def main() -> None:
             dt, acct = run_once(files, files[fmt], args.workdir / "data")
             times.append(dt)
         med = statistics.median(times)
+        best = min(times)
         n = acct["rows_in"]
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         size = files[fmt].stat().st_size / 1e6
         print(
             f"{fmt}: {n:,} event rows ({size:,.0f} MB) + 100,000 users + 5,000 products; "
             f"median {med:.2f}s of {[round(t, 2) for t in times]} -> {n / med:,.0f} rows/s "
-            f"({60 * n / med / 1e6:,.0f}M rows/min); loaded {acct['loaded']:,}, "
-            f"quarantined {acct['quarantined']:,}, duplicates {acct['duplicates']:,}"
+            f"({60 * n / med / 1e6:,.1f}M rows/min); best {best:.2f}s -> {n / best:,.0f} rows/s; "
+            f"loaded {acct['loaded']:,}, quarantined {acct['quarantined']:,}, "
+            f"duplicates {acct['duplicates']:,}; load average {load}"
         )
 
 

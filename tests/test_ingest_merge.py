@@ -265,3 +265,16 @@ def test_ndjson_fast_and_line_paths_agree(tmp_path: Path, monkeypatch: pytest.Mo
         dt.datetime(2025, 1, 6, 8, 0, 0, 250000),
         dt.datetime(2025, 1, 7),
     ]
+
+
+def test_empty_sources_only_warn_on_volume(tmp_path: Path) -> None:
+    (tmp_path / "e.ndjson").write_text("")
+    (tmp_path / "u.csv").write_text("user_id,signup_date\n")
+    r = run_ingest(
+        tmp_path / "d", {"users": str(tmp_path / "u.csv"), "events": str(tmp_path / "e.ndjson")}
+    )
+    assert r.merged and [a.rows_in for a in r.accounts] == [0, 0]
+    assert {(c.table, c.check) for c in r.checks if c.status != "ok"} == {
+        ("users", "volume"),
+        ("events", "volume"),
+    }

@@ -149,6 +149,8 @@ def _line_bounds(buf: bytes) -> tuple[np.ndarray, np.ndarray]:
     import numpy as np
 
     a = np.frombuffer(buf, dtype=np.uint8)
+    if len(a) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     nl = np.flatnonzero(a == 10)
     if len(a) and (len(nl) == 0 or nl[-1] != len(a) - 1):
         nl = np.append(nl, len(a))  # last line without a newline
