@@ -66,7 +66,11 @@ def encode_queries(logs: pa.Table) -> QueryTable:
         weight = np.power(0.5, age_days / RECENCY_HALF_LIFE_DAYS)
         nclicks = pc.fill_null(pc.list_value_length(logs["clicked_product_ids"]), 0).to_numpy()
         weight = weight * (1.0 + CLICK_BONUS * (nclicks > 0))
-    return QueryTable(user_ids, uniq, uidx.astype(np.int64), qidx, weight, len(ts))
+    # canonical row order (integers only, cheap): sums over a user's rows then add up in the
+    # same order whatever order the source returned them, so features are bit-identical
+    uidx = uidx.astype(np.int64)
+    order = np.lexsort((weight, qidx, uidx))
+    return QueryTable(user_ids, uniq, uidx[order], qidx[order], weight[order], len(ts))
 
 
 def user_query_vectors(qt: QueryTable, query_vectors: np.ndarray) -> np.ndarray:
@@ -74,10 +78,12 @@ def user_query_vectors(qt: QueryTable, query_vectors: np.ndarray) -> np.ndarray:
     import numpy as np
     import scipy.sparse as sp
 
+    # float32 throughout: at a million users the float64 product alone would be 3 GB
     m = sp.csr_matrix(
-        (qt.weight, (qt.user_idx, qt.query_idx)), shape=(len(qt.user_ids), len(qt.texts))
+        (qt.weight.astype(np.float32), (qt.user_idx, qt.query_idx)),
+        shape=(len(qt.user_ids), len(qt.texts)),
     )
-    v = np.asarray(m @ query_vectors, dtype=np.float32)
+    v = np.asarray(m @ query_vectors.astype(np.float32, copy=False), dtype=np.float32)
     return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
 
 

@@ -56,9 +56,8 @@ def run_id_for(qt: QueryTable, model: str, k: int | None, seed: int, balance: fl
 
     h = hashlib.sha256()
     h.update(json.dumps([model, k, seed, balance, FEATURES_VERSION]).encode())
-    users = qt.user_ids[qt.user_idx]
-    order = np.lexsort((qt.weight, qt.query_idx, users))
-    for arr in (users[order], qt.query_idx[order], qt.weight[order]):
+    # QueryTable rows are already in canonical order (see features.encode_queries)
+    for arr in (qt.user_ids[qt.user_idx], qt.query_idx, qt.weight):
         h.update(np.ascontiguousarray(arr).tobytes())
     h.update("\x00".join(qt.texts.to_pylist()).encode())
     return h.hexdigest()[:12]
