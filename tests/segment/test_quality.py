@@ -93,7 +93,8 @@ def test_cli_outputs_and_report_section(warm_synth_dir: Path, tmp_path: Path) ->
     assert summary["run_id"] == doc["run_id"]
     assert not [p for p in data.iterdir() if p.name.startswith(".segments")]  # no temp dirs
     sec = section(DataDir(data))
-    assert sec is not None and "budget_conscious" in sec["html"]
+    assert sec.get("ran", True) and "budget_conscious" in sec["html"]
+    assert section(DataDir(tmp_path))["ran"] is False  # no run yet: says so
     assert "data:image/png;base64," in sec["html"]
     # the rich table for people
     r = run_inproc("--data", str(data), "segment")

@@ -193,43 +193,49 @@ def segment(
     emb = make_embedder(embedder, model, endpoint=hf_endpoint)
     store = _open(es_url, es_backend) if (source == "es" or push_es) else None
     extra: dict[str, Any] = {"source": source}
-    with _progress(not settings.json) as progress:
-        if source == "es":
-            assert store is not None
-            extra.update({"es_backend": store.backend, "es_index": es_index})
-            logs = store.extract(
-                es_index, t_from, t_to, pagination, progress=lambda n: progress("extract", n, None)
-            )
-        else:
-            logs = read_search_logs(datadir, t_from, t_to)
-        result = pipeline.segment(
-            logs, datadir, emb, k=k, seed=seed, balance=balance, progress=progress
-        )
-        result.quality = pipeline.evaluate(result, datadir)
-        outputs.write_segments(datadir, result, plot=Path(plot_path) if plot_path else None)
-        if push_es:
-            assert store is not None
-            extra["push"] = outputs.push_segments(
-                store, result, segments_index, progress=lambda n: progress("push", n, None)
-            )
-            if tag_logs:
-                segs = dict(zip(result.user_ids.tolist(), result.segment_of_user, strict=True))
-                rep = store.tag_logs(
+    try:
+        with _progress(not settings.json) as progress:
+            if source == "es":
+                assert store is not None
+                extra.update({"es_backend": store.backend, "es_index": es_index})
+                logs = store.extract(
                     es_index,
-                    segs,
-                    progress=lambda n: progress("tag", n, None),
-                    pagination=pagination,
+                    t_from,
+                    t_to,
+                    pagination,
+                    progress=lambda n: progress("extract", n, None),
                 )
-                extra["tagged"] = {"ok": rep.ok, "failed": rep.failed}
-                if rep.failed:
-                    from ducky.errors import EngineError
-
-                    raise EngineError(
-                        f"tagging {es_index}: {rep.failed} of {rep.ok + rep.failed} updates "
-                        "failed: " + "; ".join(rep.errors)
+            else:
+                logs = read_search_logs(datadir, t_from, t_to)
+            result = pipeline.segment(
+                logs, datadir, emb, k=k, seed=seed, balance=balance, progress=progress
+            )
+            result.quality = pipeline.evaluate(result, datadir)
+            outputs.write_segments(datadir, result, plot=Path(plot_path) if plot_path else None)
+            if push_es:
+                assert store is not None
+                extra["push"] = outputs.push_segments(
+                    store, result, segments_index, progress=lambda n: progress("push", n, None)
+                )
+                if tag_logs:
+                    segs = dict(zip(result.user_ids.tolist(), result.segment_of_user, strict=True))
+                    rep = store.tag_logs(
+                        es_index,
+                        segs,
+                        progress=lambda n: progress("tag", n, None),
+                        pagination=pagination,
                     )
-    if store is not None:
-        store.close()
+                    extra["tagged"] = {"ok": rep.ok, "failed": rep.failed}
+                    if rep.failed:
+                        from ducky.errors import EngineError
+
+                        raise EngineError(
+                            f"tagging {es_index}: {rep.failed} of {rep.ok + rep.failed} updates "
+                            "failed: " + "; ".join(rep.errors)
+                        )
+    finally:
+        if store is not None:
+            store.close()
     doc = {**outputs.summary(result), **extra, "output": str(datadir.path / "segments")}
     if plot_path:
         doc["plot"] = plot_path

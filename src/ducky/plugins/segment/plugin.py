@@ -24,5 +24,4 @@ def register_commands(cli: click.Group) -> None:
 def report_sections(datadir: Any) -> list[dict[str, Any]]:
     from ducky.plugins.segment.report import section
 
-    s = section(datadir)
-    return [s] if s else []
+    return [section(datadir)]

@@ -8,13 +8,19 @@ import json
 from typing import Any
 
 
-def section(datadir: Any) -> dict[str, Any] | None:
-    """None when the data directory has no segmentation run yet."""
+def section(datadir: Any) -> dict[str, Any]:
+    """The section; marked `ran: False` when the data directory has no segmentation run yet."""
     path = getattr(datadir, "path", datadir)
     seg_dir = path / "segments"
     summary_path = seg_dir / "summary.json"
     if not summary_path.is_file():
-        return None
+        return {
+            "id": "segments",
+            "title": "User segments",
+            "html": "<p>No segmentation run yet: run <code>ducky segment</code>.</p>",
+            "order": 60,
+            "ran": False,
+        }
     doc = json.loads(summary_path.read_text())
     rows = []
     for s in doc["segments"]:
@@ -44,4 +50,4 @@ def section(datadir: Any) -> dict[str, Any] | None:
     if png.is_file():
         b64 = base64.b64encode(png.read_bytes()).decode()
         parts.append(f"<img alt='user segments projection' src='data:image/png;base64,{b64}'/>")
-    return {"title": "User segments", "html": "\n".join(parts), "order": 60}
+    return {"id": "segments", "title": "User segments", "html": "\n".join(parts), "order": 60}
