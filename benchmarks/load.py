@@ -90,12 +90,27 @@ def synthetic(path: Path, events: int, seed: int = 1) -> Path:
 
 
 def server_cpu(postmaster: int | None) -> float:
-    """CPU seconds used by the local server's exited backends and its workers so far."""
+    """CPU seconds used by the local server's exited backends and its workers so far.
+
+    A backend's CPU reaches the postmaster's children times only once it has exited and been
+    reaped, so first wait (up to 10 s) until only the long-lived auxiliary processes remain.
+    """
     if postmaster is None:
         return 0.0
     import psutil
 
     p = psutil.Process(postmaster)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        names = []
+        for child in p.children():
+            try:
+                names.append(" ".join(child.cmdline()))
+            except psutil.NoSuchProcess:
+                continue
+        if not any("postgres: postgres " in n for n in names):  # client backends
+            break
+        time.sleep(0.05)
     t = p.cpu_times()
     total = t.user + t.system + t.children_user + t.children_system
     for child in p.children():  # still-running auxiliaries (checkpointer, walwriter...)

@@ -23,10 +23,10 @@ LOADABLE = ("postgres", "duckdb")
 @click.option("--table", "tables", multiple=True, help="Only this table (repeatable).")
 @click.option(
     "--method",
-    type=click.Choice(["adbc", "csv"]),
-    default="adbc",
+    type=click.Choice(["binary", "adbc", "csv"]),
+    default="binary",
     show_default=True,
-    help="postgres: transfer method (ADBC binary COPY or CSV COPY).",
+    help="postgres: binary COPY FREEZE (numpy-encoded), ADBC ingest + VACUUM, or CSV COPY FREEZE.",
 )
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option(

@@ -72,7 +72,7 @@ def _arrow_type(oid: int, precision: int | None, scale: int | None, values: list
 
 
 class PostgresEngine(Engine):
-    """PostgreSQL through psycopg 3; loads with ADBC binary COPY (ducky.pg.loader)."""
+    """PostgreSQL through psycopg 3; loads with binary COPY FREEZE (ducky.pg.loader)."""
 
     name: ClassVar[str] = "postgres"
     dialect: ClassVar[str] = "postgres"
@@ -86,7 +86,7 @@ class PostgresEngine(Engine):
         self,
         datadir: DataDir,
         dsn: str | None = None,
-        method: str = "adbc",
+        method: str = "binary",
         statement_timeout: str | int | None = None,
         **options: Any,
     ) -> None:

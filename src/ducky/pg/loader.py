@@ -6,13 +6,16 @@ after the data (one index build instead of per-row maintenance) and the dataset 
 written to `ducky_meta`. A failure anywhere rolls everything back: readers keep seeing the
 previous tables, and nothing is ever appended twice.
 
-Two transfer methods, measured in docs/benchmarks/load.md:
-- `adbc` (default): ADBC's PostgreSQL driver streams Arrow batches as binary COPY; no text
-  formatting or parsing on either side.
-- `csv`: psycopg 3 `COPY ... (FORMAT csv, FREEZE)` fed with Arrow batches written by
-  pyarrow's CSV writer; FREEZE marks rows visible to all, so no later VACUUM is needed for
-  index-only scans. Kept as the fallback when the ADBC driver is not installed.
-Both write into a table created in the same transaction, which on a server with
+Three transfer methods, measured in docs/benchmarks/load.md:
+- `binary` (default): psycopg 3 `COPY ... (FORMAT binary, FREEZE)` fed with Arrow batches
+  encoded by numpy (ducky.pg.binary_copy). Binary is the cheapest format for the server to
+  parse, and FREEZE writes rows frozen with pages all-visible, so no VACUUM pass is needed.
+- `adbc`: ADBC's PostgreSQL driver streams Arrow batches as binary COPY too (about the same
+  server work), but cannot ask for FREEZE, so the load ends with VACUUM (FREEZE): a second
+  pass over the whole table.
+- `csv`: psycopg 3 `COPY ... (FORMAT csv, FREEZE)` of batches written by pyarrow's CSV
+  writer; the cheapest client, the most server CPU (text timestamps), no list columns.
+All write into a table created in the same transaction, which on a server with
 wal_level=minimal (the local server) skips WAL for the whole COPY.
 """
 
@@ -31,7 +34,8 @@ from ducky.schema import TABLES, arrow_schema, create_table_sql
 
 META_TABLE = "ducky_meta"
 STAGING_PREFIX = "ducky_staging_"
-METHODS = ("adbc", "csv")
+METHODS = ("adbc", "binary", "csv")
+FROZEN_METHODS = ("binary", "csv")  # COPY ... FREEZE: no VACUUM needed after the load
 BATCH_ROWS = 256_000
 # SQLSTATE classes worth a retry: connection exceptions, server shutting down, too many
 # connections, serialization failure / deadlock (a concurrent load racing this one).
@@ -232,7 +236,7 @@ def load_datadir(
     dsn: str | None = None,
     tables: Sequence[str] | None = None,
     progress: bool = False,
-    method: str = "adbc",
+    method: str = "binary",
     retries: int = 3,
     vacuum: bool = True,
 ) -> LoadReport:
@@ -260,13 +264,15 @@ def load_datadir(
     files = {t: dd.table_files(t) for t in names}
     total = sum(_file_rows(f) for f in files.values())
     fp = fingerprint(dd, names)
-    transfer = _load_adbc if method == "adbc" else _load_csv
     if method == "adbc":
         import importlib.util
 
         if importlib.util.find_spec("adbc_driver_postgresql") is None:
-            transfer = _load_csv
-            method = "csv"
+            raise UserError(
+                "the adbc load method needs adbc-driver-postgresql: pip install "
+                "'ducky[postgres]', or use --method binary"
+            )
+    transfer = {"adbc": _load_adbc, "binary": _load_binary, "csv": _load_csv}[method]
 
     check_connection(target)
     attempt = 0
@@ -286,7 +292,7 @@ def load_datadir(
                     continue
                 raise _wrap(e, target) from e
             report.seconds = time.perf_counter() - t0
-            if vacuum:
+            if vacuum and method not in FROZEN_METHODS:
                 bar.describe("vacuum")
                 t1 = time.perf_counter()
                 _vacuum(target, names)
@@ -447,18 +453,54 @@ def _load_csv(
 ) -> None:
     import io
 
-    import psycopg
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
     opts = pcsv.WriteOptions(include_header=False, batch_size=BATCH_ROWS)
+
+    def encode(batch: Any) -> bytes:
+        buf = io.BytesIO()
+        pcsv.write_csv(pa.Table.from_batches([batch]), buf, opts)
+        return buf.getvalue()
+
+    for t in names:
+        if any(c.type.startswith("list") for c in TABLES[t].columns):
+            raise UserError(f"the csv load method cannot carry the list column of {t}: use adbc")
+    _load_copy(target, names, files, fp, report, bar, "csv", encode, b"", b"")
+
+
+def _load_binary(
+    target: str,
+    names: Sequence[str],
+    files: dict[str, list[Path]],
+    fp: dict[str, Any],
+    report: LoadReport,
+    bar: _Progress,
+) -> None:
+    from ducky.pg.binary_copy import HEADER, TRAILER, encode_batch
+
+    _load_copy(target, names, files, fp, report, bar, "binary", encode_batch, HEADER, TRAILER)
+
+
+def _load_copy(
+    target: str,
+    names: Sequence[str],
+    files: dict[str, list[Path]],
+    fp: dict[str, Any],
+    report: LoadReport,
+    bar: _Progress,
+    fmt: str,
+    encode: Callable[[Any], bytes],
+    header: bytes,
+    trailer: bytes,
+) -> None:
+    """psycopg 3 `COPY ... (FORMAT fmt, FREEZE)` of encoded batches, one transaction."""
+    import psycopg
+    from psycopg.copy import QueuedLibpqWriter
+
     with psycopg.connect(target, connect_timeout=10) as conn:  # one transaction until commit
         conn.execute(SYNC_COMMIT)
         for t in names:
-            if any(c.type.startswith("list") for c in TABLES[t].columns):
-                raise UserError(
-                    f"the csv load method cannot carry the list column of {t}: use adbc"
-                )
             bar.describe(t)
             t0 = time.perf_counter()
             stage = STAGING_PREFIX + t
@@ -466,14 +508,18 @@ def _load_csv(
             conn.execute(create_table_sql(t, "postgres", name=f'"{stage}"'))
             rows = 0
             cols = ", ".join(f'"{c}"' for c in TABLES[t].column_names)
-            with conn.cursor().copy(
-                f'COPY "{stage}" ({cols}) FROM STDIN (FORMAT csv, FREEZE)'
-            ) as cp:
+            sql = f'COPY "{stage}" ({cols}) FROM STDIN (FORMAT {fmt}, FREEZE)'
+            cur = conn.cursor()
+            # A queued writer sends from a thread, so encoding the next batch overlaps the
+            # server parsing the previous one (a plain write blocks until the socket drains).
+            with cur.copy(sql, writer=QueuedLibpqWriter(cur)) as cp:
+                if header:
+                    cp.write(header)
                 for batch in _batches(t, files[t], bar.advance):
-                    buf = io.BytesIO()
-                    pcsv.write_csv(pa.Table.from_batches([batch]), buf, opts)
-                    cp.write(buf.getbuffer())
+                    cp.write(encode(batch))
                     rows += batch.num_rows
+                if trailer:
+                    cp.write(trailer)
             report.tables.append(TableLoad(t, rows, time.perf_counter() - t0))
         bar.describe("keys, statistics, swap")
         for t in names:
@@ -481,8 +527,8 @@ def _load_csv(
                 conn.execute(stmt)
         for stmt in _meta_sql():
             conn.execute(stmt)
-        sql, params = _meta_upsert(fp)
-        conn.execute(sql.replace("$1", "%s"), params)
+        sql_meta, params = _meta_upsert(fp)
+        conn.execute(sql_meta.replace("$1", "%s"), params)
         conn.commit()
 
 
