@@ -92,3 +92,12 @@ def test_file_urls_are_read_by_extension(http_source: tuple[str, ApiState], tmp_
     r = run_ingest(tmp_path / "d", {"users": base + "/exports/users.csv"}, fail_on="never")
     a = r.accounts[0]
     assert (a.rows_in, a.loaded, a.quarantined, a.duplicates) == (13, 4, 8, 1)
+
+
+def test_timeout_is_retried(http_source: tuple[str, ApiState]) -> None:
+    base, state = http_source
+    state.pages["/users"] = [_users(range(1, 3))]
+    state.slow_first["/users"] = [1.5]
+    recs = fetch_api_records(base + "/users", HttpOptions(timeout=0.3, retries=2, backoff=0.01))
+    assert [r["user_id"] for r in recs] == [1, 2]
+    assert state.requests[:2] == ["/users", "/users"]  # the stalled request, then the retry
