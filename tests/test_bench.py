@@ -248,3 +248,15 @@ SET work_mem = '256MB'
         ("analyze", None),
         ("setup", None),
     ]
+
+
+def test_postgres_wau_index_matches_the_rendered_query() -> None:
+    """An expression index is only used when the query's expression is identical to it."""
+    from ducky import sql as canonical_sql
+    from ducky.engines.base import setup_statements
+
+    expr = "CAST(DATE_TRUNC('WEEK', \"timestamp\") AS DATE)"
+    rendered = canonical_sql.render("wau", "postgres", "optimized", pretty=False)
+    assert expr in rendered
+    index = next(s for s in setup_statements("wau", "optimized", "postgres") if "week_user" in s)
+    assert f"(({expr}), user_id)" in index
