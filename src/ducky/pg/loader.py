@@ -490,7 +490,7 @@ def _load_copy(
     report: LoadReport,
     bar: _Progress,
     fmt: str,
-    encode: Callable[[Any], bytes],
+    encode: Callable[[Any], Any],
     header: bytes,
     trailer: bytes,
 ) -> None:
