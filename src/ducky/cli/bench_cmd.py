@@ -29,7 +29,14 @@ from ducky.cli.context import get_settings
     show_default=True,
     help="SQL variants (a query without one of them skips it).",
 )
-@click.option("--repeat", "-n", default=3, show_default=True, type=click.IntRange(1, 100))
+@click.option(
+    "--repeat",
+    "-n",
+    default=3,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="Timed runs per (engine, query, variant), after one warm-up run.",
+)
 @click.option(
     "--json",
     "json_path",
