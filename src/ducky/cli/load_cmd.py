@@ -52,7 +52,7 @@ def load(
     settings = get_settings()
     datadir = settings.datadir
     if engine not in LOADABLE:
-        raise UserError(f"ducky load supports {', '.join(LOADABLE)}, not {engine!r}")
+        raise UserError(f"ducky load supports the engines {' and '.join(LOADABLE)}, not {engine!r}")
     progress = not no_progress and not settings.json and sys.stderr.isatty()
     if engine == "postgres":
         from ducky.pg.loader import load_datadir
