@@ -371,9 +371,12 @@ class SparkEngine(Engine):
 
         def define() -> None:
             for t in tables:
-                # A directory read discovers the month=YYYY-MM partitions (a string column);
-                # the view keeps only the canonical columns so every engine sees one schema.
-                df = self.session.read.parquet(self._reader_path(t))
+                # The canonical schema is given rather than inferred: no footer-reading job at
+                # load, and timestamps are TIMESTAMP_NTZ by declaration. A directory read still
+                # discovers the month=YYYY-MM partitions; the view keeps the canonical columns
+                # only, so every engine sees one schema.
+                reader = self.session.read.schema(spark_schema_ddl(t))
+                df = reader.parquet(self._reader_path(t))
                 df.select(*[f"`{c}`" for c in TABLES[t].column_names]).createOrReplaceTempView(t)
                 if t not in self._views:
                     self._views.append(t)
@@ -473,6 +476,17 @@ def bigint_sequences(sql: str) -> str:
 
     trees = [t for t in sqlglot.parse(sql, read="spark") if t is not None]
     return ";\n".join(t.transform(fix).sql(dialect="spark", pretty=True) for t in trees)
+
+
+def spark_schema_ddl(table: str) -> str:
+    """`table`'s canonical columns as a Spark DDL schema; timestamps are naive (NTZ)."""
+    from ducky.schema import sql_type
+
+    cols = []
+    for c in TABLES[table].columns:
+        kind = "TIMESTAMP_NTZ" if c.type == "timestamp" else sql_type(c.type, "spark")
+        cols.append(f"`{c.name}` {kind}")
+    return ", ".join(cols)
 
 
 def _nullable(table: pa.Table) -> pa.Table:
