@@ -72,8 +72,9 @@ def to_json(result: IngestResult) -> dict[str, Any]:
     return result.to_dict()
 
 
-def html_fragment(summary: dict[str, Any]) -> str:
-    """An HTML <section> (no <html>/<head>) from `IngestResult.to_dict()` or the manifest."""
+def html_fragment(summary: dict[str, Any], wrap: bool = True) -> str:
+    """An HTML <section> (no <html>/<head>) from `IngestResult.to_dict()` or the manifest;
+    with `wrap=False` only its tables, for pages that supply their own section and heading."""
     rows = []
     for a in summary.get("accounting", []):
         cells = "".join(f"<td>{html.escape(str(a.get(c, '')))}</td>" for c in ACCOUNT_COLUMNS)
@@ -99,20 +100,25 @@ def html_fragment(summary: dict[str, Any]) -> str:
     chead = "".join(
         f"<th>{k}</th>" for k in ("table", "check", "severity", "failed", "status", "detail")
     )
-    return (
-        '<section class="ducky-ingest-quality">\n<h2>Ingest data quality</h2>\n'
+    tables = (
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>\n"
         f"<table><thead><tr>{qhead}</tr></thead><tbody>{''.join(qrows)}</tbody></table>\n"
         f"<table><thead><tr>{chead}</tr></thead><tbody>{''.join(crows)}</tbody></table>\n"
-        "</section>\n"
+    )
+    if not wrap:
+        return tables
+    return (
+        '<section class="ducky-ingest-quality">\n<h2>Ingest data quality</h2>\n'
+        + tables
+        + "</section>\n"
     )
 
 
-def section_html(datadir: DataDir) -> str | None:
+def section_html(datadir: DataDir, wrap: bool = True) -> str | None:
     """The quality section of the last ingest into `datadir`, or None if it was not ingested."""
     m = datadir.manifest()
     summary = m.extra.get("ingest")
-    return html_fragment(summary) if isinstance(summary, dict) else None
+    return html_fragment(summary, wrap) if isinstance(summary, dict) else None
 
 
 @hookimpl
