@@ -89,3 +89,24 @@ def test_report_on_missing_data_dir_is_one_line(tmp_path: Path) -> None:
         and r.stderr.startswith("error: data directory")
         and len(r.stderr.splitlines()) == 1
     )
+
+
+def test_report_includes_ingest_quality(tmp_path: Path) -> None:
+    ingest = Path(__file__).parent / "data" / "ingest"
+    data = tmp_path / "shop"
+    r = run_cli(
+        "--data", str(data), "ingest",
+        "--users", str(ingest / "users.csv"),
+        "--products", str(ingest / "products.json"),
+        "--events", str(ingest / "events.ndjson"),
+        "--mapping", str(ingest / "map.yaml"),
+        "--fail-on", "never",
+    )  # fmt: skip
+    assert r.code == 0, r.stderr
+    out = tmp_path / "report.html"
+    r = run_cli("--data", str(data), "report", "--out", str(out))
+    assert r.code == 0, r.stderr
+    text = out.read_text()
+    assert '<section id="quality" data-ran="true"><h2>Ingest data quality</h2><table>' in text
+    # the accounting of that ingest (13 user rows in: 4 loaded, 8 quarantined, 1 duplicate)
+    assert "<td>users</td><td>13</td><td>4</td>" in text
