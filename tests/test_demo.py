@@ -34,7 +34,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert r.code == 0, r.stderr[-3000:]
     # every piece of the report ran on real results
     html = (data / "report.html").read_text()
-    for section in ("dataset", "metrics", "bench", "cohort", "user-segments"):
+    for section in ("dataset", "metrics", "bench", "cohort", "segments"):
         assert f'<section id="{section}" data-ran="true"' in html, section
     bench = json.loads((data / "bench" / "latest.json").read_text())
     records = bench["records"]
