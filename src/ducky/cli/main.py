@@ -7,7 +7,6 @@ import their heavy dependencies inside the command body, so `ducky --help` stays
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import sys
 import traceback
@@ -39,11 +38,6 @@ BUILTIN_COMMANDS: dict[str, str] = {
 }
 
 
-def _builtin_present(name: str) -> bool:
-    """A built-in command's module ships with this install (checked without importing it)."""
-    return importlib.util.find_spec(BUILTIN_COMMANDS[name].split(":")[0]) is not None
-
-
 class DuckyGroup(click.Group):
     """A group that imports built-in commands on demand and adds plugin commands once."""
 
@@ -66,10 +60,10 @@ class DuckyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._load_plugins()
-        return sorted({n for n in BUILTIN_COMMANDS if _builtin_present(n)} | set(self.commands))
+        return sorted(set(BUILTIN_COMMANDS) | set(self.commands))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in BUILTIN_COMMANDS and _builtin_present(cmd_name):
+        if cmd_name in BUILTIN_COMMANDS:
             module, attr = BUILTIN_COMMANDS[cmd_name].split(":")
             cmd: click.Command = getattr(importlib.import_module(module), attr)
             return cmd
