@@ -393,6 +393,26 @@ def _meta_upsert(fp: dict[str, Any]) -> tuple[str, tuple[str]]:
     )
 
 
+def _finish_load(
+    execute: Callable[..., Any],
+    names: Sequence[str],
+    fp: dict[str, Any],
+    bar: _Progress,
+    placeholder: str = "$1",
+) -> None:
+    """The tail every transfer method shares, inside the load's one transaction: keys,
+    statistics and the staging -> live swap per table, then the stored fingerprint.
+    `placeholder` is the driver's parameter marker (ADBC: $1, psycopg: %s)."""
+    bar.describe("keys, statistics, swap")
+    for t in names:
+        for stmt in _swap_sql(t):
+            execute(stmt)
+    for stmt in _meta_sql():
+        execute(stmt)
+    sql, params = _meta_upsert(fp)
+    execute(sql.replace("$1", placeholder), params)
+
+
 def _load_adbc(
     target: str,
     names: Sequence[str],
@@ -427,14 +447,7 @@ def _load_adbc(
                         raise failure[0] from None
                     raise
                 report.tables.append(TableLoad(t, int(rows), time.perf_counter() - t0))
-            bar.describe("keys, statistics, swap")
-            for t in names:
-                for stmt in _swap_sql(t):
-                    cur.execute(stmt)
-            for stmt in _meta_sql():
-                cur.execute(stmt)
-            sql, params = _meta_upsert(fp)
-            cur.execute(sql, params)
+            _finish_load(cur.execute, names, fp, bar)
             conn.commit()
         except BaseException:
             conn.rollback()
@@ -521,14 +534,7 @@ def _load_copy(
                 if trailer:
                     cp.write(trailer)
             report.tables.append(TableLoad(t, rows, time.perf_counter() - t0))
-        bar.describe("keys, statistics, swap")
-        for t in names:
-            for stmt in _swap_sql(t):
-                conn.execute(stmt)
-        for stmt in _meta_sql():
-            conn.execute(stmt)
-        sql_meta, params = _meta_upsert(fp)
-        conn.execute(sql_meta.replace("$1", "%s"), params)
+        _finish_load(conn.execute, names, fp, bar, placeholder="%s")
         conn.commit()
 
 
