@@ -201,6 +201,9 @@ class LocalServer:
         if os.name != "posix" or os.geteuid() != 0:
             return {}
         ensure_system_user()
+        # The binaries live inside the virtualenv, which may sit in a 0700 folder (a fresh clone
+        # in `mktemp -d`): the system user must be able to reach them, as it must the cluster.
+        _allow_traverse(_bin("postgres"))
         return {"user": SYSTEM_USER, "group": SYSTEM_USER}
 
     def _own(self, path: Path) -> None:
