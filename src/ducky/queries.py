@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ducky.errors import UserError
@@ -59,12 +60,24 @@ def run_query(
     engine: str = "duckdb",
     variant: str = "optimized",
     engine_options: dict[str, Any] | None = None,
+    *,
+    refresh_rollup: bool = False,
+    notify: Callable[[str], None] | None = None,
     **params: Any,
 ) -> pa.Table:
-    """Validate the data directory, open `engine`, load, run `query` and return its rows."""
+    """Validate the data directory, open `engine`, load, run `query` and return its rows.
+
+    The `rollup` variant reads ducky's maintained rollup, and only when it is fresh: missing or
+    stale, it is rebuilt when `refresh_rollup` (and `notify` is told), else a clear error says
+    which command fixes it (ducky.rollups.ensure_fresh). A stale answer is never returned.
+    """
     from ducky.engines import open_engine
 
     datadir.validate(TABLES_NEEDED.get(query, ("events",)))
     with open_engine(engine, datadir, **(engine_options or {})) as eng:
         eng.load()
+        if variant == "rollup":
+            from ducky.rollups import ensure_fresh
+
+            ensure_fresh(eng, query, refresh=refresh_rollup, notify=notify)
         return eng.query(query, variant, **params)

@@ -35,6 +35,7 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "ingest": "ducky.cli.ingest_cmd:ingest",
     "report": "ducky.cli.report_cmd:report",
     "demo": "ducky.cli.demo_cmd:demo",
+    "rollup": "ducky.cli.rollup_cmd:rollup",
 }
 
 

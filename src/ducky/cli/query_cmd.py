@@ -19,6 +19,11 @@ from ducky.cli.options import engine_option, format_option
 @click.option(
     "-o", "--engine-option", "engine_opts", multiple=True, help="KEY=VALUE for the engine."
 )
+@click.option(
+    "--refresh-rollup",
+    is_flag=True,
+    help="--variant rollup: build or refresh a missing or stale rollup first (else an error).",
+)
 @format_option()
 def query(
     name: str,
@@ -29,6 +34,7 @@ def query(
     date_to: str | None,
     weeks: int,
     engine_opts: tuple[str, ...],
+    refresh_rollup: bool,
     fmt: str | None,
 ) -> None:
     """Run a canonical metric (wau, revenue, cohort) and print it with its definition."""
@@ -50,8 +56,17 @@ def query(
         raise UserError("--from/--to apply to revenue only")
     if name == "cohort":
         params["weeks"] = weeks
+    if refresh_rollup and variant != "rollup":
+        raise UserError("--refresh-rollup applies to --variant rollup only")
     table = run_query(
-        settings.datadir, name, engine, variant, parse_engine_options(engine_opts), **params
+        settings.datadir,
+        name,
+        engine,
+        variant,
+        parse_engine_options(engine_opts),
+        refresh_rollup=refresh_rollup,
+        notify=lambda msg: click.echo(msg, err=True),
+        **params,
     )
     fmt = fmt or ("json" if settings.json else "table")
     meta = {"query": name, "engine": engine, "variant": variant, "parameters": params}

@@ -182,6 +182,20 @@ class PostgresEngine(Engine):
             _timing("load", time.perf_counter() - t0, skipped=False, rows=report.rows)
         )
 
+    def prepare(self, query: str, variant: str) -> list[Any]:
+        """As Engine.prepare, except that the `rollup` variant is built as ducky's maintained
+        rollup (keyed tables, insert triggers, state: ducky.rollups.postgres), so a bench or a
+        test that prepares it leaves the same rollup `ducky rollup build` would."""
+        from ducky.rollups import ROLLUP_QUERIES
+
+        if variant == "rollup" and query in ROLLUP_QUERIES:
+            from ducky.rollups.postgres import PostgresRollups
+
+            stages = PostgresRollups(self).build(query)
+            self.timings.extend(stages)
+            return stages
+        return super().prepare(query, variant)
+
     # -- SQL ---------------------------------------------------------------------------------------
     def render(self, query: str, variant: str = "optimized", **params: Any) -> str:
         """The canonical query for PostgreSQL: sqlglot's transpile plus ducky.pg.sqlfix."""

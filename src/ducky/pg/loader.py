@@ -68,6 +68,7 @@ class LoadReport:
     vacuum_seconds: float = 0.0  # VACUUM (FREEZE) after the commit, when asked
     attempts: int = 1
     fingerprint: dict[str, Any] = field(default_factory=dict)
+    rollups: list[dict[str, Any]] = field(default_factory=list)  # rebuilt in the transaction
 
     @property
     def rows(self) -> int:
@@ -96,6 +97,7 @@ class LoadReport:
                 for t in self.tables
             ],
             "fingerprint": self.fingerprint,
+            "rollups": self.rollups,
         }
 
 
@@ -395,14 +397,17 @@ def _meta_upsert(fp: dict[str, Any]) -> tuple[str, tuple[str]]:
 
 def _finish_load(
     execute: Callable[..., Any],
+    fetch: Callable[[str], list[tuple[Any, ...]]],
     names: Sequence[str],
     fp: dict[str, Any],
     bar: _Progress,
+    report: LoadReport,
     placeholder: str = "$1",
 ) -> None:
     """The tail every transfer method shares, inside the load's one transaction: keys,
-    statistics and the staging -> live swap per table, then the stored fingerprint.
-    `placeholder` is the driver's parameter marker (ADBC: $1, psycopg: %s)."""
+    statistics and the staging -> live swap per table, then the stored fingerprint, then the
+    rebuild of existing rollups. `placeholder` is the driver's parameter marker (ADBC: $1,
+    psycopg: %s); `fetch` runs a query and returns its rows."""
     bar.describe("keys, statistics, swap")
     for t in names:
         for stmt in _swap_sql(t):
@@ -411,6 +416,13 @@ def _finish_load(
         execute(stmt)
     sql, params = _meta_upsert(fp)
     execute(sql.replace("$1", placeholder), params)
+    # Rollups built on the old tables are rebuilt from the new ones in this same transaction:
+    # readers see old tables + old rollups until the commit, then new tables + new rollups.
+    from ducky.rollups.postgres import rebuild_after_load
+
+    bar.describe("rollups")
+    for query, seconds in rebuild_after_load(execute, fetch, names):
+        report.rollups.append({"query": query, "seconds": round(seconds, 4)})
 
 
 def _load_adbc(
@@ -447,7 +459,12 @@ def _load_adbc(
                         raise failure[0] from None
                     raise
                 report.tables.append(TableLoad(t, int(rows), time.perf_counter() - t0))
-            _finish_load(cur.execute, names, fp, bar)
+
+            def fetch(sql: str) -> list[tuple[Any, ...]]:
+                cur.execute(sql)
+                return list(cur.fetchall())
+
+            _finish_load(cur.execute, fetch, names, fp, bar, report)
             conn.commit()
         except BaseException:
             conn.rollback()
@@ -534,7 +551,15 @@ def _load_copy(
                 if trailer:
                     cp.write(trailer)
             report.tables.append(TableLoad(t, rows, time.perf_counter() - t0))
-        _finish_load(conn.execute, names, fp, bar, placeholder="%s")
+        _finish_load(
+            conn.execute,
+            lambda sql: conn.execute(sql).fetchall(),
+            names,
+            fp,
+            bar,
+            report,
+            placeholder="%s",
+        )
         conn.commit()
 
 

@@ -1,0 +1,181 @@
+"""`ducky rollup`: build, refresh, inspect and drop the maintained rollups."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ducky.cli.context import get_settings
+
+if TYPE_CHECKING:
+    from ducky.engines.base import Engine
+    from ducky.rollups import RollupStatus
+
+ENGINES = ("postgres", "duckdb")
+
+
+def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.argument("queries", nargs=-1)(fn)
+    fn = click.option(
+        "--engine",
+        "-e",
+        type=click.Choice(ENGINES),
+        default="postgres",
+        show_default=True,
+        help="postgres (maintained by triggers) or duckdb (its native database file).",
+    )(fn)
+    fn = click.option(
+        "--dsn",
+        default=None,
+        envvar="DUCKY_PG_DSN",
+        help="PostgreSQL DSN (env DUCKY_PG_DSN; default: the local server).",
+    )(fn)
+    return fn
+
+
+@contextmanager
+def _engine(engine: str, dsn: str | None, load: bool) -> Iterator[Engine]:
+    """The engine holding the rollups; `load`: make sure the source tables are there."""
+    from ducky.schema import REQUIRED_TABLES
+
+    datadir = get_settings().datadir
+    eng: Engine
+    if engine == "postgres":
+        from ducky.engines.postgres import PostgresEngine
+
+        eng = PostgresEngine(datadir, dsn=dsn)
+    else:
+        from ducky.engines.duckdb import DuckDBEngine
+
+        eng = DuckDBEngine(datadir, mode="native")
+    with eng:
+        if load:
+            datadir.validate(REQUIRED_TABLES)
+            eng.load()
+        yield eng
+
+
+def _emit(statuses: list[RollupStatus], title: str, extra: dict[str, Any] | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ducky.cli.output import dumps
+
+    if get_settings().json:
+        click.echo(dumps({"rollups": [s.to_dict() for s in statuses], **(extra or {})}))
+        return
+    t = Table(title=title)
+    for col in ("query", "engine", "state", "built", "build", "rows", "size", "maintained"):
+        t.add_column(
+            col, justify="right" if col in ("build", "rows", "size") else "left", no_wrap=True
+        )
+    for s in statuses:
+        state = {"fresh": "[green]fresh[/green]", "stale": "[red]stale[/red]"}.get(
+            s.state, "[yellow]missing[/yellow]"
+        )
+        t.add_row(
+            s.query,
+            s.engine,
+            state + (f" ({s.reason})" if s.reason else ""),
+            s.built_at or "",
+            f"{s.build_s:.2f} s" if s.build_s is not None else "",
+            f"{s.rows:,}" if s.rows is not None else "",
+            f"{s.bytes / 1e6:,.1f} MB" if s.bytes is not None else "",
+            "insert triggers" if s.maintained else "no",
+        )
+    console = Console()
+    if not console.is_terminal:  # piped or captured: wide enough that nothing is cut
+        console = Console(width=160)
+    console.print(t)
+
+
+def _build_all(eng: Engine, queries: list[str], only_if_needed: bool) -> dict[str, Any]:
+    import time
+
+    from rich.console import Console
+
+    from ducky.rollups import store_for
+
+    store = store_for(eng)
+    console = Console(stderr=True)
+    done: dict[str, Any] = {}
+    for q in queries:
+        before = store.status(q)
+        if only_if_needed and before.state == "fresh":
+            done[q] = {"action": "none (fresh)", "seconds": 0.0}
+            continue
+        t0 = time.perf_counter()
+        with console.status(f"building the {q} rollup on {store.engine_label}"):
+            store.build(q)
+        secs = time.perf_counter() - t0
+        action = "built" if before.state == "missing" else "rebuilt"
+        done[q] = {"action": action, "seconds": round(secs, 4), "was": before.state}
+        if not get_settings().json:
+            why = f" ({before.reason})" if before.reason else ""
+            console.print(f"{action} the {q} rollup in {secs:.2f} s{why}")
+    return done
+
+
+@click.group()
+def rollup() -> None:
+    """Build, refresh, inspect or drop the maintained rollups of wau, revenue and cohort."""
+
+
+@rollup.command()
+@_common
+def build(queries: tuple[str, ...], engine: str, dsn: str | None) -> None:
+    """Build (or rebuild) rollups in full; on postgres also their insert triggers."""
+    from ducky.rollups import check_queries, store_for
+
+    qs = check_queries(queries)
+    with _engine(engine, dsn, load=True) as eng:
+        actions = _build_all(eng, qs, only_if_needed=False)
+        store = store_for(eng)
+        _emit([store.status(q) for q in qs], f"rollups on {store.engine_label}", {"built": actions})
+
+
+@rollup.command()
+@_common
+def refresh(queries: tuple[str, ...], engine: str, dsn: str | None) -> None:
+    """Rebuild the rollups that are missing or stale; fresh ones are left as they are."""
+    from ducky.rollups import check_queries, store_for
+
+    qs = check_queries(queries)
+    with _engine(engine, dsn, load=True) as eng:
+        actions = _build_all(eng, qs, only_if_needed=True)
+        store = store_for(eng)
+        _emit([store.status(q) for q in qs], f"rollups on {store.engine_label}", {"built": actions})
+
+
+@rollup.command()
+@_common
+def status(queries: tuple[str, ...], engine: str, dsn: str | None) -> None:
+    """Show each rollup: fresh, stale (and why) or missing, build time, rows, size."""
+    from ducky.rollups import check_queries, store_for
+
+    qs = check_queries(queries)
+    with _engine(engine, dsn, load=False) as eng:
+        store = store_for(eng)
+        _emit([store.status(q) for q in qs], f"rollups on {store.engine_label}")
+
+
+@rollup.command()
+@_common
+def drop(queries: tuple[str, ...], engine: str, dsn: str | None) -> None:
+    """Drop rollups with their triggers and state (inserts into events stop paying for them)."""
+    from ducky.rollups import check_queries, store_for
+
+    qs = check_queries(queries)
+    with _engine(engine, dsn, load=False) as eng:
+        store = store_for(eng)
+        dropped = {q: store.drop(q) for q in qs}
+        if get_settings().json:
+            from ducky.cli.output import dumps
+
+            click.echo(dumps({"dropped": dropped}))
+            return
+        for q, had in dropped.items():
+            click.echo(f"dropped the {q} rollup" if had else f"no {q} rollup to drop")

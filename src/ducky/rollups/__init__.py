@@ -1,0 +1,162 @@
+"""Maintained rollups: pre-aggregates of wau, revenue and cohort that stay equal to the baseline.
+
+A rollup is built from `sql/<query>/rollup.setup[.<dialect>].sql`, recorded in a small state
+table (`ducky_rollup_state`: when, how long, from which loaded data) and answered by
+`sql/<query>/rollup.sql`. Where it lives and how it stays current:
+
+- PostgreSQL (`ducky.rollups.postgres`): keyed tables plus statement-level triggers on events
+  (`rollup.maintain.postgres.sql`) that fold every INSERTed batch into the rollup; UPDATE,
+  DELETE and TRUNCATE mark it stale; `ducky load` rebuilds existing rollups inside the load's
+  own transaction.
+- DuckDB (`ducky.rollups.duckdb`): tables in the native database file, stale as soon as the data
+  directory differs from the one they were built from (DuckDB's tables are reloaded from the
+  Parquet files, so there is nothing to maintain incrementally).
+
+Reading a missing or stale rollup never happens silently: `ensure_fresh` either rebuilds it
+(when asked, saying so with the time) or raises one clear line naming the command that fixes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ducky.errors import UserError
+
+if TYPE_CHECKING:
+    from ducky.engines.base import Engine, StageTiming
+
+ROLLUP_QUERIES: tuple[str, ...] = ("wau", "revenue", "cohort")
+STATE_TABLE = "ducky_rollup_state"
+BOUNDS_TABLE = "rollup_event_bounds"  # shared by the wau and cohort rollups
+
+# The tables each rollup builds (its own, then shared ones) and the source tables it reads.
+TABLES: dict[str, tuple[str, ...]] = {
+    "wau": ("rollup_user_week", "rollup_week_mask", BOUNDS_TABLE),
+    "revenue": ("rollup_category_day",),
+    "cohort": ("rollup_user_signup_week", "rollup_cohort_week_mask", BOUNDS_TABLE),
+}
+SOURCES: dict[str, tuple[str, ...]] = {
+    "wau": ("events",),
+    "revenue": ("events", "products"),
+    "cohort": ("events", "users"),
+}
+
+
+class RollupNotReady(UserError):
+    """A rollup asked for is missing or stale (the message names the command that fixes it)."""
+
+
+@dataclass
+class RollupStatus:
+    """Where one rollup stands on one engine."""
+
+    query: str
+    engine: str
+    state: str  # fresh | stale | missing
+    reason: str | None = None  # why stale or missing
+    built_at: str | None = None
+    build_s: float | None = None
+    rows: int | None = None  # rows of the rollup's first (base) table
+    bytes: int | None = None  # on-disk size of its tables, where the engine tells
+    maintained: bool = False  # kept current on INSERT (PostgreSQL triggers installed)
+    tables: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "engine": self.engine,
+            "state": self.state,
+            "reason": self.reason,
+            "built_at": self.built_at,
+            "build_s": self.build_s,
+            "rows": self.rows,
+            "bytes": self.bytes,
+            "maintained": self.maintained,
+            "tables": self.tables,
+        }
+
+
+class RollupStore(Protocol):
+    """Rollups of one engine: build (always in full), status, drop."""
+
+    @property
+    def engine_label(self) -> str: ...
+
+    def status(self, query: str) -> RollupStatus: ...
+
+    def build(self, query: str) -> list[StageTiming]: ...
+
+    def drop(self, query: str) -> bool: ...
+
+
+def check_queries(queries: tuple[str, ...] | list[str]) -> list[str]:
+    """The queries asked for (all three when none), validated."""
+    out = list(dict.fromkeys(queries)) or list(ROLLUP_QUERIES)
+    for q in out:
+        if q not in ROLLUP_QUERIES:
+            raise UserError(f"unknown rollup {q!r}: choose from {', '.join(ROLLUP_QUERIES)}")
+    return out
+
+
+def store_for(engine: Engine) -> RollupStore:
+    """The rollup store of an open engine; a clear UserError where rollups are not kept."""
+    if engine.dialect == "postgres":
+        from ducky.rollups.postgres import PostgresRollups
+
+        return PostgresRollups(engine)  # type: ignore[arg-type]
+    if engine.name == "duckdb":
+        if getattr(engine, "mode", None) != "native":
+            raise UserError(
+                "DuckDB keeps rollups in its native database file: build them with "
+                "`ducky rollup build -e duckdb` and query with `-o mode=native`"
+            )
+        from ducky.rollups.duckdb import DuckDBRollups
+
+        return DuckDBRollups(engine)  # type: ignore[arg-type]
+    raise UserError(
+        f"rollups are maintained on postgres and duckdb (native file), not on {engine.name}; "
+        f"`ducky bench -e {engine.name} -V rollup` times a rollup built for the run"
+    )
+
+
+def engine_flag(engine: Engine) -> str:
+    """The `-e ...` (and `-o mode=native`) a user types to reach this engine's rollups."""
+    return "-e duckdb -o mode=native" if engine.name == "duckdb" else f"-e {engine.name}"
+
+
+def ensure_fresh(
+    engine: Engine,
+    query: str,
+    refresh: bool = False,
+    notify: Callable[[str], None] | None = None,
+) -> RollupStatus:
+    """Make sure `query`'s rollup on `engine` is fresh before it is read.
+
+    Missing or stale: with `refresh`, rebuild it and tell `notify` how long it took; without,
+    raise RollupNotReady naming the command to run. Why not rebuild by default: a build reads
+    every event (seconds to minutes) and, on PostgreSQL, installs triggers that every later
+    INSERT into events pays for; a read command should not do that unasked.
+    """
+    import time
+
+    check_queries([query])
+    store = store_for(engine)
+    st = store.status(query)
+    if st.state == "fresh":
+        return st
+    if not refresh:
+        flag = engine_flag(engine).replace(" -o mode=native", "")
+        fix = "build" if st.state == "missing" else "refresh"
+        raise RollupNotReady(
+            f"the {query} rollup on {store.engine_label} is {st.state} ({st.reason}): run "
+            f"`ducky rollup {fix} {query} {flag}`, or add --refresh-rollup"
+        )
+    t0 = time.perf_counter()
+    store.build(query)
+    secs = time.perf_counter() - t0
+    if notify is not None:
+        verb = "built" if st.state == "missing" else "refreshed"
+        notify(f"{verb} the {query} rollup on {store.engine_label} in {secs:.2f} s ({st.reason})")
+    return store.status(query)

@@ -1,0 +1,115 @@
+"""Rollups in DuckDB's native database file (`<data>/.ducky/duckdb/ducky.duckdb`).
+
+DuckDB's native tables are copies of the Parquet files, recreated from them by every load, so
+new events only ever arrive as a new data directory: nothing to maintain incrementally. A
+rollup is fresh while the data directory's fingerprint (path, manifest time, row counts) is
+the one it was built from; otherwise it is stale until `ducky rollup refresh -e duckdb`.
+The build is `sql/<query>/rollup.setup.sql` (the bench's DuckDB rollup) in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+from ducky.rollups import BOUNDS_TABLE, SOURCES, STATE_TABLE, TABLES, RollupStatus
+
+if TYPE_CHECKING:
+    from ducky.engines.base import StageTiming
+    from ducky.engines.duckdb import DuckDBEngine
+
+STATE_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (query VARCHAR PRIMARY KEY, "
+    "fingerprint VARCHAR NOT NULL, built_at TIMESTAMP NOT NULL, build_s DOUBLE NOT NULL)"
+)
+
+
+def data_fingerprint(engine: DuckDBEngine) -> str:
+    from ducky.pg.loader import default_tables, fingerprint
+
+    dd = engine.datadir
+    return json.dumps(fingerprint(dd, default_tables(dd)), sort_keys=True)
+
+
+class DuckDBRollups:
+    """The rollups kept in one DuckDB native database file."""
+
+    def __init__(self, engine: DuckDBEngine) -> None:
+        self.engine = engine
+
+    @property
+    def engine_label(self) -> str:
+        return f"duckdb ({self.engine.native_path()})"
+
+    def _tables(self) -> set[str]:
+        rows = self.engine.run("SELECT table_name FROM duckdb_tables()").to_pylist()
+        return {r["table_name"] for r in rows}
+
+    def status(self, query: str) -> RollupStatus:
+        st = RollupStatus(query, "duckdb", "missing", tables=list(TABLES[query]))
+        have = self._tables()
+        present = [t for t in TABLES[query] if t in have]
+        if TABLES[query][0] in present:
+            n = self.engine.run(f"SELECT COUNT(*) AS n FROM {TABLES[query][0]}")
+            st.rows = int(n.column(0)[0].as_py())
+        row: dict[str, Any] | None = None
+        if STATE_TABLE in have:
+            rows = self.engine.run(
+                "SELECT fingerprint, strftime(built_at, '%Y-%m-%dT%H:%M:%SZ') AS built, build_s "
+                f"FROM {STATE_TABLE} WHERE query = '{query}'"
+            ).to_pylist()
+            row = rows[0] if rows else None
+        if row is None:
+            own = TABLES[query][0] in present  # the shared bounds table does not count
+            st.reason = "built without ducky's rollup state" if own else "never built"
+            return st
+        st.built_at, st.build_s = row["built"], float(row["build_s"])
+        missing = [t for t in TABLES[query] if t not in present]
+        st.state = "stale"
+        if row["fingerprint"] != data_fingerprint(self.engine):
+            st.reason = "the data directory changed since the build"
+        elif missing:
+            st.reason = f"table(s) {', '.join(missing)} missing"
+        else:
+            st.state, st.reason = "fresh", None
+        return st
+
+    def build(self, query: str) -> list[StageTiming]:
+        from ducky.engines.base import setup_statements
+
+        eng = self.engine
+        have = self._tables()
+        if any(t not in have for t in SOURCES[query]):
+            eng.load()  # the native file has no tables yet: copy them from Parquet
+        fp = data_fingerprint(eng)
+        t0 = time.perf_counter()
+        eng.execute("BEGIN TRANSACTION")
+        try:
+            eng.execute(STATE_DDL)
+            stages = eng.run_setup(setup_statements(query, "rollup", "duckdb"))
+            secs = time.perf_counter() - t0
+            eng.execute(f"DELETE FROM {STATE_TABLE} WHERE query = '{query}'")
+            eng.con.execute(
+                f"INSERT INTO {STATE_TABLE} VALUES (?, ?, now()::TIMESTAMP, ?)", [query, fp, secs]
+            )
+            eng.execute("COMMIT")
+        except BaseException:
+            eng.execute("ROLLBACK")
+            raise
+        return stages
+
+    def drop(self, query: str) -> bool:
+        eng = self.engine
+        had = self.status(query)
+        existed = had.state != "missing" or had.rows is not None
+        keep_bounds = any(
+            q != query and BOUNDS_TABLE in TABLES[query] and self.status(q).state != "missing"
+            for q in ("wau", "cohort")
+        )
+        for t in TABLES[query]:
+            if not (t == BOUNDS_TABLE and keep_bounds):
+                eng.execute(f"DROP TABLE IF EXISTS {t}")
+        if STATE_TABLE in self._tables():
+            eng.execute(f"DELETE FROM {STATE_TABLE} WHERE query = '{query}'")
+        return existed
