@@ -83,6 +83,9 @@ class BenchResults:
     records: list[Record]
     chart_path: str | None = None
     plans_dir: str | None = None
+    # Per (engine, query) with a baseline: baseline vs optimized (indexes, rewrites) vs rollup,
+    # each with what it costs (build, size, insert throughput); see compare_variants.
+    comparisons: list[dict[str, Any]] = field(default_factory=list)
     schema: str = SCHEMA
 
     def to_dict(self) -> dict[str, Any]:
@@ -109,6 +112,46 @@ def compute_speedups(records: list[Record]) -> None:
         r.speedup_vs_baseline = base.median_s / r.median_s if base and r.median_s > 0 else None
         fastest = min(x.median_s for x in records if x.query == r.query)
         r.speedup_vs_fastest = fastest / r.median_s if r.median_s > 0 else 1.0
+
+
+def _built(r: Record, kinds: tuple[str, ...]) -> tuple[float, int | None]:
+    """Seconds and bytes of the objects a variant's setup built (indexes or rollup tables)."""
+    stages = [s for s in r.stages if s.stage in kinds]
+    sizes = [s.detail["bytes"] for s in stages if isinstance(s.detail.get("bytes"), int)]
+    return sum(s.seconds for s in stages), (sum(sizes) if sizes else None)
+
+
+def compare_variants(records: list[Record]) -> list[dict[str, Any]]:
+    """The engine's own answer to "indexes, or a maintained pre-aggregate?": per (engine,
+    query), baseline vs optimized vs rollup query time, what each costs to build and store,
+    and (PostgreSQL) the insert throughput without and with the rollup's trigger."""
+    out = []
+    for r in records:
+        if r.variant != "baseline":
+            continue
+        row: dict[str, Any] = {"engine": r.engine, "query": r.query, "baseline_s": r.median_s}
+        for name, kinds in (("optimized", ("index",)), ("rollup", ("rollup",))):
+            v = next(
+                (x for x in records if (x.engine, x.query, x.variant) == (r.engine, r.query, name)),
+                None,
+            )
+            if v is None:
+                continue
+            size = _built(v, kinds)[1]
+            row[f"{name}_s"] = v.median_s
+            row[f"{name}_speedup"] = round(r.median_s / v.median_s, 2) if v.median_s else None
+            row[f"{name}_build_s"] = round(v.setup_s, 4)
+            row[f"{name}_bytes"] = size
+            maintain = next((s for s in v.stages if s.stage == "maintain"), None)
+            if maintain is not None:
+                d = maintain.detail
+                row["insert_rows"] = d.get("rows")
+                row["insert_rows_per_s_without_trigger"] = d.get("without_trigger_rows_per_s")
+                row["insert_rows_per_s_with_trigger"] = d.get("with_trigger_rows_per_s")
+                row["trigger_overhead_us_per_row"] = d.get("overhead_us_per_row")
+        if len(row) > 3:
+            out.append(row)
+    return out
 
 
 def write_json(path: Path, doc: dict[str, Any]) -> None:

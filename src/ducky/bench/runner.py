@@ -22,7 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ducky import sql as canonical_sql
-from ducky.bench.results import BenchResults, Record, Stage, compute_speedups
+from ducky.bench.results import (
+    BenchResults,
+    Record,
+    Stage,
+    compare_variants,
+    compute_speedups,
+)
 from ducky.errors import DuckyError, UserError
 
 if TYPE_CHECKING:
@@ -61,6 +67,9 @@ class BenchPlan:
     repeat: int = 3
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     sql_dir: Path | None = None  # extra/overriding variant files, same layout as ducky/sql
+    # PostgreSQL maintained rollups: events inserted (and rolled back) to time the insert
+    # trigger against no trigger (ducky.rollups.maintenance); 0 skips the measurement.
+    insert_rows: int = 100_000
 
 
 # -- choosing what to run ---------------------------------------------------------------------
@@ -316,6 +325,7 @@ def run_bench(
             finally:
                 eng.close()
         compute_speedups(records)
+        comparisons = compare_variants(records)
         for r in records:  # staged plan paths -> their final place
             for attr in ("plan_path", "plan_text_path"):
                 p = getattr(r, attr)
@@ -340,6 +350,7 @@ def run_bench(
         },
         records=records,
         plans_dir=str(final_plans),
+        comparisons=comparisons,
     )
     results.chart_path = str(chart.draw(records, out_dir / "chart.png", _chart_title(results)))
     from ducky.bench.results import write_json
@@ -395,6 +406,11 @@ def _bench_one(
         *[_stage(s.stage, s.seconds, **s.detail) for s in setup],
         _stage("query", median, note="median wall time, result fetched as Arrow"),
     ]
+    if variant == "rollup" and _maintained_rollup(eng, plan, query):
+        from ducky.rollups.maintenance import measure_insert_cost
+
+        cost = measure_insert_cost(eng, query, rows=plan.insert_rows)  # type: ignore[arg-type]
+        stages.append(_stage("maintain", cost["with_trigger_s"], **cost))
     server = captured.summary.total_s
     if server is not None:
         stages.append(_stage("server", server, note="execution time reported by EXPLAIN ANALYZE"))
@@ -421,6 +437,22 @@ def _bench_one(
         plan_path=str(captured.path) if captured.path else None,
         plan_text_path=str(captured.text_path) if captured.text_path else None,
         bottleneck=captured.note,
+    )
+
+
+def _maintained_rollup(eng: Engine, plan: BenchPlan, query: str) -> bool:
+    """The packaged rollup on PostgreSQL: built with insert triggers, so their cost is timed."""
+    from ducky.rollups import ROLLUP_QUERIES
+
+    overridden = any(
+        _sql_dir_file(plan, query, name) is not None
+        for name in ("rollup.sql", "rollup.setup.sql", f"rollup.setup.{eng.dialect}.sql")
+    )
+    return (
+        eng.dialect == "postgres"
+        and query in ROLLUP_QUERIES
+        and plan.insert_rows > 0
+        and not overridden
     )
 
 

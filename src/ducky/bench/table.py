@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ducky.bench.results import BenchResults
@@ -59,5 +59,55 @@ def print_results(results: BenchResults) -> None:
     if not console.is_terminal:  # piped or captured: wide enough for every column
         console = Console(width=160)
     console.print(t)
+    if results.comparisons:
+        console.print(comparison_table(results))
     if results.chart_path:
         console.print(f"[dim]chart: {results.chart_path}  plans: {results.plans_dir}[/dim]")
+
+
+def _size(n: int | None) -> str:
+    return f"{n / 1e6:,.1f} MB" if n is not None else ""
+
+
+def _rate(x: float | None) -> str:
+    return f"{x:,.0f}/s" if x else ""
+
+
+def _timed(row: dict[str, Any], name: str) -> str:
+    if f"{name}_s" not in row:
+        return ""
+    speed = row.get(f"{name}_speedup")
+    return _secs(row[f"{name}_s"]) + (f" ({speed:,.1f}x)" if speed else "")
+
+
+def comparison_table(results: BenchResults) -> Any:
+    """Baseline vs indexes/rewrites vs maintained rollup per engine and query, with costs."""
+    from rich.table import Table
+
+    t = Table(title="baseline vs optimized (indexes, rewrites) vs rollup, with their costs")
+    cols = [
+        "engine", "query", "baseline", "optimized", "index build", "index size", "rollup",
+        "rollup build", "rollup size", "insert rows/s (no trigger → trigger)",
+    ]  # fmt: skip
+    for name in cols:
+        t.add_column(name, justify="left" if name in ("engine", "query") else "right", no_wrap=True)
+    for c in results.comparisons:
+        inserts = ""
+        if c.get("insert_rows"):
+            inserts = (
+                f"{_rate(c.get('insert_rows_per_s_without_trigger'))} → "
+                f"{_rate(c.get('insert_rows_per_s_with_trigger'))} ({c['insert_rows']:,} rows)"
+            )
+        t.add_row(
+            c["engine"],
+            c["query"],
+            _secs(c["baseline_s"]),
+            _timed(c, "optimized"),
+            _secs(c["optimized_build_s"]) if c.get("optimized_build_s") else "",
+            _size(c.get("optimized_bytes")),
+            _timed(c, "rollup"),
+            _secs(c["rollup_build_s"]) if c.get("rollup_build_s") else "",
+            _size(c.get("rollup_bytes")),
+            inserts,
+        )
+    return t

@@ -60,6 +60,11 @@ def measure_insert_cost(
         f'FROM events ORDER BY "timestamp" DESC LIMIT {int(rows)}'
     )
     n = int(eng.run(f"SELECT COUNT(*) FROM {SAMPLE}").column(0)[0].as_py())
+    # Every index on events is maintained by both inserts alike; say which ones there were.
+    indexes = sorted(
+        r["indexname"]
+        for r in eng.run("SELECT indexname FROM pg_indexes WHERE tablename = 'events'").to_pylist()
+    )
     plain: list[float] = []
     with_trigger: list[float] = []
     for _ in range(repeat):  # interleaved, so drift on a shared machine hits both alike
@@ -78,5 +83,6 @@ def measure_insert_cost(
         "with_trigger_rows_per_s": round(n / trig, 1) if trig > 0 else None,
         "overhead_us_per_row": round((trig - base) / n * 1e6, 3) if n else None,
         "slowdown": round(trig / base, 3) if base > 0 else None,
+        "indexes_on_events": indexes,
         "sample": "latest events shifted one day later; each insert rolled back",
     }
