@@ -77,7 +77,7 @@ def _timed(row: dict[str, Any], name: str) -> str:
     if f"{name}_s" not in row:
         return ""
     speed = row.get(f"{name}_speedup")
-    return _secs(row[f"{name}_s"]) + (f" ({speed:,.1f}x)" if speed else "")
+    return _secs(row[f"{name}_s"]) + (f" ({speed:,.0f}x)" if speed else "")
 
 
 def comparison_table(results: BenchResults) -> Any:
@@ -86,8 +86,8 @@ def comparison_table(results: BenchResults) -> Any:
 
     t = Table(title="baseline vs optimized (indexes, rewrites) vs rollup, with their costs")
     cols = [
-        "engine", "query", "baseline", "optimized", "index build", "index size", "rollup",
-        "rollup build", "rollup size", "insert rows/s (no trigger → trigger)",
+        "engine", "query", "baseline", "optimized", "idx build", "idx size", "rollup",
+        "build", "size", "inserts/s: no trigger → trigger",
     ]  # fmt: skip
     for name in cols:
         t.add_column(name, justify="left" if name in ("engine", "query") else "right", no_wrap=True)
@@ -96,7 +96,7 @@ def comparison_table(results: BenchResults) -> Any:
         if c.get("insert_rows"):
             inserts = (
                 f"{_rate(c.get('insert_rows_per_s_without_trigger'))} → "
-                f"{_rate(c.get('insert_rows_per_s_with_trigger'))} ({c['insert_rows']:,} rows)"
+                f"{_rate(c.get('insert_rows_per_s_with_trigger'))} ({c['insert_rows']:,})"
             )
         t.add_row(
             c["engine"],

@@ -84,7 +84,7 @@ class RollupStore(Protocol):
     @property
     def engine_label(self) -> str: ...
 
-    def status(self, query: str) -> RollupStatus: ...
+    def status(self, query: str, detail: bool = True) -> RollupStatus: ...
 
     def build(self, query: str) -> list[StageTiming]: ...
 
@@ -143,7 +143,7 @@ def ensure_fresh(
 
     check_queries([query])
     store = store_for(engine)
-    st = store.status(query)
+    st = store.status(query, detail=False)
     if st.state == "fresh":
         return st
     if not refresh:
@@ -159,4 +159,4 @@ def ensure_fresh(
     if notify is not None:
         verb = "built" if st.state == "missing" else "refreshed"
         notify(f"{verb} the {query} rollup on {store.engine_label} in {secs:.2f} s ({st.reason})")
-    return store.status(query)
+    return store.status(query, detail=False)

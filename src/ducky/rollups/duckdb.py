@@ -46,11 +46,13 @@ class DuckDBRollups:
         rows = self.engine.run("SELECT table_name FROM duckdb_tables()").to_pylist()
         return {r["table_name"] for r in rows}
 
-    def status(self, query: str) -> RollupStatus:
+    def status(self, query: str, detail: bool = True) -> RollupStatus:
+        """Fresh, stale or missing; `detail` adds rows and bytes (a COUNT over the base
+        table: left out on the query path, where only freshness matters)."""
         st = RollupStatus(query, "duckdb", "missing", tables=list(TABLES[query]))
         have = self._tables()
         present = [t for t in TABLES[query] if t in have]
-        if TABLES[query][0] in present:
+        if TABLES[query][0] in present and detail:
             n = self.engine.run(f"SELECT COUNT(*) AS n FROM {TABLES[query][0]}")
             st.rows = int(n.column(0)[0].as_py())
         row: dict[str, Any] | None = None

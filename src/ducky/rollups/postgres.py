@@ -162,7 +162,9 @@ class PostgresRollups:
         )
         return {r["tgname"] for r in rows}
 
-    def status(self, query: str) -> RollupStatus:
+    def status(self, query: str, detail: bool = True) -> RollupStatus:
+        """Fresh, stale or missing; `detail` adds rows and bytes (a COUNT over the base
+        table: left out on the query path, where only freshness matters)."""
         st = RollupStatus(query, "postgres", "missing", tables=list(TABLES[query]))
         row = None
         if self._exists(STATE_TABLE):
@@ -173,7 +175,7 @@ class PostgresRollups:
             )
             row = rows[0] if rows else None
         present = [t for t in TABLES[query] if self._exists(t)]
-        if present:
+        if present and detail:
             st.bytes = sum(self.engine.relation_size(t) for t in present)
             if TABLES[query][0] in present:
                 st.rows = int(self._rows(f"SELECT COUNT(*) AS n FROM {TABLES[query][0]}")[0]["n"])
