@@ -74,7 +74,12 @@ def run_query(
     from ducky.engines import open_engine
 
     datadir.validate(TABLES_NEEDED.get(query, ("events",)))
-    with open_engine(engine, datadir, **(engine_options or {})) as eng:
+    eng = open_engine(engine, datadir, **(engine_options or {}))
+    if variant == "rollup":
+        from ducky.rollups import store_for
+
+        store_for(eng)  # an engine without maintained rollups fails here, before it loads
+    with eng:
         eng.load()
         if variant == "rollup":
             from ducky.rollups import ensure_fresh
