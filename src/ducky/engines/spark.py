@@ -7,12 +7,17 @@ UI...) restarts the shared context; `stop_spark()` (also run at exit) stops it.
 
 Masters: `local[*]` by default, `local[N]`, `spark://host:7077` (standalone), `yarn`,
 `k8s://...` (classic pyspark, needs Java here), or a Spark Connect URL `sc://host:15002`
-(needs `pyspark[connect]`, no local Java). Settings come from, lowest precedence first:
+(needs `pyspark[connect]`, no local Java; `ducky spark connect-server start` runs one here,
+see spark_connect.py). Settings come from, lowest precedence first:
 the local-mode defaults below, DUCKY_SPARK_MASTER / DUCKY_SPARK_CONF ("k=v,k=v"), and the
 engine options (`-o master=... -o conf.spark.sql.shuffle.partitions=8 -o driver_memory=4g`).
 
 Timestamps: the data's naive timestamps mean UTC. The session time zone is pinned to UTC and
 Parquet TIMESTAMP (not adjusted to UTC) is read as TIMESTAMP_NTZ, so nothing is shifted.
+
+Month pruning: a query with a date range (revenue --from/--to) reads `events` through a view
+over only the month=YYYY-MM folders overlapping the range (`PartitionFilters` in the plan), so
+Spark never lists or opens the other months' files. See `month_span` and `render`.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ducky.engines.base import Engine
-from ducky.errors import EngineError, EngineUnavailable, UserError
+from ducky.errors import ConnectionFailed, EngineError, EngineUnavailable, UserError
 from ducky.schema import TABLES
 from ducky.sql import DEFAULT_VARIANT
 
@@ -58,7 +63,8 @@ PINNED_CONF = {
 CONNECT_MODULES = ("pandas", "grpc", "grpc_status", "google.rpc", "zstandard")
 
 # Engine options other than `conf.<spark key>`.
-OPTIONS = ("master", "driver_memory", "threads", "app_name", "data_url")
+OPTIONS = ("master", "driver_memory", "threads", "app_name", "data_url", "prune_months")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 def _local_defaults(master: str) -> dict[str, str]:
@@ -225,9 +231,30 @@ def _importable(module: str) -> bool:
         return False
 
 
+def _java_cause(e: BaseException) -> str | None:
+    """The innermost Java cause of a Py4JJavaError: the outer ones ("Exception thrown in
+    awaitResult", "Job aborted due to stage failure") only wrap what actually failed."""
+    cause = getattr(e, "java_exception", None)
+    text = None
+    try:
+        for _ in range(32):  # cause chains are short; a cycle must not hang error reporting
+            if cause is None:
+                break
+            text = str(cause.toString())
+            cause = cause.getCause()
+    except Exception:  # a JVM already gone cannot be asked
+        return text
+    return text
+
+
 def _first_line(e: BaseException) -> str:
-    text = str(e).strip()
-    line = text.splitlines()[0].strip() if text else type(e).__name__
+    text = (_java_cause(e) or str(e)).strip()
+    # A Py4JJavaError starts "An error occurred while calling o179.getResult." and only the
+    # next line (": org.apache.spark.SparkException: [FAILED_READ_FILE...] ...") says what.
+    lines = [ln.strip().lstrip(": ") for ln in text.splitlines() if ln.strip()]
+    if len(lines) > 1 and lines[0].startswith("An error occurred while calling"):
+        lines = lines[1:]
+    line = lines[0] if lines else type(e).__name__
     return line if len(line) <= 400 else line[:397] + "..."
 
 
@@ -275,6 +302,11 @@ class SparkEngine(Engine):
         # Where Spark reads the tables: the data directory itself, or the same layout at a URL
         # a cluster can read (hdfs://, s3a://) while ducky validates the local copy.
         self.data_url = str(plain.get("data_url") or self.datadir.path.resolve()).rstrip("/")
+        prune = str(plain.get("prune_months", "true")).lower()
+        if prune not in _TRUE + _FALSE:
+            raise UserError(f"spark option prune_months must be true or false, not {prune!r}")
+        # Off only to measure what the pruning saves (benchmarks/spark.py).
+        self.prune_months = prune in _TRUE
         self._session: SparkSession | None = None
         self._views: list[str] = []
         self._cached: list[str] = []  # rollups built by setup files (cached temp views)
@@ -338,10 +370,27 @@ class SparkEngine(Engine):
             )
         from pyspark.sql import SparkSession
 
-        builder = SparkSession.builder.remote(self.master)
-        for k, v in self.conf.items():
-            builder = builder.config(k, v)
-        return builder.create()  # its own server-side session: views never collide
+        from ducky.engines.spark_connect import check_reachable
+
+        # pyspark's client retries an unreachable server for minutes: probe it first.
+        check_reachable(self.master)
+        # Its own server-side session: views never collide with another client's.
+        session = SparkSession.builder.remote(self.master).create()
+        try:
+            for k, v in self.conf.items():
+                if session.conf.isModifiable(k):
+                    session.conf.set(k, v)
+                elif session.conf.get(k, None) != v:
+                    raise UserError(
+                        f"{k} is a static setting of the Spark Connect server at {self.master}; "
+                        "set it when starting the server "
+                        "(`ducky spark connect-server start --conf KEY=VALUE`)"
+                    )
+        except BaseException:
+            with contextlib.suppress(Exception):
+                session.stop()
+            raise
+        return session
 
     def close(self) -> None:
         """Drop this engine's views and cached rollups; the shared SparkContext stays up."""
@@ -371,17 +420,27 @@ class SparkEngine(Engine):
 
         def define() -> None:
             for t in tables:
-                # The canonical schema is given rather than inferred: no footer-reading job at
-                # load, and timestamps are TIMESTAMP_NTZ by declaration. A directory read still
-                # discovers the month=YYYY-MM partitions; the view keeps the canonical columns
-                # only, so every engine sees one schema.
-                reader = self.session.read.schema(spark_schema_ddl(t))
-                df = reader.parquet(self._reader_path(t))
-                df.select(*[f"`{c}`" for c in TABLES[t].column_names]).createOrReplaceTempView(t)
-                if t not in self._views:
-                    self._views.append(t)
+                self._define_view(t, t)
 
         self.timed("load", lambda: self._guard(define))
+
+    def _define_view(self, table: str, view: str, months: tuple[str, str] | None = None) -> None:
+        """`view` over `table`'s Parquet, canonical columns only; `months` (first, last) keeps
+        only those month=YYYY-MM folders of a partitioned table."""
+        # The canonical schema is given rather than inferred: no footer-reading job at load,
+        # and timestamps are TIMESTAMP_NTZ by declaration. A directory read still discovers
+        # the month=YYYY-MM partitions (declared STRING, so '2025-01' is never read as a date);
+        # the view keeps the canonical columns only, so every engine sees one schema.
+        t = TABLES[table]
+        ddl = spark_schema_ddl(table) + (", `month` STRING" if t.partitioned else "")
+        df = self.session.read.schema(ddl).parquet(self._reader_path(table))
+        if months is not None:
+            # A predicate on the partition column alone: Spark resolves it against the folder
+            # names when it lists the files (PartitionFilters), before opening any Parquet.
+            df = df.where(f"`month` >= '{months[0]}' AND `month` <= '{months[1]}'")
+        df.select(*[f"`{c}`" for c in t.column_names]).createOrReplaceTempView(view)
+        if view not in self._views:
+            self._views.append(view)
 
     # -- queries -----------------------------------------------------------------------------
     def _guard(self, fn: Any, *args: Any) -> Any:
@@ -393,12 +452,29 @@ class SparkEngine(Engine):
             return fn(*args)
         except (PySparkException, Py4JError) as e:
             raise EngineError(f"spark: {_first_line(e)}") from e
+        except Exception as e:
+            # A Spark Connect server that went away mid-session surfaces as a raw gRPC error.
+            if type(e).__module__.split(".")[0] == "grpc":
+                raise ConnectionFailed(
+                    f"spark: lost the Spark Connect server at {self.master}: {_first_line(e)}"
+                ) from e
+            raise
 
     def _sql(self, sql: str) -> DataFrame:
         return self._guard(self.session.sql, sql)
 
     def render(self, query: str, variant: str = DEFAULT_VARIANT, **params: Any) -> str:
-        return bigint_sequences(super().render(query, variant, **params))
+        """The canonical SQL in Spark's dialect; with a date range, `events` is read through a
+        view over only the overlapping month folders (once `load()` has defined the views)."""
+        sql = bigint_sequences(super().render(query, variant, **params))
+        span = month_span(params.get("date_from"), params.get("date_to"))
+        if span is None or not self.prune_months or "events" not in self._views:
+            return sql
+        view = f"events_months_{span[0]}_{span[1]}".replace("-", "")
+        retargeted = retarget_table(sql, "events", view)
+        if retargeted != sql and view not in self._views:
+            self._guard(self._define_view, "events", view, span)
+        return retargeted
 
     def execute(self, sql: str) -> None:
         """Run one statement for its effect. Setup files' `CREATE TABLE x AS q` becomes
@@ -476,6 +552,60 @@ def bigint_sequences(sql: str) -> str:
 
     trees = [t for t in sqlglot.parse(sql, read="spark") if t is not None]
     return ";\n".join(t.transform(fix).sql(dialect="spark", pretty=True) for t in trees)
+
+
+# Partition values are YYYY-MM strings, which order as the months do; these bound an open end.
+_FIRST_MONTH, _LAST_MONTH = "0000-00", "9999-99"
+
+
+def month_span(date_from: Any, date_to: Any) -> tuple[str, str] | None:
+    """(first, last) month=YYYY-MM folders that can hold events in [date_from, date_to), or
+    None when the range is unbounded on both sides.
+
+    Relies on the data directory's layout contract: an event lies in the folder of its UTC
+    month (the generator, the ingest merge and DatasetWriter all partition that way). The
+    query keeps its own timestamp filter, so pruning only skips folders, never rows.
+    """
+    import datetime as dt
+
+    def instant(value: Any) -> dt.datetime | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, dt.datetime):
+            return value.replace(tzinfo=None)
+        if isinstance(value, dt.date):
+            return dt.datetime(value.year, value.month, value.day)
+        return dt.datetime.fromisoformat(str(value))
+
+    lo, hi = instant(date_from), instant(date_to)
+    if lo is None and hi is None:
+        return None
+    first = lo.strftime("%Y-%m") if lo is not None else _FIRST_MONTH
+    # [from, to) is half-open: the last instant in range decides the last month.
+    last = (hi - dt.timedelta(microseconds=1)).strftime("%Y-%m") if hi is not None else _LAST_MONTH
+    return first, last
+
+
+def retarget_table(sql: str, table: str, view: str) -> str:
+    """`sql` (Spark dialect) with every reference to the table `table` read from `view`."""
+    import sqlglot
+    from sqlglot import exp
+
+    trees = [t for t in sqlglot.parse(sql, read="spark") if t is not None]
+    # A CTE of that name would shadow the table: leave such SQL alone.
+    if any(cte.alias_or_name == table for t in trees for cte in t.find_all(exp.CTE)):
+        return sql
+    hits = 0
+
+    def fix(node: exp.Expression) -> exp.Expression:
+        nonlocal hits
+        if isinstance(node, exp.Table) and node.name == table and not node.db:
+            hits += 1
+            node.set("this", exp.to_identifier(view))
+        return node
+
+    out = ";\n".join(t.transform(fix).sql(dialect="spark", pretty=True) for t in trees)
+    return out if hits else sql
 
 
 def spark_schema_ddl(table: str) -> str:
