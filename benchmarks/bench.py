@@ -80,6 +80,105 @@ def markdown(doc: dict[str, Any]) -> str:
     ]
     for r in doc["records"]:
         out.append(f"| {r['engine']} | {r['query']} | {r['variant']} | {r['bottleneck']} |")
+    if doc.get("comparisons"):
+        out += ["", *comparison_markdown(doc["comparisons"])]
+    return "\n".join(out)
+
+
+def mb(n: int | None) -> str:
+    return f"{n / 1e6:,.1f} MB" if n else ""
+
+
+def comparison_markdown(rows: list[dict[str, Any]]) -> list[str]:
+    """Baseline vs optimized (indexes, rewrites) vs maintained rollup, with what each costs."""
+    out = [
+        "| engine | query | baseline | optimized | index build, size | rollup | rollup build, "
+        "size | insert rows/s without → with the rollup trigger |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for c in rows:
+
+        def timed(name: str, c: dict[str, Any] = c) -> str:
+            if f"{name}_s" not in c:
+                return ""
+            return f"{secs(c[f'{name}_s'])} ({c[f'{name}_speedup']:,.1f}x)"
+
+        inserts = ""
+        if c.get("insert_rows"):
+            inserts = (
+                f"{c['insert_rows_per_s_without_trigger']:,.0f} → "
+                f"{c['insert_rows_per_s_with_trigger']:,.0f} ({c['insert_rows']:,} rows; "
+                f"+{c['trigger_overhead_us_per_row']:.2f} µs/row)"
+            )
+        out.append(
+            f"| {c['engine']} | {c['query']} | {secs(c['baseline_s'])} | {timed('optimized')} | "
+            f"{secs(c.get('optimized_build_s') or 0)}, {mb(c.get('optimized_bytes'))} | "
+            f"{timed('rollup')} | {secs(c.get('rollup_build_s') or 0)}, "
+            f"{mb(c.get('rollup_bytes'))} | {inserts} |"
+        )
+    return out
+
+
+def rollup_costs(data: Path, rows: int, repeat: int) -> list[dict[str, Any]]:
+    """PostgreSQL maintained rollups on their own (no ducky_opt_* indexes on events): build time
+    and size, freshness check, query time, and INSERT throughput without and with each
+    rollup's trigger (ducky.rollups.maintenance; inserts rolled back)."""
+    import statistics
+    import time
+
+    from ducky.datasets import DataDir
+    from ducky.engines.postgres import PostgresEngine
+    from ducky.rollups import ROLLUP_QUERIES, ensure_fresh
+    from ducky.rollups.maintenance import measure_insert_cost
+    from ducky.rollups.postgres import PostgresRollups
+
+    out = []
+    with PostgresEngine(DataDir(data)) as eng:
+        eng.load()
+        eng.prepare("wau", "baseline")  # drops every ducky_opt_* index: the trigger alone
+        store = PostgresRollups(eng)
+        for q in ROLLUP_QUERIES:
+            t0 = time.perf_counter()
+            store.build(q)
+            build_s = time.perf_counter() - t0
+            st = store.status(q)
+            checks, queries = [], []
+            sql = eng.render(q, "rollup")
+            for _ in range(repeat):
+                t1 = time.perf_counter()
+                ensure_fresh(eng, q)
+                checks.append(time.perf_counter() - t1)
+                t2 = time.perf_counter()
+                eng.run(sql)
+                queries.append(time.perf_counter() - t2)
+            cost = measure_insert_cost(eng, q, rows=rows, repeat=repeat)
+            out.append(
+                {
+                    "query": q,
+                    "build_s": build_s,
+                    "base_rows": st.rows,
+                    "bytes": st.bytes,
+                    "fresh_check_s": statistics.median(checks),
+                    "query_s": statistics.median(queries),
+                    **cost,
+                }
+            )
+    return out
+
+
+def rollup_markdown(rows: list[dict[str, Any]]) -> str:
+    out = [
+        "| rollup | build | base rows | size | freshness check | query | insert rows/s "
+        "without → with trigger | overhead |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        out.append(
+            f"| {r['query']} | {secs(r['build_s'])} | {r['base_rows']:,} | {mb(r['bytes'])} | "
+            f"{secs(r['fresh_check_s'])} | {secs(r['query_s'])} | "
+            f"{r['without_trigger_rows_per_s']:,.0f} → {r['with_trigger_rows_per_s']:,.0f} "
+            f"({r['rows']:,} rows) | {r['slowdown']:.2f}x, +{r['overhead_us_per_row']:.2f} µs/row |"
+        )
     return "\n".join(out)
 
 
@@ -95,8 +194,21 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", type=Path, default=None, help="copy of the results JSON")
     ap.add_argument("--markdown-only", action="store_true", help="only re-print the tables")
+    ap.add_argument("--out", type=Path, default=None, help="bench output folder (<data>/bench)")
+    ap.add_argument(
+        "--rollups",
+        action="store_true",
+        help="instead of the bench: PostgreSQL maintained rollups' build, query and insert costs",
+    )
+    ap.add_argument("--insert-rows", type=int, default=100_000)
     args = ap.parse_args()
-    latest = args.data / "bench" / "latest.json"
+    if args.rollups:
+        rows = rollup_costs(args.data, args.insert_rows, args.repeat)
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=2) + "\n")
+        print(rollup_markdown(rows))
+        return
+    latest = (args.out or args.data / "bench") / "latest.json"
     if not args.markdown_only:
         if not (args.data / "manifest.json").is_file():
             ducky(
@@ -107,6 +219,8 @@ def main() -> None:
         bench += ["-V", args.variants, "-n", str(args.repeat)]
         if args.json:
             bench += ["--json", str(args.json)]
+        if args.out:
+            bench += ["--out", str(args.out)]
         ducky(*bench)
     print(markdown(json.loads(latest.read_text())))
 
