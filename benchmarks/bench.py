@@ -182,6 +182,85 @@ def rollup_markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+_W = "CAST(DATE_TRUNC('WEEK', \"timestamp\") AS DATE)"
+_BOUNDS = (
+    'bounds AS (SELECT CAST(MIN("timestamp") AS DATE) AS first_day, '
+    'CAST(MAX("timestamp") AS DATE) AS last_day FROM events)'
+)
+_TAIL = (
+    "SELECT w.week_start, CAST(w.active_users AS BIGINT) AS active_users, "
+    "(w.week_start >= b.first_day AND (b.last_day - w.week_start) >= 6) AS complete "
+    "FROM weekly AS w CROSS JOIN bounds AS b ORDER BY w.week_start"
+)
+# PostgreSQL WAU shapes tried without a rollup (docs/OPTIMIZATION.md), with session settings.
+WAU_SHAPES: dict[str, tuple[str, list[str]]] = {
+    "count_distinct": (
+        f"WITH {_BOUNDS}, weekly AS (SELECT {_W} AS week_start, "
+        f"COUNT(DISTINCT user_id) AS active_users FROM events GROUP BY 1) {_TAIL}",
+        [],
+    ),
+    "distinct_then_count_default": (
+        f"WITH {_BOUNDS}, pairs AS (SELECT {_W} AS week_start, user_id FROM events "
+        "GROUP BY 1, 2), weekly AS (SELECT week_start, COUNT(*) AS active_users FROM pairs "
+        f"GROUP BY 1) {_TAIL}",
+        [],
+    ),
+    "bitmap_parallel": (
+        f"WITH {_BOUNDS}, blocks AS (SELECT {_W} AS week_start, user_id >> 5 AS block, "
+        "BIT_OR(CAST(1 AS BIGINT) << CAST(user_id & 31 AS INTEGER)) AS members FROM events "
+        "GROUP BY 1, 2), weekly AS (SELECT week_start, "
+        f"SUM(BIT_COUNT(CAST(members AS BIT(64)))) AS active_users FROM blocks GROUP BY 1) {_TAIL}",
+        ["SET parallel_setup_cost = 0", "SET parallel_tuple_cost = 0"],
+    ),
+    "distinct_then_count_parallel_index": (
+        f"WITH {_BOUNDS}, pairs AS (SELECT {_W} AS week_start, user_id FROM events "
+        "GROUP BY 1, 2), weekly AS (SELECT week_start, COUNT(*) AS active_users FROM pairs "
+        f"GROUP BY 1) {_TAIL}",
+        ["SET enable_hashagg = off", "SET parallel_tuple_cost = 0.01"],
+    ),
+}
+
+
+def wau_shapes(data: Path, repeat: int) -> str:
+    """Time each WAU shape on PostgreSQL (optimized indexes built first), with its plan."""
+    import statistics
+    import time
+
+    from ducky.datasets import DataDir
+    from ducky.engines.postgres import PostgresEngine
+
+    out = ["| shape | settings | median | runs | top of plan |", "|---|---|---:|---|---|"]
+    with PostgresEngine(DataDir(data)) as eng:
+        eng.load()
+        eng.prepare("wau", "optimized")
+        reference = None
+        for name, (sql, settings) in WAU_SHAPES.items():
+            eng.reset_settings()
+            for stmt in settings:
+                eng.execute(stmt)
+            rows = eng.run(sql).to_pylist()  # warm-up, and every shape must agree
+            reference = reference or rows
+            assert rows == reference, f"{name} returned different rows"
+            runs = []
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                eng.run(sql)
+                runs.append(time.perf_counter() - t0)
+            plan = json.loads(eng.explain(sql, analyze=False))[0]["Plan"]
+            nodes = []
+            while plan is not None and len(nodes) < 6:
+                nodes.append(plan["Node Type"])
+                kids = [k for k in plan.get("Plans") or [] if k["Node Type"] != "Result"]
+                plan = max(kids, key=lambda k: k["Total Cost"]) if kids else None
+            out.append(
+                f"| {name} | {'; '.join(settings) or 'default'} | "
+                f"{secs(statistics.median(runs))} | {', '.join(secs(r) for r in runs)} | "
+                f"{' -> '.join(nodes)} |"
+            )
+        eng.reset_settings()
+    return "\n".join(out)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path("/tmp/bench10m"))
@@ -201,7 +280,15 @@ def main() -> None:
         help="instead of the bench: PostgreSQL maintained rollups' build, query and insert costs",
     )
     ap.add_argument("--insert-rows", type=int, default=100_000)
+    ap.add_argument(
+        "--wau-shapes",
+        action="store_true",
+        help="instead of the bench: time the PostgreSQL WAU shapes tried without a rollup",
+    )
     args = ap.parse_args()
+    if args.wau_shapes:
+        print(wau_shapes(args.data, args.repeat))
+        return
     if args.rollups:
         rows = rollup_costs(args.data, args.insert_rows, args.repeat)
         if args.json:
