@@ -54,6 +54,14 @@ ENGINES: list[EngineCase] = [
         (pytest.mark.spark, pytest.mark.slow),
         all_variants_on_generated=False,
     ),
+    EngineCase(
+        "spark-connect",
+        lambda req, dd, tmp: open_engine(
+            "spark", dd, master=req.getfixturevalue("spark_connect_server").url
+        ),
+        (pytest.mark.spark, pytest.mark.slow),
+        all_variants_on_generated=False,
+    ),
 ]
 
 DATASETS = ("handmade", "generated")
