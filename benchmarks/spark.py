@@ -12,7 +12,11 @@ Three parts, each printed as a Markdown table (docs/benchmarks/spark.md records 
    runs after one warm-up run, on one JVM restarted per setting (driver memory is fixed at JVM
    start);
 3. `ducky bench --engine duckdb,spark` (the project's bench, parity-checked against DuckDB)
-   for the chosen variants; its medians side by side with the Spark/DuckDB ratio.
+   for the chosen variants; its medians side by side with the Spark/DuckDB ratio;
+4. --pruning (only this part with --only-pruning): a one-month revenue query (`revenue
+   --from M-01 --to next-M-01`, optimized) on Spark with the month-folder pruning on and off
+   (`-o prune_months=false`), same JVM, results checked equal to DuckDB's; median of --repeat
+   runs after a warm-up.
 """
 
 from __future__ import annotations
@@ -85,6 +89,51 @@ def settings_sweep(data: Path, repeat: int) -> list[tuple[str, float, list[float
     return rows
 
 
+def pruning(data: Path, repeat: int, month: str) -> list[tuple[str, float, list[float], str]]:
+    """(label, median s, runs, what was read) for a one-month revenue query."""
+    import datetime as dt
+
+    from ducky.datasets import DataDir
+    from ducky.engines import open_engine
+    from ducky.engines.spark import SparkEngine, month_span, stop_spark
+
+    first = dt.date.fromisoformat(month + "-01")
+    after = (first + dt.timedelta(days=32)).replace(day=1)
+    params = {"date_from": first.isoformat(), "date_to": after.isoformat()}
+    dd = DataDir(data)
+    with open_engine("duckdb", dd) as duck:
+        duck.load()
+        want = duck.query("revenue", "optimized", **params)
+    span = month_span(params["date_from"], params["date_to"])
+    assert span is not None
+    months = dd.months("events")
+    kept = [m for m in months if span[0] <= m <= span[1]]
+    files = {m: len(list((data / "events" / f"month={m}").glob("*.parquet"))) for m in months}
+    rows = []
+    for label, prune in (("pruning off (all folders)", "false"), ("pruning on", "true")):
+        engine = SparkEngine(dd, master="local[2]", prune_months=prune)
+        engine.connect()
+        engine.load()
+        sql = engine.render("revenue", "optimized", **params)
+        got = engine.run(sql)  # warm-up, and the parity check
+        if not got.equals(want):
+            raise SystemExit(f"PARITY FAILURE with prune_months={prune}")
+        plan = engine.explain(sql, analyze=False)
+        runs = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            engine.run(sql)
+            runs.append(time.perf_counter() - t0)
+        chosen = kept if prune == "true" else months
+        read = f"{len(chosen)} of {len(months)} months, {sum(files[m] for m in chosen)} files"
+        if prune == "true" and "PartitionFilters: [isnotnull(month" not in plan:
+            raise SystemExit("the pruned plan shows no PartitionFilters")
+        rows.append((label, statistics.median(runs), runs, read))
+        engine.close()
+    stop_spark()
+    return rows
+
+
 def bench(data: Path, variants: str, repeat: int) -> dict[str, dict[str, float]]:
     out_dir = Path(tempfile.mkdtemp(prefix="ducky-spark-bench-"))
     cmd = [
@@ -123,7 +172,12 @@ def main() -> None:
     ap.add_argument("--skip-startup", action="store_true")
     ap.add_argument("--skip-settings", action="store_true")
     ap.add_argument("--skip-bench", action="store_true")
+    ap.add_argument("--pruning", action="store_true", help="also measure month pruning")
+    ap.add_argument("--only-pruning", action="store_true", help="measure month pruning only")
+    ap.add_argument("--month", default="2025-06", help="the month the pruning query asks for")
     args = ap.parse_args()
+    if args.only_pruning:
+        args.pruning = args.skip_startup = args.skip_settings = args.skip_bench = True
     manifest = json.loads((args.data / "manifest.json").read_text())
     print(f"data: {args.data} ({manifest['tables']['events']['rows']:,} events), ", end="")
     print(f"{os.cpu_count()} CPUs\n")
@@ -152,6 +206,13 @@ def main() -> None:
                 if d and s
                 else f"| {key} | {d} | {s} | - |"
             )
+    if args.pruning:
+        rows = pruning(args.data, args.repeat, args.month)
+        print(f"\n| revenue {args.month} (optimized), Spark local[2] | median s | runs | read |")
+        print("|---|---:|---|---|")
+        for label, med, runs, read in rows:
+            print(f"| {label} | {med:.2f} | {', '.join(f'{r:.2f}' for r in runs)} | {read} |")
+        print(f"\npruning on is {rows[0][1] / rows[1][1]:.1f}x faster than off")
 
 
 if __name__ == "__main__":
