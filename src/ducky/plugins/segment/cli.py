@@ -73,6 +73,26 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int | None], None]]
 
 
 def es_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    # Secrets: read from the environment or the option, never echoed (no show_default, and
+    # the Credentials repr hides them).
+    f = click.option(
+        "--es-password",
+        envvar="DUCKY_ES_PASSWORD",
+        default=None,
+        help="Password for --es-user (env DUCKY_ES_PASSWORD; prefer the env var).",
+    )(f)
+    f = click.option(
+        "--es-user",
+        envvar="DUCKY_ES_USER",
+        default=None,
+        help="User for basic auth, Elasticsearch or OpenSearch (env DUCKY_ES_USER).",
+    )(f)
+    f = click.option(
+        "--es-api-key",
+        envvar="DUCKY_ES_API_KEY",
+        default=None,
+        help="Elasticsearch API key, base64 'id:key' (env DUCKY_ES_API_KEY; prefer the env var).",
+    )(f)
     f = click.option(
         "--es-backend",
         type=click.Choice(["auto", "elasticsearch", "opensearch"]),
@@ -89,12 +109,19 @@ def es_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def _open(url: str | None, backend: str) -> SearchLogStore:
+def _open(
+    url: str | None,
+    backend: str,
+    api_key: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+) -> SearchLogStore:
     from ducky.plugins.segment.store import open_store
+    from ducky.plugins.segment.store.auth import Credentials
 
     if not url:
         raise UserError("no cluster given: pass --es-url or set DUCKY_ES_URL")
-    return open_store(url, backend)
+    return open_store(url, backend, Credentials(api_key=api_key, user=user, password=password))
 
 
 @click.command("segment")
@@ -157,6 +184,9 @@ def segment(
     source: str | None,
     es_url: str | None,
     es_backend: str,
+    es_api_key: str | None,
+    es_user: str | None,
+    es_password: str | None,
     es_index: str,
     pagination: str,
     embedder: str,
@@ -191,7 +221,8 @@ def segment(
         raise UserError("--tag-logs goes with --push-es")
     datadir.manifest()  # a clear error for a missing data directory before any work
     emb = make_embedder(embedder, model, endpoint=hf_endpoint)
-    store = _open(es_url, es_backend) if (source == "es" or push_es) else None
+    need_store = source == "es" or push_es
+    store = _open(es_url, es_backend, es_api_key, es_user, es_password) if need_store else None
     extra: dict[str, Any] = {"source": source}
     try:
         with _progress(not settings.json) as progress:
@@ -321,7 +352,14 @@ def _log_actions(datadir: DataDir, index: str) -> Iterator[dict[str, Any]]:
 @click.option("--replace", is_flag=True, help="Drop and recreate the index first.")
 @click.option("--chunk-size", default=1000, show_default=True, type=click.IntRange(1, 50_000))
 def es_load(
-    es_url: str | None, es_backend: str, index: str, replace: bool, chunk_size: int
+    es_url: str | None,
+    es_backend: str,
+    es_api_key: str | None,
+    es_user: str | None,
+    es_password: str | None,
+    index: str,
+    replace: bool,
+    chunk_size: int,
 ) -> None:
     """Bulk-index the data directory's search_logs into a cluster (explicit mapping, retries)."""
     from ducky.cli.output import dumps
@@ -334,7 +372,7 @@ def es_load(
     if not datadir.has_table("search_logs"):
         raise DataDirError(f"{datadir.path}: no search logs to load (search_logs/ is missing)")
     total = datadir.manifest().rows("search_logs") or None
-    store = _open(es_url, es_backend)
+    store = _open(es_url, es_backend, es_api_key, es_user, es_password)
     try:
         if replace or not store.exists(index):
             store.create_index(index, LOGS_MAPPING, replace=True)

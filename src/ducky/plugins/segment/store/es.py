@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ducky.errors import ConnectionFailed, EngineError, EngineUnavailable, UserError
+from ducky.plugins.segment.store.auth import NO_CREDENTIALS, Credentials
 from ducky.plugins.segment.store.base import SearchLogStore
 
 _COMPAT_RE = re.compile(r"application/vnd\.elasticsearch\+([\w.-]+)\s*;\s*compatible-with=\d+")
@@ -52,7 +53,11 @@ class ElasticsearchStore(SearchLogStore):
     backend = "elasticsearch"
 
     def __init__(
-        self, url: str, plain_json: bool = False, api_key: str | None = None, timeout: float = 60
+        self,
+        url: str,
+        plain_json: bool = False,
+        credentials: Credentials = NO_CREDENTIALS,
+        timeout: float = 60,
     ) -> None:
         try:
             from elasticsearch import Elasticsearch, helpers
@@ -68,8 +73,10 @@ class ElasticsearchStore(SearchLogStore):
         }
         if plain_json:
             kw["node_class"] = plain_json_node_class()
-        if api_key:
-            kw["api_key"] = api_key
+        if credentials.api_key:
+            kw["api_key"] = credentials.api_key  # sent as `Authorization: ApiKey <key>`
+        elif credentials.user and credentials.password:
+            kw["basic_auth"] = (credentials.user, credentials.password)
         super().__init__(url, Elasticsearch(url, **kw), helpers)
         self.plain_json = plain_json
 

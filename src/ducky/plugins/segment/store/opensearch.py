@@ -7,20 +7,26 @@ from contextlib import contextmanager
 from typing import Any
 
 from ducky.errors import ConnectionFailed, EngineError, EngineUnavailable, UserError
+from ducky.plugins.segment.store.auth import NO_CREDENTIALS, Credentials
 from ducky.plugins.segment.store.base import SearchLogStore
 
 
 class OpenSearchStore(SearchLogStore):
     backend = "opensearch"
 
-    def __init__(self, url: str, timeout: float = 60) -> None:
+    def __init__(
+        self, url: str, credentials: Credentials = NO_CREDENTIALS, timeout: float = 60
+    ) -> None:
         try:
             from opensearchpy import OpenSearch, helpers
         except ImportError as e:
             raise EngineUnavailable(
                 "the opensearch backend needs opensearch-py: pip install 'ducky[segment]'"
             ) from e
-        client = OpenSearch(hosts=[url], timeout=timeout, retry_on_timeout=True, max_retries=3)
+        kw: dict[str, Any] = {"timeout": timeout, "retry_on_timeout": True, "max_retries": 3}
+        if credentials.user and credentials.password:
+            kw["http_auth"] = (credentials.user, credentials.password)
+        client = OpenSearch(hosts=[url], **kw)
         super().__init__(url, client, helpers)
 
     @contextmanager
