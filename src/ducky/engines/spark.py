@@ -30,6 +30,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -207,9 +208,35 @@ def shared_session(master: str, conf: dict[str, str]) -> SparkSession:
     # Spark warns that the hostname resolves to loopback unless told which address to use.
     if master.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    session = builder.getOrCreate()
+    with api_mode(connect=False):
+        session = builder.getOrCreate()
     _ROOT = _Root(master, dict(conf), session)
     return session
+
+
+# pyspark marks the whole process as "Spark Connect" once a Connect session is created
+# (os.environ["SPARK_CONNECT_MODE_ENABLED"]); from then on a classic reader asking for its
+# active session goes down the Connect path and fails ([SESSION_ALREADY_EXIST]). ducky keeps
+# both kinds of engine in one process (the tests, a bench over two masters), so every engine
+# call runs with the mark set for a Connect engine and lifted for a classic one.
+_CONNECT_MARK = "SPARK_CONNECT_MODE_ENABLED"
+
+
+@contextlib.contextmanager
+def api_mode(connect: bool) -> Iterator[None]:
+    """Run the block as pyspark's Connect or classic mode; the mark is restored after."""
+    before = os.environ.get(_CONNECT_MARK)
+    if connect:
+        os.environ[_CONNECT_MARK] = "1"
+    else:
+        os.environ.pop(_CONNECT_MARK, None)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(_CONNECT_MARK, None)
+        else:
+            os.environ[_CONNECT_MARK] = before
 
 
 def stop_spark() -> None:
@@ -217,7 +244,7 @@ def stop_spark() -> None:
     global _ROOT
     root, _ROOT = _ROOT, None
     if root is not None:
-        with contextlib.suppress(Exception):  # stopping at exit must never raise
+        with contextlib.suppress(Exception), api_mode(connect=False):  # never raise at exit
             root.session.stop()
 
 
@@ -339,6 +366,10 @@ class SparkEngine(Engine):
         self._session = self.timed("connect", self._open)
 
     def _open(self) -> SparkSession:
+        with api_mode(self.is_connect):
+            return self._open_session()
+
+    def _open_session(self) -> SparkSession:
         from py4j.protocol import Py4JError
         from pyspark.errors import PySparkException
 
@@ -398,16 +429,20 @@ class SparkEngine(Engine):
             return
         session, self._session = self._session, None
         try:
-            for name in self._cached:
-                session.sql(f"UNCACHE TABLE IF EXISTS `{name}`")
-            for view in [*self._views, *self._cached]:
-                session.catalog.dropTempView(view)
-            if self.is_connect:
-                session.stop()  # ends only this client's server-side session
+            with api_mode(self.is_connect):
+                self._release(session)
         except Exception:  # a dead JVM at close time has nothing left to release
             pass
         self._views = []
         self._cached = []
+
+    def _release(self, session: SparkSession) -> None:
+        for name in self._cached:
+            session.sql(f"UNCACHE TABLE IF EXISTS `{name}`")
+        for view in [*self._views, *self._cached]:
+            session.catalog.dropTempView(view)
+        if self.is_connect:
+            session.stop()  # ends only this client's server-side session
 
     # -- data --------------------------------------------------------------------------------
     def _reader_path(self, table: str) -> str:
@@ -449,7 +484,8 @@ class SparkEngine(Engine):
         from pyspark.errors import PySparkException
 
         try:
-            return fn(*args)
+            with api_mode(self.is_connect):
+                return fn(*args)
         except (PySparkException, Py4JError) as e:
             raise EngineError(f"spark: {_first_line(e)}") from e
         except Exception as e:
