@@ -101,6 +101,33 @@ def test_writer_refuses_lossy_cast(tmp_path: Path) -> None:
     assert not (tmp_path / "d").exists()
 
 
+def test_writer_clusters_event_parts_and_keeps_every_row(tmp_path: Path) -> None:
+    # Any producer (ingest too) gets the layout of ducky.datasets.layout: events ordered by
+    # (event_type, user_id, timestamp), no row lost or changed.
+    import datetime as dt
+
+    rows = [
+        (3, "viewed", 7, dt.datetime(2024, 12, 3, 9)),
+        (1, "purchased", 7, dt.datetime(2024, 12, 2, 9)),
+        (2, "viewed", None, dt.datetime(2024, 12, 1, 9)),
+        (1, "viewed", 5, dt.datetime(2024, 12, 4, 9)),
+        (1, "viewed", 5, dt.datetime(2024, 12, 1, 8)),
+    ]
+    data = pa.table(
+        {
+            "user_id": [r[0] for r in rows],
+            "event_type": [r[1] for r in rows],
+            "product_id": [r[2] for r in rows],
+            "timestamp": [r[3] for r in rows],
+        }
+    )
+    with DatasetWriter(tmp_path / "d", producer="t") as w:
+        out = w.write_partition("events", "2024-12", data)
+        written = pq.read_table(out)
+    got = [tuple(r.values()) for r in written.to_pylist()]
+    assert got == sorted(rows, key=lambda r: (r[1], r[0], r[3]))
+
+
 @pytest.mark.parametrize("dialect", ["duckdb", "postgres", "spark"])
 def test_ddl_covers_every_column(dialect: str) -> None:
     for name, t in TABLES.items():

@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ducky import __version__
+from ducky.datasets import layout
 from ducky.datasets.datadir import MANIFEST, STATE_DIR, Manifest
 from ducky.errors import DataDirError, UserError
 from ducky.schema import SCHEMA_VERSION, TABLES, arrow_schema
@@ -100,7 +101,8 @@ class DatasetWriter:
         n = self._part_counter.get((table, month), 0)
         self._part_counter[(table, month)] = n + 1
         out = self.path(f"{table}/month={month}/part-{n}.parquet")
-        pq.write_table(data, out, compression="zstd", row_group_size=1 << 20)
+        data = layout.cluster(table, data)
+        pq.write_table(data, out, compression="zstd", row_group_size=layout.ROW_GROUP_ROWS)
         return out
 
     def write_truth(self, name: str, data: pa.Table) -> Path:

@@ -1,8 +1,8 @@
 """`generate()`: users and catalog first, then events and searches month by month.
 
-Each month is generated from its own random stream (seed, month number), sorted by time and
-written straight through the atomic DatasetWriter, so memory holds one month at a time and the
-same seed and parameters always give the same bytes.
+Each month is generated from its own random stream (seed, month number), ordered as
+ducky.datasets.layout prescribes and written straight through the atomic DatasetWriter, so
+memory holds one month at a time and the same seed and parameters always give the same bytes.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ducky.datasets import layout
 from ducky.datasets.generator import activity, sessions
 from ducky.datasets.generator.catalog import build_catalog
 from ducky.datasets.generator.params import GenParams, resolve
@@ -42,7 +43,6 @@ STREAM_USERS, STREAM_CATALOG, STREAM_QUERIES, STREAM_MONTH = 1, 2, 3, 4
 # Sessions are processed in time order, in chunks; each chunk becomes one part file, so memory
 # depends on the chunk size (about 1.1M events), never on the month's or the period's volume.
 SESSIONS_PER_CHUNK = 200_000
-ROW_GROUP_ROWS = 1 << 20
 
 
 def generate(
@@ -191,15 +191,16 @@ def _write_chunk(
     chunk: sessions.Chunk,
     epoch_us: int,
 ) -> None:
-    """Write one chunk of a month as part files of events and search_logs, sorted by time.
+    """Write one chunk of a month as part files of events and search_logs.
 
     Chunks hold sessions that start in consecutive time ranges, so the part files of a month
-    follow each other in time (overlapping only by the length of a session) and each part's
-    row groups cover narrow time ranges: date filters can skip most of them.
+    follow each other in time (overlapping only by the length of a session): date filters skip
+    whole files. Inside a part, events are clustered by (event_type, user_id, timestamp) and
+    searches ordered by time (ducky.datasets.layout says why).
     """
     import pyarrow as pa
 
-    order = np.argsort(chunk.ev_time)
+    order = _events_order(chunk.ev_type, chunk.ev_user, chunk.ev_time)
     if len(order):
         prod = chunk.ev_product[order]
         table = pa.table(
@@ -237,6 +238,15 @@ def _write_chunk(
     _write_part(writer, "search_logs", month, part, table)
 
 
+def _events_order(ev_type: np.ndarray, ev_user: np.ndarray, ev_time: np.ndarray) -> np.ndarray:
+    """Row order (event_type, user_id, timestamp) of layout.EVENTS_CLUSTER_KEYS, in two stable
+    sorts rather than a three-key lexsort (about twice as fast at a million rows): time first,
+    then one int64 key packing the type code above the user index."""
+    by_time = np.argsort(ev_time, kind="stable")
+    key = (ev_type[by_time].astype(np.int64) << 40) | ev_user[by_time].astype(np.int64)
+    return by_time[np.argsort(key, kind="stable")]
+
+
 # Parquet layout chosen for the analytics: dictionary pages only where values repeat a lot,
 # delta encoding for the time-sorted timestamps and for user ids; this also writes about twice
 # as fast as pyarrow's defaults (which try a dictionary for every column).
@@ -255,7 +265,7 @@ def _write_part(writer: DatasetWriter, table: str, month: str, part: int, data: 
         data,
         writer.path(f"{table}/month={month}/part-{part}.parquet"),
         compression="zstd",
-        row_group_size=ROW_GROUP_ROWS,
+        row_group_size=layout.ROW_GROUP_ROWS,
         use_dictionary=_DICTIONARY[table],
         column_encoding={c: "DELTA_BINARY_PACKED" for c in _DELTA[table]},
     )
