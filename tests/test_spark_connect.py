@@ -47,7 +47,9 @@ def _duckdb(data: Path, query: str, **params: Any) -> pa.Table:
         return eng.query(query, **params)
 
 
-def test_a_connect_session_has_no_local_jvm(connect_engine: Any) -> None:
+def test_connect_engine_holds_a_connect_session_with_the_pinned_settings(
+    connect_engine: Any,
+) -> None:
     from pyspark.sql.connect.session import SparkSession as ConnectSession
 
     assert connect_engine.is_connect
