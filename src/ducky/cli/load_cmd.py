@@ -107,3 +107,5 @@ def _print(doc: dict[str, Any]) -> None:
     )
     if doc.get("vacuum_seconds"):
         console.print(f"then VACUUM (FREEZE) in {doc['vacuum_seconds']:.2f} s")
+    for r in doc.get("rollups") or []:  # rebuilt inside the load's transaction
+        console.print(f"rollup {r['query']} rebuilt in {r['seconds']:.2f} s")

@@ -113,9 +113,3 @@ def url() -> None:
         raise EngineError("no Spark Connect server runs: `ducky spark connect-server start`")
     click.echo(found)
 
-
-if __name__ == "__main__":  # pragma: no cover - exercised through a subprocess in the tests
-    from ducky.cli.main import cli, main
-
-    cli.add_command(spark)
-    main()
