@@ -213,6 +213,10 @@ def test_missing_java_names_what_to_install(
     reason = SparkEngine.unavailable_reason()
     assert reason is not None and "\n" not in reason
     assert "openjdk-17-jre-headless" in reason and "JAVA_HOME" in reason
+    # The same check as open_engine makes it: a Spark Connect URL needs no local Java, the
+    # JVM runs on the server; any other master still does.
+    assert SparkEngine.unavailable_reason_for({"master": "sc://127.0.0.1:15002"}) is None
+    assert SparkEngine.unavailable_reason_for({"master": "local[1]"}) == reason
     assert parse_java_version('openjdk version "17.0.15" 2025-04-15') == 17
     assert parse_java_version('java version "1.8.0_372"') == 8
     assert parse_java_version('openjdk version "21" 2023-09-19') == 21

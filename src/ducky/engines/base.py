@@ -63,8 +63,14 @@ class Engine(ABC):
         return None
 
     @classmethod
-    def ensure_available(cls) -> None:
-        reason = cls.unavailable_reason()
+    def unavailable_reason_for(cls, options: dict[str, Any]) -> str | None:
+        """`unavailable_reason` knowing the engine options: some options need less (Spark
+        through a Connect URL needs no local Java). Engines override this when it matters."""
+        return cls.unavailable_reason()
+
+    @classmethod
+    def ensure_available(cls, options: dict[str, Any] | None = None) -> None:
+        reason = cls.unavailable_reason_for(options or {})
         if reason:
             raise EngineUnavailable(f"engine {cls.name!r} is not available: {reason}")
 

@@ -63,5 +63,5 @@ def available_engines() -> list[EngineInfo]:
 def open_engine(name: str, datadir: DataDir, **options: Any) -> Engine:
     """Instantiate engine `name` over `datadir` (not yet connected)."""
     cls = engine_class(name)
-    cls.ensure_available()
+    cls.ensure_available(options)
     return cls(datadir, **options)

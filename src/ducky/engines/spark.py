@@ -352,6 +352,12 @@ class SparkEngine(Engine):
             return None
         return java_problem()
 
+    @classmethod
+    def unavailable_reason_for(cls, options: dict[str, Any]) -> str | None:
+        if str(options.get("master") or "").startswith("sc://"):
+            return super().unavailable_reason()  # Python packages only: no local JVM needed
+        return cls.unavailable_reason()
+
     # -- lifecycle ---------------------------------------------------------------------------
     @property
     def session(self) -> SparkSession:
