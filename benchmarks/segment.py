@@ -344,6 +344,8 @@ def embed_worker(
     fixed = json.loads(queries_file.read_text())[:n] if queries_file else None
     rng = np.random.default_rng(0)  # the same batches in every worker
     tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
+    tokenizer.no_padding()  # tokenizer.json pads to 128: count real tokens only
+    tokenizer.enable_truncation(max_length=256)
     e = LocalEmbedder(backend=backend)
     e.embed(["warm up"])  # load outside the timed runs
     rates, loads, tokens = [], [], []
@@ -371,6 +373,25 @@ def embed_worker(
     }
 
 
+def gemm_peak_gflops() -> dict[str, float]:
+    """This CPU's fp32 matrix-multiply rate (torch, 2048^3), 1 thread and all threads: the
+    ceiling for a transformer forward pass, which is ~21 MFLOP per token for this model."""
+    import torch
+
+    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    out = {}
+    before = torch.get_num_threads()
+    for threads in (1, before):
+        torch.set_num_threads(threads)
+        a @ b
+        t0 = time.perf_counter()
+        for _ in range(5):
+            a @ b
+        out[f"threads_{threads}"] = round(2 * 2048**3 * 5 / (time.perf_counter() - t0) / 1e9, 1)
+    torch.set_num_threads(before)
+    return out
+
+
 def bench_embedding(
     n: int, runs: int, backends: list[str], queries: list[str] | None = None
 ) -> dict[str, object]:
@@ -378,6 +399,7 @@ def bench_embedding(
     in a fresh interpreter (ONNX: first run including the export, then with the export
     cached; torch), and the largest difference between the runtimes' vectors."""
     out: dict[str, object] = {"queries": n, "runs": runs, "backends": backends}
+    out["fp32_gemm_peak_gflops"] = gemm_peak_gflops()
     with tempfile.TemporaryDirectory(prefix="ducky-onnx-bench-") as tmp:
         cache = Path(tmp)  # a fresh export cache, thrown away afterwards
         env = {**os.environ, "DUCKY_CACHE_DIR": str(cache)}
