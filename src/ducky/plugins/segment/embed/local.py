@@ -97,6 +97,8 @@ def load_onnx_encoder() -> Any:
         path = model_dir()
         target = onnx_path(path)
         if not target.is_file():
+            # ~15-20 s once per machine (torch load + export + check): say why the bar waits
+            _notice(f"exporting the local model to ONNX once for this machine: {target}")
             export(path, target)
         _loaded["onnx"] = OnnxEncoder(target, path)
     return _loaded["onnx"]
