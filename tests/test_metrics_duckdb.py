@@ -117,3 +117,36 @@ def test_cohort_weeks_parameter(handmade_dir: Path) -> None:
     got = _rows(handmade_dir, "cohort", weeks=3)
     assert {r["week"] for r in got} == {0, 1, 2, 3}
     assert got == _approx_rows(reference.cohort(handmade.USERS, handmade.EVENTS, 3))
+
+
+def test_native_file_is_copied_once_per_data_version(tmp_path: Path) -> None:
+    # The native file keeps the tables of the data it was built from: opening it again does
+    # not copy the Parquet files again (a marker row survives), a changed data directory or an
+    # explicit forced load does (the marker is gone), and answers follow the new data.
+    from ducky.engines.duckdb import DuckDBEngine
+    from tests.handmade import write_datadir
+
+    d = write_datadir(tmp_path / "d")
+    db = tmp_path / "native.duckdb"
+
+    def open_native(force: bool = False) -> DuckDBEngine:
+        eng = DuckDBEngine(DataDir(d), mode="native", database=db)
+        eng.load(force=force)
+        return eng
+
+    def users(eng: DuckDBEngine) -> int:
+        return int(eng.con.execute("SELECT COUNT(*) FROM users").fetchall()[0][0])
+
+    with open_native() as eng:
+        n = users(eng)
+        assert n == len(handmade.USERS)
+        eng.con.execute("INSERT INTO users SELECT * FROM users LIMIT 1")  # marker
+    with open_native() as eng:
+        assert users(eng) == n + 1  # reused, not copied again
+    with open_native(force=True) as eng:
+        assert users(eng) == n
+        eng.con.execute("INSERT INTO users SELECT * FROM users LIMIT 1")
+    write_datadir(d, events=handmade.EVENTS[:3])  # a new version of the data directory
+    with open_native() as eng:
+        assert users(eng) == n
+        assert int(eng.con.execute("SELECT COUNT(*) FROM events").fetchall()[0][0]) == 3

@@ -69,7 +69,7 @@ def load(
         t0 = time.perf_counter()
         eng = DuckDBEngine(datadir, mode="native")
         with eng:
-            eng.load()
+            eng.load(force=True)  # an explicit load always copies afresh
             path = str(eng.native_path())
         m = datadir.manifest()
         rows = sum(m.rows(t) for t in m.tables)
