@@ -32,6 +32,9 @@ COPY src ./src
 RUN pip install --no-deps .
 
 USER 10001
+# Export the local embedding model to ONNX once, at build time, into the image user's cache
+# (otherwise the first `ducky segment` in every container spends ~17 s on it).
+RUN python -c "from ducky.plugins.segment.embed.local import LocalEmbedder; LocalEmbedder().embed(['warm up'])"
 VOLUME ["/data"]
 EXPOSE 8000
 ENTRYPOINT ["ducky"]
