@@ -15,6 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from ducky.rollups import BOUNDS_TABLE, SOURCES, STATE_TABLE, TABLES, RollupStatus
 
+# Tables only DuckDB's rollups build (sql/<query>/rollup.setup.sql); PostgreSQL's trigger-
+# maintained rollups keep the shared list. revenue: totals per category for the common
+# no-date-range question, so it does not count distinct buyers over every (day, buyer) row.
+DUCKDB_ONLY: dict[str, tuple[str, ...]] = {"revenue": ("rollup_category_totals",)}
+
 if TYPE_CHECKING:
     from ducky.engines.base import StageTiming
     from ducky.engines.duckdb import DuckDBEngine
@@ -46,14 +51,19 @@ class DuckDBRollups:
         rows = self.engine.run("SELECT table_name FROM duckdb_tables()").to_pylist()
         return {r["table_name"] for r in rows}
 
+    @staticmethod
+    def tables(query: str) -> tuple[str, ...]:
+        """The rollup's tables here: the shared list plus DuckDB-only ones (see DUCKDB_ONLY)."""
+        return TABLES[query] + DUCKDB_ONLY.get(query, ())
+
     def status(self, query: str, detail: bool = True) -> RollupStatus:
         """Fresh, stale or missing; `detail` adds rows and bytes (a COUNT over the base
         table: left out on the query path, where only freshness matters)."""
-        st = RollupStatus(query, "duckdb", "missing", tables=list(TABLES[query]))
+        st = RollupStatus(query, "duckdb", "missing", tables=list(self.tables(query)))
         have = self._tables()
-        present = [t for t in TABLES[query] if t in have]
-        if TABLES[query][0] in present and detail:
-            n = self.engine.run(f"SELECT COUNT(*) AS n FROM {TABLES[query][0]}")
+        present = [t for t in self.tables(query) if t in have]
+        if self.tables(query)[0] in present and detail:
+            n = self.engine.run(f"SELECT COUNT(*) AS n FROM {self.tables(query)[0]}")
             st.rows = int(n.column(0)[0].as_py())
         row: dict[str, Any] | None = None
         if STATE_TABLE in have:
@@ -63,11 +73,11 @@ class DuckDBRollups:
             ).to_pylist()
             row = rows[0] if rows else None
         if row is None:
-            own = TABLES[query][0] in present  # the shared bounds table does not count
+            own = self.tables(query)[0] in present  # the shared bounds table does not count
             st.reason = "built without ducky's rollup state" if own else "never built"
             return st
         st.built_at, st.build_s = row["built"], float(row["build_s"])
-        missing = [t for t in TABLES[query] if t not in present]
+        missing = [t for t in self.tables(query) if t not in present]
         st.state = "stale"
         if row["fingerprint"] != data_fingerprint(self.engine):
             st.reason = "the data directory changed since the build"
@@ -106,10 +116,10 @@ class DuckDBRollups:
         had = self.status(query)
         existed = had.state != "missing" or had.rows is not None
         keep_bounds = any(
-            q != query and BOUNDS_TABLE in TABLES[query] and self.status(q).state != "missing"
+            q != query and BOUNDS_TABLE in self.tables(query) and self.status(q).state != "missing"
             for q in ("wau", "cohort")
         )
-        for t in TABLES[query]:
+        for t in self.tables(query):
             if not (t == BOUNDS_TABLE and keep_bounds):
                 eng.execute(f"DROP TABLE IF EXISTS {t}")
         if STATE_TABLE in self._tables():

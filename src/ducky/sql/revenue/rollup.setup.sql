@@ -13,3 +13,15 @@ FROM events AS e
 JOIN products AS p ON p.product_id = e.product_id
 WHERE e.event_type = 'purchased'
 GROUP BY 1, 2, 3;
+-- The same metric over all days, per category (19-ish rows): what `ducky query revenue` without
+-- --from/--to asks. Exact, and it spares the query a distinct count over every (day, buyer)
+-- row: 0.61 s -> milliseconds at 100M events.
+DROP TABLE IF EXISTS rollup_category_totals;
+CREATE TABLE rollup_category_totals AS
+SELECT
+    category,
+    CAST(SUM(revenue) AS DECIMAL(18, 2)) AS revenue,
+    CAST(SUM(purchases) AS BIGINT) AS purchases,
+    CAST(COUNT(DISTINCT user_id) AS BIGINT) AS buyers
+FROM rollup_category_day
+GROUP BY category;

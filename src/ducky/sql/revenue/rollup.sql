@@ -1,11 +1,28 @@
--- Revenue per category from the (day, category, buyer) rollup (rollup.setup.sql).
+-- Revenue per category from the rollups (rollup.setup.sql). Without a date range: the
+-- per-category totals table. With one: the (day, category, buyer) table, summed over the days
+-- in [from, to), buyers counted distinct. Exactly one branch has a true condition; the
+-- parameters are literals, so the other branch is planned away.
+WITH totals AS (
+    SELECT category, revenue, purchases, buyers
+    FROM rollup_category_totals
+    WHERE :date_from IS NULL AND :date_to IS NULL
+),
+ranged AS (
+    SELECT
+        category,
+        CAST(SUM(revenue) AS DECIMAL(18, 2)) AS revenue,
+        CAST(SUM(purchases) AS BIGINT) AS purchases,
+        CAST(COUNT(DISTINCT user_id) AS BIGINT) AS buyers
+    FROM rollup_category_day
+    WHERE NOT (:date_from IS NULL AND :date_to IS NULL)
+      AND (:date_from IS NULL OR day >= CAST(:date_from AS DATE))
+      AND (:date_to IS NULL OR day < CAST(:date_to AS DATE))
+    GROUP BY category
+)
 SELECT
     category,
-    CAST(SUM(revenue) AS DECIMAL(18, 2)) AS revenue,
-    CAST(SUM(purchases) AS BIGINT) AS purchases,
-    CAST(COUNT(DISTINCT user_id) AS BIGINT) AS buyers
-FROM rollup_category_day
-WHERE (:date_from IS NULL OR day >= CAST(:date_from AS DATE))
-  AND (:date_to IS NULL OR day < CAST(:date_to AS DATE))
-GROUP BY category
+    CAST(revenue AS DECIMAL(18, 2)) AS revenue,
+    CAST(purchases AS BIGINT) AS purchases,
+    CAST(buyers AS BIGINT) AS buyers
+FROM (SELECT * FROM totals UNION ALL SELECT * FROM ranged) AS r
 ORDER BY revenue DESC, category
