@@ -112,4 +112,3 @@ def url() -> None:
     if found is None:
         raise EngineError("no Spark Connect server runs: `ducky spark connect-server start`")
     click.echo(found)
-
