@@ -97,7 +97,7 @@ class DuckDBEngine(Engine):
             for t in tables:
                 self._execute(f'CREATE OR REPLACE VIEW "{t}" AS {self._source(t)}')
             return
-        fp = self._fingerprint(tables)
+        fp = self.data_fingerprint()
         if not force and self._stored_fingerprint(tables) == fp:
             return
         # One transaction: a failed copy leaves the previous tables and their fingerprint.
@@ -112,12 +112,14 @@ class DuckDBEngine(Engine):
             self.con.execute("ROLLBACK")
             raise
 
-    def _fingerprint(self, tables: list[str]) -> str:
+    def data_fingerprint(self) -> str:
+        """What identifies the data directory's current contents (path, manifest time, row
+        counts): the native tables and the rollups built from them are valid while it holds."""
         import json
 
-        from ducky.pg.loader import fingerprint
+        from ducky.pg.loader import default_tables, fingerprint
 
-        return json.dumps(fingerprint(self.datadir, tables), sort_keys=True)
+        return json.dumps(fingerprint(self.datadir, default_tables(self.datadir)), sort_keys=True)
 
     def _stored_fingerprint(self, tables: list[str]) -> str | None:
         present = {

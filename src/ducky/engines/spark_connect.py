@@ -31,9 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from ducky.errors import ConnectionFailed, EngineError, EngineUnavailable
+from ducky.local_service import LOOPBACK, free_port, port_is_free, read_state
 
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
-HOST = "127.0.0.1"
+HOST = LOOPBACK
 START_TIMEOUT_S = 180  # a cold JVM on a busy 2-core machine takes tens of seconds
 STOP_TIMEOUT_S = 30
 
@@ -118,21 +119,6 @@ def check_reachable(url: str, timeout: float = 5.0) -> None:
         ) from e
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def _port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind((HOST, port))
-        except OSError:
-            return False
-        return True
-
-
 class ConnectServer:
     """One local Spark Connect server under `state_dir`; every method is safe to repeat."""
 
@@ -143,11 +129,7 @@ class ConnectServer:
 
     # -- state -------------------------------------------------------------------------------
     def _state(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.state_path.read_text())
-            return data if isinstance(data, dict) else {}
-        except (OSError, ValueError):
-            return {}
+        return read_state(self.state_path)
 
     def _save_state(self, state: dict[str, Any]) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -239,8 +221,8 @@ class ConnectServer:
         self._clear_pid()
         if port is None:
             last = self._state().get("port")
-            port = last if isinstance(last, int) and _port_is_free(last) else _free_port()
-        elif not _port_is_free(port):
+            port = last if isinstance(last, int) and port_is_free(last) else free_port()
+        elif not port_is_free(port):
             raise EngineError(f"port {port} on {HOST} is in use: pick another with --port")
         self.state_dir.mkdir(parents=True, exist_ok=True)
         (self.state_dir / "log4j2.properties").write_text(SERVER_LOG4J2)

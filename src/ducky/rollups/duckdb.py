@@ -9,7 +9,6 @@ The build is `sql/<query>/rollup.setup.sql` (the bench's DuckDB rollup) in one t
 
 from __future__ import annotations
 
-import json
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -28,13 +27,6 @@ STATE_DDL = (
     f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (query VARCHAR PRIMARY KEY, "
     "fingerprint VARCHAR NOT NULL, built_at TIMESTAMP NOT NULL, build_s DOUBLE NOT NULL)"
 )
-
-
-def data_fingerprint(engine: DuckDBEngine) -> str:
-    from ducky.pg.loader import default_tables, fingerprint
-
-    dd = engine.datadir
-    return json.dumps(fingerprint(dd, default_tables(dd)), sort_keys=True)
 
 
 class DuckDBRollups:
@@ -79,7 +71,7 @@ class DuckDBRollups:
         st.built_at, st.build_s = row["built"], float(row["build_s"])
         missing = [t for t in self.tables(query) if t not in present]
         st.state = "stale"
-        if row["fingerprint"] != data_fingerprint(self.engine):
+        if row["fingerprint"] != self.engine.data_fingerprint():
             st.reason = "the data directory changed since the build"
         elif missing:
             st.reason = f"table(s) {', '.join(missing)} missing"
@@ -94,7 +86,7 @@ class DuckDBRollups:
         have = self._tables()
         if any(t not in have for t in SOURCES[query]):
             eng.load()  # the native file has no tables yet: copy them from Parquet
-        fp = data_fingerprint(eng)
+        fp = eng.data_fingerprint()
         t0 = time.perf_counter()
         eng.execute("BEGIN TRANSACTION")
         try:
