@@ -205,7 +205,7 @@ def test_bench_on_postgres_parity_and_real_plans(
     assert wau["baseline_s"] / wau["optimized_s"] == pytest.approx(wau["optimized_speedup"], 0.01)
     assert wau["optimized_bytes"] > 0 and wau["rollup_bytes"] > 0 and wau["rollup_build_s"] > 0
     with open_engine("postgres", DataDir(handmade_dir), dsn=pg_dsn) as eng:
-        from ducky.rollups.postgres import PostgresRollups
+        from ducky.engines.postgres.rollups import PostgresRollups
 
         assert PostgresRollups(eng).status("wau").state == "fresh"  # measuring changed nothing
         assert eng.run("SELECT COUNT(*) FROM events").column(0)[0].as_py() == 18

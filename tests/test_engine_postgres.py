@@ -16,8 +16,8 @@ import pytest
 from ducky.datasets import DataDir
 from ducky.engines.duckdb import DuckDBEngine
 from ducky.engines.postgres import PostgresEngine
+from ducky.engines.postgres.loader import load_datadir
 from ducky.errors import ConnectionFailed, EngineError
-from ducky.pg.loader import load_datadir
 from tests import handmade, reference
 from tests.cli_support import run_cli
 from tests.handmade import write_datadir
@@ -166,7 +166,7 @@ def test_cli_query_on_postgres_matches_duckdb(
 
 
 def _free_port() -> int:
-    from ducky.pg.server import free_port
+    from ducky.engines.postgres.server import free_port
 
     return free_port()
 

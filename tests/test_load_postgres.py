@@ -1,4 +1,4 @@
-"""`ducky load` / ducky.pg.loader on a real server: round trip with checksums equal to the
+"""`ducky load` / ducky.engines.postgres.loader on a real server: round trip with checksums equal to the
 Parquet files (read by DuckDB), idempotent re-load, and failed loads that leave the previous
 tables intact."""
 
@@ -13,8 +13,8 @@ import psycopg
 import pytest
 
 from ducky.datasets import DataDir
+from ducky.engines.postgres.loader import fingerprint, load_datadir, stored_fingerprint
 from ducky.errors import DataDirError, EngineError
-from ducky.pg.loader import fingerprint, load_datadir, stored_fingerprint
 from tests import handmade
 from tests.cli_support import run_cli
 from tests.handmade import write_datadir

@@ -18,7 +18,7 @@ import psutil
 import psycopg
 import pytest
 
-from ducky.pg.server import LocalServer, local_server_for
+from ducky.engines.postgres.server import LocalServer, local_server_for
 from tests.cli_support import run_cli
 from tests.fixtures.postgres import server_root, stop_and_check
 
@@ -66,7 +66,7 @@ def test_start_reuse_stop_leaves_nothing(data_root: Path) -> None:
 def test_server_survives_killed_parent_and_cli_stops_it(data_root: Path) -> None:
     code = (
         "import sys, time\n"
-        "from ducky.pg.server import LocalServer\n"
+        "from ducky.engines.postgres.server import LocalServer\n"
         "LocalServer(sys.argv[1]).start()\n"
         "print('started', flush=True)\n"
         "time.sleep(300)\n"

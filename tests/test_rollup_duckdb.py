@@ -13,9 +13,9 @@ import pytest
 
 from ducky.datasets import DataDir
 from ducky.engines.duckdb import DuckDBEngine
+from ducky.engines.duckdb.rollups import DuckDBRollups
 from ducky.errors import UserError
 from ducky.rollups import ensure_fresh
-from ducky.rollups.duckdb import DuckDBRollups
 from tests import handmade, reference
 from tests.cli_support import run_cli
 from tests.handmade import write_datadir

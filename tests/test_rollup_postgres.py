@@ -20,10 +20,10 @@ import pytest
 
 from ducky.datasets import DataDir
 from ducky.engines.postgres import PostgresEngine
-from ducky.pg.loader import load_datadir
+from ducky.engines.postgres.loader import load_datadir
+from ducky.engines.postgres.maintenance import measure_insert_cost
+from ducky.engines.postgres.rollups import PostgresRollups
 from ducky.rollups import RollupNotReady, ensure_fresh
-from ducky.rollups.maintenance import measure_insert_cost
-from ducky.rollups.postgres import PostgresRollups
 from tests import handmade, reference
 from tests.cli_support import run_cli
 from tests.handmade import write_datadir

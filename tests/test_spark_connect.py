@@ -138,7 +138,7 @@ def _free_port() -> int:
 
 def test_stale_pid_is_reported_and_cleared(tmp_path: Path) -> None:
     """A server killed outright leaves its pid in state.json: status says stale, stop clears."""
-    from ducky.engines.spark_connect import connect_server_for
+    from ducky.engines.spark.connect import connect_server_for
 
     data = tmp_path / "data"
     data.mkdir()

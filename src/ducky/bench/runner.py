@@ -68,7 +68,7 @@ class BenchPlan:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     sql_dir: Path | None = None  # extra/overriding variant files, same layout as ducky/sql
     # PostgreSQL maintained rollups: events inserted (and rolled back) to time the insert
-    # trigger against no trigger (ducky.rollups.maintenance); 0 skips the measurement.
+    # trigger against no trigger (ducky.engines.postgres.maintenance); 0 skips the measurement.
     insert_rows: int = 100_000
 
 
@@ -154,7 +154,7 @@ def render_variant(engine: Engine, plan: BenchPlan, query: str, variant: str) ->
     if generic is not None:
         text = canonical_sql.transpile(generic.read_text(), "duckdb", engine.dialect, values)
         if engine.dialect == "postgres":  # the same fix-ups the engine applies to packaged SQL
-            from ducky.pg.sqlfix import fix_postgres
+            from ducky.engines.postgres.dialect import fix_postgres
 
             text = fix_postgres(text)
         return text
@@ -407,7 +407,7 @@ def _bench_one(
         _stage("query", median, note="median wall time, result fetched as Arrow"),
     ]
     if variant == "rollup" and _maintained_rollup(eng, plan, query):
-        from ducky.rollups.maintenance import measure_insert_cost
+        from ducky.engines.postgres.maintenance import measure_insert_cost
 
         cost = measure_insert_cost(eng, query, rows=plan.insert_rows)  # type: ignore[arg-type]
         stages.append(_stage("maintain", cost["with_trigger_s"], **cost))

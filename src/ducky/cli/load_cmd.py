@@ -55,7 +55,7 @@ def load(
         raise UserError(f"ducky load supports the engines {' and '.join(LOADABLE)}, not {engine!r}")
     progress = not no_progress and not settings.json and sys.stderr.isatty()
     if engine == "postgres":
-        from ducky.pg.loader import load_datadir
+        from ducky.engines.postgres.loader import load_datadir
 
         report = load_datadir(
             datadir, dsn, tables or None, progress=progress, method=method, vacuum=not no_vacuum

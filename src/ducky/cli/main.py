@@ -36,7 +36,7 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "report": "ducky.cli.report_cmd:report",
     "demo": "ducky.cli.demo_cmd:demo",
     "rollup": "ducky.cli.rollup_cmd:rollup",
-    "spark": "ducky.engines.spark_cli:spark",
+    "spark": "ducky.cli.spark_cmd:spark",
 }
 
 

@@ -9,11 +9,11 @@ import click
 from ducky.cli.context import get_settings
 
 if TYPE_CHECKING:
-    from ducky.pg.server import LocalServer
+    from ducky.engines.postgres.server import LocalServer
 
 
 def _server() -> LocalServer:
-    from ducky.pg.server import local_server_for
+    from ducky.engines.postgres.server import local_server_for
 
     return local_server_for(get_settings().datadir.state_dir)
 

@@ -132,6 +132,19 @@ class DataDir:
             )
         return m
 
+    def fingerprint(self, tables: list[str] | tuple[str, ...] | None = None) -> dict[str, Any]:
+        """What identifies this directory's current contents (path, manifest time, schema
+        version, row counts of `tables`, default: the tables present): a database loaded from
+        it, and rollups built from that, are current while it is unchanged."""
+        m = self.manifest()
+        names = [t for t in TABLES if self.has_table(t)] if tables is None else tables
+        return {
+            "path": str(self.path.resolve()),
+            "created_at": m.created_at,
+            "schema_version": m.schema_version,
+            "rows": {t: m.rows(t) for t in sorted(names)},
+        }
+
     def validate(self, tables: tuple[str, ...] = REQUIRED_TABLES, deep: bool = True) -> Manifest:
         """Check layout and Parquet schemas; raise DataDirError naming the first problem."""
         m = self.manifest()

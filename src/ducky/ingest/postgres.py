@@ -1,6 +1,6 @@
 """`--to-postgres`: hand the data directory to the PostgreSQL helper's loader, with retries.
 
-The loader (ducky.pg.loader.load_datadir) is transactional and idempotent, so a failed load
+The loader (ducky.engines.postgres.loader.load_datadir) is transactional and idempotent, so a failed load
 leaves the previous tables intact and retrying after a dropped connection is safe.
 """
 
@@ -19,10 +19,10 @@ def load_to_postgres(
     datadir: DataDir, dsn: str | None = None, attempts: int = 3, backoff: float = 1.0
 ) -> Any:
     try:
-        from ducky.pg.loader import load_datadir
+        from ducky.engines.postgres.loader import load_datadir
     except ImportError as e:
         raise EngineUnavailable(
-            f"--to-postgres needs the PostgreSQL loader (ducky.pg.loader), not available: {e}"
+            f"--to-postgres needs the PostgreSQL loader (ducky.engines.postgres.loader), not available: {e}"
         ) from None
     delay = backoff
     for attempt in range(attempts):

@@ -3,7 +3,7 @@
 The server is kept under `<data>/.ducky/spark-connect` (pid, port, log) and outlives the
 command, like `ducky pg start`; point the spark engine at it with `-o master=$(ducky spark
 connect-server url)`. Until the root CLI lists this group, run it as
-`python -m ducky.engines.spark_cli [--data DIR] [--json] spark connect-server ...`.
+`python -m ducky.cli.spark_cmd [--data DIR] [--json] spark connect-server ...`.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import click
 from ducky.cli.context import get_settings
 
 if TYPE_CHECKING:
-    from ducky.engines.spark_connect import ConnectServer
+    from ducky.engines.spark.connect import ConnectServer
 
 
 def _server() -> ConnectServer:
-    from ducky.engines.spark_connect import connect_server_for
+    from ducky.engines.spark.connect import connect_server_for
 
     return connect_server_for(get_settings().datadir.state_dir)
 

@@ -14,8 +14,8 @@ import statistics
 import time
 from typing import TYPE_CHECKING, Any
 
+from ducky.engines.postgres.rollups import TRIGGERS
 from ducky.rollups import TABLES
-from ducky.rollups.postgres import TRIGGERS
 
 if TYPE_CHECKING:
     from ducky.engines.postgres import PostgresEngine

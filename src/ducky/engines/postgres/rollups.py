@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ducky.engines.base import StageTiming
     from ducky.engines.postgres import PostgresEngine
 
-META_TABLE = "ducky_meta"  # written by ducky.pg.loader; the loaded data's fingerprint
+META_TABLE = "ducky_meta"  # written by ducky.engines.postgres.loader; the loaded data's fingerprint
 
 # Triggers each rollup installs: (name, table). All must exist and be enabled for it to be fresh.
 TRIGGERS: dict[str, tuple[tuple[str, str], ...]] = {

@@ -4,11 +4,11 @@ A rollup is built from `sql/<query>/rollup.setup[.<dialect>].sql`, recorded in a
 table (`ducky_rollup_state`: when, how long, from which loaded data) and answered by
 `sql/<query>/rollup.sql`. Where it lives and how it stays current:
 
-- PostgreSQL (`ducky.rollups.postgres`): keyed tables plus statement-level triggers on events
+- PostgreSQL (`ducky.engines.postgres.rollups`): keyed tables plus statement-level triggers on events
   (`rollup.maintain.postgres.sql`) that fold every INSERTed batch into the rollup; UPDATE,
   DELETE and TRUNCATE mark it stale; `ducky load` rebuilds existing rollups inside the load's
   own transaction.
-- DuckDB (`ducky.rollups.duckdb`): tables in the native database file, stale as soon as the data
+- DuckDB (`ducky.engines.duckdb.rollups`): tables in the native database file, stale as soon as the data
   directory differs from the one they were built from (DuckDB's tables are reloaded from the
   Parquet files, so there is nothing to maintain incrementally).
 
@@ -103,7 +103,7 @@ def check_queries(queries: tuple[str, ...] | list[str]) -> list[str]:
 def store_for(engine: Engine) -> RollupStore:
     """The rollup store of an open engine; a clear UserError where rollups are not kept."""
     if engine.dialect == "postgres":
-        from ducky.rollups.postgres import PostgresRollups
+        from ducky.engines.postgres.rollups import PostgresRollups
 
         return PostgresRollups(engine)  # type: ignore[arg-type]
     if engine.name == "duckdb":
@@ -112,7 +112,7 @@ def store_for(engine: Engine) -> RollupStore:
                 "DuckDB keeps rollups in its native database file: build them with "
                 "`ducky rollup build -e duckdb` and query with `-o mode=native`"
             )
-        from ducky.rollups.duckdb import DuckDBRollups
+        from ducky.engines.duckdb.rollups import DuckDBRollups
 
         return DuckDBRollups(engine)  # type: ignore[arg-type]
     raise UserError(

@@ -8,7 +8,7 @@ previous tables, and nothing is ever appended twice.
 
 Three transfer methods, measured in docs/benchmarks/load.md:
 - `binary` (default): psycopg 3 `COPY ... (FORMAT binary, FREEZE)` fed with Arrow batches
-  encoded by numpy (ducky.pg.binary_copy). Binary is the cheapest format for the server to
+  encoded by numpy (binary_copy.py). Binary is the cheapest format for the server to
   parse, and FREEZE writes rows frozen with pages all-visible, so no VACUUM pass is needed.
 - `adbc`: ADBC's PostgreSQL driver streams Arrow batches as binary COPY too (about the same
   server work), but cannot ask for FREEZE, so the load ends with VACUUM (FREEZE): a second
@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from ducky.datasets import DataDir
+from ducky.engines.postgres import dsn as dsnlib
 from ducky.errors import ConnectionFailed, DataDirError, EngineError, UserError
-from ducky.pg import dsn as dsnlib
 from ducky.schema import TABLES, arrow_schema, create_table_sql
 
 META_TABLE = "ducky_meta"
@@ -102,14 +102,8 @@ class LoadReport:
 
 
 def fingerprint(datadir: DataDir, tables: Sequence[str]) -> dict[str, Any]:
-    """What identifies the loaded data: directory, manifest creation time and row counts."""
-    m = datadir.manifest()
-    return {
-        "path": str(datadir.path.resolve()),
-        "created_at": m.created_at,
-        "schema_version": m.schema_version,
-        "rows": {t: m.rows(t) for t in sorted(tables)},
-    }
+    """What identifies the loaded data (DataDir.fingerprint), as stored in `ducky_meta`."""
+    return datadir.fingerprint(list(tables))
 
 
 def resolve_dsn(datadir: DataDir, dsn: str | None) -> str:
@@ -119,7 +113,7 @@ def resolve_dsn(datadir: DataDir, dsn: str | None) -> str:
     env = dsnlib.env_dsn()
     if env:
         return env
-    from ducky.pg.server import local_server_for
+    from ducky.engines.postgres.server import local_server_for
 
     return str(local_server_for(datadir.state_dir).ensure_running())
 
@@ -418,7 +412,7 @@ def _finish_load(
     execute(sql.replace("$1", placeholder), params)
     # Rollups built on the old tables are rebuilt from the new ones in this same transaction:
     # readers see old tables + old rollups until the commit, then new tables + new rollups.
-    from ducky.rollups.postgres import rebuild_after_load
+    from ducky.engines.postgres.rollups import rebuild_after_load
 
     bar.describe("rollups")
     for query, seconds in rebuild_after_load(execute, fetch, names):
@@ -507,7 +501,7 @@ def _load_binary(
     report: LoadReport,
     bar: _Progress,
 ) -> None:
-    from ducky.pg.binary_copy import HEADER, TRAILER, encode_batch
+    from ducky.engines.postgres.binary_copy import HEADER, TRAILER, encode_batch
 
     _load_copy(target, names, files, fp, report, bar, "binary", encode_batch, HEADER, TRAILER)
 

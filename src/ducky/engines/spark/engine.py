@@ -24,19 +24,24 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import importlib.util
 import os
 import re
-import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ducky.engines.base import Engine
+from ducky.engines.spark.runtime import (
+    APP_NAME,
+    CONNECT_MODULES,
+    PINNED_CONF,
+    _importable,
+    _local_defaults,
+    _parse_conf_env,
+    java_problem,
+)
 from ducky.errors import ConnectionFailed, EngineError, EngineUnavailable, UserError
 from ducky.schema import TABLES
 from ducky.sql import DEFAULT_VARIANT
@@ -47,94 +52,9 @@ if TYPE_CHECKING:
 
     from ducky.datasets import DataDir
 
-JAVA_HINT = (
-    "install Java 17+ (e.g. `apt-get install openjdk-17-jre-headless`) or point JAVA_HOME at one"
-)
-MIN_JAVA = 17
-APP_NAME = "ducky"
-
-# Settings every ducky Spark session gets: the metric contract is in UTC, the data's timestamps
-# are naive (Parquet TIMESTAMP with isAdjustedToUTC=false) and must come back unshifted.
-PINNED_CONF = {
-    "spark.sql.session.timeZone": "UTC",
-    "spark.sql.parquet.inferTimestampNTZ.enabled": "true",
-}
-
-# What `pyspark[connect]` adds (import names), needed only for sc:// masters.
-CONNECT_MODULES = ("pandas", "grpc", "grpc_status", "google.rpc", "zstandard")
-
 # Engine options other than `conf.<spark key>`.
 OPTIONS = ("master", "driver_memory", "threads", "app_name", "data_url", "prune_months")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
-
-
-def _local_defaults(master: str) -> dict[str, str]:
-    """Settings sized to one machine; a cluster keeps its own defaults."""
-    if not master.startswith("local"):
-        return {}
-    m = re.fullmatch(r"local\[(\d+)(?:,\d+)?\]", master)
-    cores = int(m.group(1)) if m else (os.cpu_count() or 2)
-    return {
-        # 200 shuffle partitions (Spark's default) are ~100 tiny tasks per core on a laptop;
-        # the issue measured 14.7 s -> 6.9 s for weekly COUNT(DISTINCT) over 10M events.
-        "spark.sql.shuffle.partitions": str(max(4, 2 * cores)),
-        "spark.driver.memory": "2g",
-        "spark.ui.enabled": "false",
-        "spark.ui.showConsoleProgress": "false",
-        # Spark creates ./spark-warehouse in the current directory at start-up otherwise; ducky
-        # creates no managed tables (rollups are cached temp views), so a temp folder will do.
-        "spark.sql.warehouse.dir": str(Path(tempfile.gettempdir()) / f"ducky-spark-{os.getuid()}"),
-    }
-
-
-def _parse_conf_env(text: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in re.split(r"[,\s]+", text.strip()):
-        if not item:
-            continue
-        if "=" not in item:
-            raise UserError(f"DUCKY_SPARK_CONF entry {item!r} must look like spark.key=value")
-        k, v = item.split("=", 1)
-        out[k.strip()] = v.strip()
-    return out
-
-
-# -- Java ------------------------------------------------------------------------------------
-def _java_binary() -> str | None:
-    home = os.environ.get("JAVA_HOME")
-    if home:
-        candidate = Path(home) / "bin" / "java"
-        return str(candidate) if candidate.is_file() else None
-    return shutil.which("java")
-
-
-def parse_java_version(text: str) -> int | None:
-    """Major version from `java -version` output ('1.8.0_372' -> 8, '17.0.15' -> 17)."""
-    m = re.search(r'version "(\d+)(?:\.(\d+))?', text)
-    if not m:
-        return None
-    major = int(m.group(1))
-    return int(m.group(2) or 0) if major == 1 else major
-
-
-@lru_cache(maxsize=8)
-def _java_problem(java: str | None) -> str | None:
-    if java is None:
-        return f"no Java runtime found (Spark needs Java {MIN_JAVA}+): {JAVA_HINT}"
-    try:
-        p = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError) as e:
-        return f"{java} does not run ({e}): {JAVA_HINT}"
-    version = parse_java_version(p.stderr + p.stdout)
-    if version is None or version < MIN_JAVA:
-        shown = version if version is not None else "unknown"
-        return f"{java} is Java {shown}, Spark needs Java {MIN_JAVA}+: {JAVA_HINT}"
-    return None
-
-
-def java_problem() -> str | None:
-    """None when a usable JRE is on JAVA_HOME / PATH, else a one-line reason with the fix."""
-    return _java_problem(_java_binary())
 
 
 # -- the shared SparkContext -----------------------------------------------------------------
@@ -249,13 +169,6 @@ def stop_spark() -> None:
 
 
 atexit.register(stop_spark)
-
-
-def _importable(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ImportError:  # a dotted name whose parent package is missing
-        return False
 
 
 def _java_cause(e: BaseException) -> str | None:
@@ -407,7 +320,7 @@ class SparkEngine(Engine):
             )
         from pyspark.sql import SparkSession
 
-        from ducky.engines.spark_connect import check_reachable
+        from ducky.engines.spark.connect import check_reachable
 
         # pyspark's client retries an unreachable server for minutes: probe it first.
         check_reachable(self.master)

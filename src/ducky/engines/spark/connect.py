@@ -205,7 +205,7 @@ class ConnectServer:
         Waits until the server accepts connections; on failure the process is ended and the
         error names the log's last line.
         """
-        from ducky.engines.spark import PINNED_CONF, _local_defaults, java_problem
+        from ducky.engines.spark.runtime import PINNED_CONF, _local_defaults, java_problem
 
         running = self.url()
         if running is not None:

@@ -117,9 +117,7 @@ class DuckDBEngine(Engine):
         counts): the native tables and the rollups built from them are valid while it holds."""
         import json
 
-        from ducky.pg.loader import default_tables, fingerprint
-
-        return json.dumps(fingerprint(self.datadir, default_tables(self.datadir)), sort_keys=True)
+        return json.dumps(self.datadir.fingerprint(), sort_keys=True)
 
     def _stored_fingerprint(self, tables: list[str]) -> str | None:
         present = {

@@ -15,15 +15,15 @@ import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ducky.engines.base import Engine
+from ducky.engines.postgres import dsn as dsnlib
 from ducky.errors import ConnectionFailed, EngineError
-from ducky.pg import dsn as dsnlib
 
 if TYPE_CHECKING:
     import psycopg
     import pyarrow as pa
 
     from ducky.datasets import DataDir
-    from ducky.pg.loader import LoadReport
+    from ducky.engines.postgres.loader import LoadReport
 
 
 # PostgreSQL type OIDs (pg_type.h) -> Arrow types; numeric uses the column's typmod.
@@ -72,7 +72,7 @@ def _arrow_type(oid: int, precision: int | None, scale: int | None, values: list
 
 
 class PostgresEngine(Engine):
-    """PostgreSQL through psycopg 3; loads with binary COPY FREEZE (ducky.pg.loader)."""
+    """PostgreSQL through psycopg 3; loads with binary COPY FREEZE (loader.py)."""
 
     name: ClassVar[str] = "postgres"
     dialect: ClassVar[str] = "postgres"
@@ -102,7 +102,7 @@ class PostgresEngine(Engine):
     def dsn(self) -> str:
         """The DSN in use: explicit, else DUCKY_PG_DSN, else the local server (started)."""
         if self._dsn is None:
-            from ducky.pg.loader import resolve_dsn
+            from ducky.engines.postgres.loader import resolve_dsn
 
             self._dsn = resolve_dsn(self.datadir, None)
         return self._dsn
@@ -146,7 +146,7 @@ class PostgresEngine(Engine):
         """The server holds this data directory's tables as they are now."""
         import json
 
-        from ducky.pg.loader import META_TABLE, default_tables, fingerprint
+        from ducky.engines.postgres.loader import META_TABLE, default_tables, fingerprint
 
         tables = default_tables(self.datadir)
         if not tables or not self.relation_exists(META_TABLE):
@@ -167,7 +167,7 @@ class PostgresEngine(Engine):
         """
         import sys
 
-        from ducky.pg.loader import load_datadir
+        from ducky.engines.postgres.loader import load_datadir
 
         if progress is None:
             progress = sys.stderr.isatty()
@@ -184,12 +184,12 @@ class PostgresEngine(Engine):
 
     def prepare(self, query: str, variant: str) -> list[Any]:
         """As Engine.prepare, except that the `rollup` variant is built as ducky's maintained
-        rollup (keyed tables, insert triggers, state: ducky.rollups.postgres), so a bench or a
+        rollup (keyed tables, insert triggers, state: rollups.py), so a bench or a
         test that prepares it leaves the same rollup `ducky rollup build` would."""
         from ducky.rollups import ROLLUP_QUERIES
 
         if variant == "rollup" and query in ROLLUP_QUERIES:
-            from ducky.rollups.postgres import PostgresRollups
+            from ducky.engines.postgres.rollups import PostgresRollups
 
             stages = PostgresRollups(self).build(query)
             self.timings.extend(stages)
@@ -198,8 +198,8 @@ class PostgresEngine(Engine):
 
     # -- SQL ---------------------------------------------------------------------------------------
     def render(self, query: str, variant: str = "optimized", **params: Any) -> str:
-        """The canonical query for PostgreSQL: sqlglot's transpile plus ducky.pg.sqlfix."""
-        from ducky.pg.sqlfix import fix_postgres
+        """The canonical query for PostgreSQL: sqlglot's transpile plus dialect.py."""
+        from ducky.engines.postgres.dialect import fix_postgres
 
         return fix_postgres(super().render(query, variant, **params))
 

@@ -1,1 +1,0 @@
-"""PostgreSQL support: the local throwaway server, DSN handling and the fast loader."""
