@@ -1,5 +1,5 @@
-"""`ducky load` / ducky.engines.postgres.loader on a real server: round trip with checksums equal to the
-Parquet files (read by DuckDB), idempotent re-load, and failed loads that leave the previous
+"""`ducky load` / ducky.engines.postgres.loader on a real server: round trip with checksums equal
+to the Parquet files (read by DuckDB), idempotent re-load, and failed loads that leave the previous
 tables intact."""
 
 from __future__ import annotations

@@ -8,17 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 from ducky.errors import UserError
 from ducky.schema import EVENT_TYPES
+from ducky.sql.catalog import CATALOG
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
     from ducky.datasets import DataDir
 
-TABLES_NEEDED = {
-    "wau": ("events",),
-    "revenue": ("events", "products"),
-    "cohort": ("events", "users"),
-}
+# The tables each catalog query reads (declared in ducky.sql.catalog).
+TABLES_NEEDED: dict[str, tuple[str, ...]] = {n: s.tables for n, s in CATALOG.items()}
 
 
 def check_event_type(value: str | None) -> str | None:

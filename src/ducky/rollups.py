@@ -1,16 +1,18 @@
 """Maintained rollups: pre-aggregates of wau, revenue and cohort that stay equal to the baseline.
 
-A rollup is built from `sql/<query>/rollup.setup[.<dialect>].sql`, recorded in a small state
+An engine keeps rollups when it says so (`Engine.supports_rollups`, `Engine.rollup_store()`);
+the PostgreSQL and DuckDB stores live in their engine packages. A rollup is built from
+`sql/<query>/rollup.setup[.<dialect>].sql`, recorded in a small state
 table (`ducky_rollup_state`: when, how long, from which loaded data) and answered by
 `sql/<query>/rollup.sql`. Where it lives and how it stays current:
 
-- PostgreSQL (`ducky.engines.postgres.rollups`): keyed tables plus statement-level triggers on events
-  (`rollup.maintain.postgres.sql`) that fold every INSERTed batch into the rollup; UPDATE,
+- PostgreSQL (`ducky.engines.postgres.rollups`): keyed tables plus statement-level triggers on
+  events (`rollup.maintain.postgres.sql`) that fold every INSERTed batch into the rollup; UPDATE,
   DELETE and TRUNCATE mark it stale; `ducky load` rebuilds existing rollups inside the load's
   own transaction.
-- DuckDB (`ducky.engines.duckdb.rollups`): tables in the native database file, stale as soon as the data
-  directory differs from the one they were built from (DuckDB's tables are reloaded from the
-  Parquet files, so there is nothing to maintain incrementally).
+- DuckDB (`ducky.engines.duckdb.rollups`): tables in the native database file, stale as soon as
+  the data directory differs from the one they were built from (DuckDB's tables are reloaded
+  from the Parquet files, so there is nothing to maintain incrementally).
 
 Reading a missing or stale rollup never happens silently: `ensure_fresh` either rebuilds it
 (when asked, saying so with the time) or raises one clear line naming the command that fixes it.
@@ -23,25 +25,32 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ducky.errors import UserError
+from ducky.sql.catalog import BOUNDS_TABLE, CATALOG, ROLLUP_QUERIES
 
 if TYPE_CHECKING:
     from ducky.engines.base import Engine, StageTiming
 
-ROLLUP_QUERIES: tuple[str, ...] = ("wau", "revenue", "cohort")
-STATE_TABLE = "ducky_rollup_state"
-BOUNDS_TABLE = "rollup_event_bounds"  # shared by the wau and cohort rollups
+__all__ = [
+    "BOUNDS_TABLE",
+    "ROLLUP_QUERIES",
+    "SOURCES",
+    "STATE_TABLE",
+    "TABLES",
+    "RollupNotReady",
+    "RollupStatus",
+    "RollupStore",
+    "check_queries",
+    "engine_flag",
+    "ensure_fresh",
+    "store_for",
+]
 
-# The tables each rollup builds (its own, then shared ones) and the source tables it reads.
-TABLES: dict[str, tuple[str, ...]] = {
-    "wau": ("rollup_user_week", "rollup_week_mask", BOUNDS_TABLE),
-    "revenue": ("rollup_category_day",),
-    "cohort": ("rollup_user_signup_week", "rollup_cohort_week_mask", BOUNDS_TABLE),
-}
-SOURCES: dict[str, tuple[str, ...]] = {
-    "wau": ("events",),
-    "revenue": ("events", "products"),
-    "cohort": ("events", "users"),
-}
+STATE_TABLE = "ducky_rollup_state"
+
+# The tables each rollup builds (its own, then shared ones) and the source tables it reads:
+# both declared in the query catalog.
+TABLES: dict[str, tuple[str, ...]] = {q: CATALOG[q].rollup_tables for q in ROLLUP_QUERIES}
+SOURCES: dict[str, tuple[str, ...]] = {q: CATALOG[q].tables for q in ROLLUP_QUERIES}
 
 
 class RollupNotReady(UserError):
@@ -102,28 +111,17 @@ def check_queries(queries: tuple[str, ...] | list[str]) -> list[str]:
 
 def store_for(engine: Engine) -> RollupStore:
     """The rollup store of an open engine; a clear UserError where rollups are not kept."""
-    if engine.dialect == "postgres":
-        from ducky.engines.postgres.rollups import PostgresRollups
-
-        return PostgresRollups(engine)  # type: ignore[arg-type]
-    if engine.name == "duckdb":
-        if getattr(engine, "mode", None) != "native":
-            raise UserError(
-                "DuckDB keeps rollups in its native database file: build them with "
-                "`ducky rollup build -e duckdb` and query with `-o mode=native`"
-            )
-        from ducky.engines.duckdb.rollups import DuckDBRollups
-
-        return DuckDBRollups(engine)  # type: ignore[arg-type]
-    raise UserError(
-        f"rollups are maintained on postgres and duckdb (native file), not on {engine.name}; "
-        f"`ducky bench -e {engine.name} -V rollup` times a rollup built for the run"
-    )
+    if not engine.supports_rollups:
+        raise UserError(
+            f"rollups are maintained on postgres and duckdb (native file), not on {engine.name}; "
+            f"`ducky bench -e {engine.name} -V rollup` times a rollup built for the run"
+        )
+    return engine.rollup_store()
 
 
 def engine_flag(engine: Engine) -> str:
     """The `-e ...` (and `-o mode=native`) a user types to reach this engine's rollups."""
-    return "-e duckdb -o mode=native" if engine.name == "duckdb" else f"-e {engine.name}"
+    return engine.engine_flags()
 
 
 def ensure_fresh(
@@ -147,7 +145,7 @@ def ensure_fresh(
     if st.state == "fresh":
         return st
     if not refresh:
-        flag = engine_flag(engine).replace(" -o mode=native", "")
+        flag = f"-e {engine.name}"  # `ducky rollup` opens the engine's own storage itself
         fix = "build" if st.state == "missing" else "refresh"
         raise RollupNotReady(
             f"the {query} rollup on {store.engine_label} is {st.state} ({st.reason}): run "

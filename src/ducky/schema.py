@@ -9,7 +9,8 @@ without a zone keeps `date_trunc('week', ts)` independent of a session's TimeZon
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -131,47 +132,33 @@ def arrow_schema(table: str | Table) -> pa.Schema:
     return pa.schema([pa.field(c.name, arrow_type(c.type), nullable=c.nullable) for c in t.columns])
 
 
-_SQL_TYPES = {
-    "duckdb": {
-        "int64": "BIGINT",
-        "int32": "INTEGER",
-        "string": "VARCHAR",
-        "date": "DATE",
-        "timestamp": "TIMESTAMP",
-        "decimal": f"DECIMAL({PRICE_PRECISION},{PRICE_SCALE})",
-        "list<int64>": "BIGINT[]",
-    },
-    "postgres": {
-        "int64": "BIGINT",
-        "int32": "INTEGER",
-        "string": "TEXT",
-        "date": "DATE",
-        "timestamp": "TIMESTAMP",
-        "decimal": f"NUMERIC({PRICE_PRECISION},{PRICE_SCALE})",
-        "list<int64>": "BIGINT[]",
-    },
-    "spark": {
-        "int64": "BIGINT",
-        "int32": "INT",
-        "string": "STRING",
-        "date": "DATE",
-        "timestamp": "TIMESTAMP",
-        "decimal": f"DECIMAL({PRICE_PRECISION},{PRICE_SCALE})",
-        "list<int64>": "ARRAY<BIGINT>",
-    },
+# The canonical SQL type of each logical type: DuckDB's, the dialect the canonical SQL is
+# written in. Every other engine declares its own (`Engine.ddl_types`, in its package).
+SQL_TYPES: dict[str, str] = {
+    "int64": "BIGINT",
+    "int32": "INTEGER",
+    "string": "VARCHAR",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "decimal": f"DECIMAL({PRICE_PRECISION},{PRICE_SCALE})",
+    "list<int64>": "BIGINT[]",
 }
 
 
-def sql_type(logical: str, dialect: str) -> str:
-    return _SQL_TYPES[dialect][logical]
+def sql_type(logical: str, dialect: str = "duckdb") -> str:
+    """The SQL type of a logical column type in `dialect` (the engine's `ddl_types`; DuckDB's
+    are SQL_TYPES)."""
+    return _engine_for(dialect).ddl_types[logical]
 
 
 def create_table_sql(table: str | Table, dialect: str, name: str | None = None) -> str:
-    """CREATE TABLE statement for `table` in `dialect` (duckdb, postgres, spark)."""
-    t = TABLES[table] if isinstance(table, str) else table
-    q = "`" if dialect == "spark" else '"'
-    cols = []
-    for c in t.columns:
-        null = "" if c.nullable or dialect == "spark" else " NOT NULL"
-        cols.append(f"{q}{c.name}{q} {sql_type(c.type, dialect)}{null}")
-    return f"CREATE TABLE {name or t.name} (" + ", ".join(cols) + ")"
+    """CREATE TABLE statement for `table` in `dialect` (the engine's `create_table_sql`)."""
+    return _engine_for(dialect).create_table_sql(table, name)
+
+
+@lru_cache(maxsize=16)
+def _engine_for(dialect: str) -> Any:
+    # Imported here: the engines build on this module; the types are theirs to declare.
+    from ducky.engines.registry import engine_for_dialect
+
+    return engine_for_dialect(dialect)

@@ -369,7 +369,9 @@ def page_query(spec: AudienceSpec, as_of: dt.datetime) -> exp.Select:
     )
 
 
-def render(expression: exp.Expr, dialect: str) -> str:
+def render(expression: exp.Expr, dialect: Any) -> str:
+    """The SQL for `dialect`: a dialect name, or an engine's sqlglot dialect
+    (`Engine.sql_dialect()`, which carries that engine's fix-ups)."""
     return expression.sql(dialect=dialect)
 
 

@@ -99,21 +99,21 @@ class AudienceService:
             if spec.count_only
             else compiler.page_query(spec, as_of)
         )
-        return compiler.render(q, self.dialect)
+        return compiler.render(q, self.engine.sql_dialect())
 
     def count(self, spec: AudienceSpec, node: Any = None) -> int:
         as_of = self.resolve_as_of(spec)
-        sql = compiler.render(compiler.count_query(spec, as_of, node), self.dialect)
+        sql = compiler.render(compiler.count_query(spec, as_of, node), self.engine.sql_dialect())
         return int(self._run(sql).column(0)[0].as_py())
 
     def query(self, spec: AudienceSpec) -> AudienceResult:
         t0 = time.perf_counter()
         as_of = self.resolve_as_of(spec)
         if spec.count_only:
-            sql = compiler.render(compiler.count_query(spec, as_of), self.dialect)
+            sql = compiler.render(compiler.count_query(spec, as_of), self.engine.sql_dialect())
             total = int(self._run(sql).column(0)[0].as_py())
             return AudienceResult(as_of, total, sql=sql, seconds=time.perf_counter() - t0)
-        sql = compiler.render(compiler.page_query(spec, as_of), self.dialect)
+        sql = compiler.render(compiler.page_query(spec, as_of), self.engine.sql_dialect())
         rows = self._run(sql).to_pylist()
         if rows:
             total = int(rows[0].pop("total_count"))
@@ -131,7 +131,7 @@ class AudienceService:
         """The SQL, and for every node the number of users it keeps on its own."""
         t0 = time.perf_counter()
         as_of = self.resolve_as_of(spec)
-        sql = compiler.render(compiler.audience_select(spec, as_of), self.dialect)
+        sql = compiler.render(compiler.audience_select(spec, as_of), self.engine.sql_dialect())
         nodes = []
         if spec.where is not None:
             for path, node in compiler.iter_nodes(spec.where):

@@ -125,10 +125,7 @@ def split_list(spec: str, allowed: list[str] | tuple[str, ...], what: str) -> li
 
 
 def known_variants(query: str, sql_dir: Path | None = None) -> list[str]:
-    names = set(canonical_sql.variants(query))
-    if sql_dir is not None and (sql_dir / query).is_dir():
-        names |= {p.name[:-4] for p in (sql_dir / query).glob("*.sql") if p.name.count(".") == 1}
-    return order_variants(names)
+    return order_variants(canonical_sql.variants(query, [sql_dir] if sql_dir else []))
 
 
 def order_variants(names: set[str] | list[str]) -> list[str]:
@@ -136,43 +133,23 @@ def order_variants(names: set[str] | list[str]) -> list[str]:
     return fixed + sorted(set(names) - set(fixed))
 
 
-# -- variant text and setup (packaged files, or --sql-dir files first) ------------------------
-def _sql_dir_file(plan: BenchPlan, query: str, name: str) -> Path | None:
-    if plan.sql_dir is None:
-        return None
-    p = plan.sql_dir / query / name
-    return p if p.is_file() else None
+# -- variant text and setup: --sql-dir is one more SQL root, searched first ------------------
+def _with_sql_dir(engine: Engine, plan: BenchPlan) -> None:
+    if plan.sql_dir is not None and plan.sql_dir not in engine.extra_sql_roots:
+        engine.extra_sql_roots.insert(0, plan.sql_dir)
 
 
 def render_variant(engine: Engine, plan: BenchPlan, query: str, variant: str) -> str:
-    params = plan.params.get(query, {})
-    own = _sql_dir_file(plan, query, f"{variant}.{engine.dialect}.sql")
-    generic = _sql_dir_file(plan, query, f"{variant}.sql")
-    values = {**canonical_sql.PARAMETERS.get(query, {}), **params}
-    if own is not None:
-        return canonical_sql.transpile(own.read_text(), engine.dialect, engine.dialect, values)
-    if generic is not None:
-        text = canonical_sql.transpile(generic.read_text(), "duckdb", engine.dialect, values)
-        if engine.dialect == "postgres":  # the same fix-ups the engine applies to packaged SQL
-            from ducky.engines.postgres.dialect import fix_postgres
-
-            text = fix_postgres(text)
-        return text
-    return engine.render(query, variant, **params)
+    """The variant's SQL as `engine` runs it (a --sql-dir file first, then the packaged one),
+    written with the engine's own sqlglot dialect, so its fix-ups apply to both."""
+    _with_sql_dir(engine, plan)
+    return engine.render(query, variant, **plan.params.get(query, {}))
 
 
 def prepare_variant(engine: Engine, plan: BenchPlan, query: str, variant: str) -> list[Any]:
-    from ducky.engines.base import split_statements
-
-    own = _sql_dir_file(plan, query, f"{variant}.setup.{engine.dialect}.sql")
-    generic = _sql_dir_file(plan, query, f"{variant}.setup.sql")
-    if own is not None:
-        return engine.run_setup(split_statements(own.read_text()))
-    if generic is not None:
-        text = canonical_sql.transpile(generic.read_text(), "duckdb", engine.dialect, {})
-        return engine.run_setup(split_statements(text + ";"))
-    if _sql_dir_file(plan, query, f"{variant}.sql") is not None:
-        return []  # a --sql-dir variant without setup file: no setup
+    """Run the variant's setup: the --sql-dir's when it defines the variant (a variant it
+    replaces brings its own setup, or none), else the packaged one."""
+    _with_sql_dir(engine, plan)
     return engine.prepare(query, variant)
 
 
@@ -366,13 +343,9 @@ def _chart_title(results: BenchResults) -> str:
 
 def _engine_version(eng: Engine) -> str | None:
     try:
-        if eng.dialect == "duckdb":
-            return str(eng.run("SELECT version()").column(0)[0].as_py())
-        if eng.dialect == "postgres":
-            return str(eng.run("SHOW server_version").column(0)[0].as_py())
-    except Exception:
+        return eng.version()
+    except Exception:  # a version is informative; its failure must not fail the bench
         return None
-    return None
 
 
 def _bench_one(
@@ -387,9 +360,7 @@ def _bench_one(
 ) -> Record:
     from ducky.bench import plans
 
-    reset = getattr(eng, "reset_settings", None)
-    if callable(reset):
-        reset()  # a previous variant's SET (work_mem, parallelism...) must not leak into this one
+    eng.reset_settings()  # a previous variant's SET (work_mem, parallelism...) must not leak
     setup = prepare_variant(eng, plan, query, variant)
     sql = render_variant(eng, plan, query, variant)
     warm, _ = _timed(lambda: eng.run(sql))  # warm-up; its rows are the ones checked
@@ -407,9 +378,7 @@ def _bench_one(
         _stage("query", median, note="median wall time, result fetched as Arrow"),
     ]
     if variant == "rollup" and _maintained_rollup(eng, plan, query):
-        from ducky.engines.postgres.maintenance import measure_insert_cost
-
-        cost = measure_insert_cost(eng, query, rows=plan.insert_rows)  # type: ignore[arg-type]
+        cost = eng.rollup_insert_cost(query, rows=plan.insert_rows)
         stages.append(_stage("maintain", cost["with_trigger_s"], **cost))
     server = captured.summary.total_s
     if server is not None:
@@ -441,15 +410,13 @@ def _bench_one(
 
 
 def _maintained_rollup(eng: Engine, plan: BenchPlan, query: str) -> bool:
-    """The packaged rollup on PostgreSQL: built with insert triggers, so their cost is timed."""
-    from ducky.rollups import ROLLUP_QUERIES
+    """The packaged rollup on an engine that maintains rollups on INSERT (PostgreSQL's
+    triggers), so their cost is timed; a --sql-dir that replaces it is a plain variant."""
+    from ducky.sql.catalog import ROLLUP_QUERIES, defines
 
-    overridden = any(
-        _sql_dir_file(plan, query, name) is not None
-        for name in ("rollup.sql", "rollup.setup.sql", f"rollup.setup.{eng.dialect}.sql")
-    )
+    overridden = plan.sql_dir is not None and defines(plan.sql_dir, query, "rollup", eng.dialect)
     return (
-        eng.dialect == "postgres"
+        eng.maintains_rollups
         and query in ROLLUP_QUERIES
         and plan.insert_rows > 0
         and not overridden

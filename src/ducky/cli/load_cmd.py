@@ -9,8 +9,6 @@ import click
 from ducky.cli.context import get_settings
 from ducky.cli.options import engine_option
 
-LOADABLE = ("postgres", "duckdb")
-
 
 @click.command()
 @engine_option(default="postgres")
@@ -44,43 +42,23 @@ def load(
 ) -> None:
     """Load the data directory into PostgreSQL (or a native DuckDB file), replacing old tables."""
     import sys
-    import time
 
     from ducky.cli.output import dumps
+    from ducky.engines import engine_class, open_engine
+    from ducky.engines.registry import engine_names
     from ducky.errors import UserError
 
     settings = get_settings()
     datadir = settings.datadir
-    if engine not in LOADABLE:
-        raise UserError(f"ducky load supports the engines {' and '.join(LOADABLE)}, not {engine!r}")
+    loadable = [n for n in engine_names() if _loads_natively(n)]
+    if engine not in loadable:
+        raise UserError(f"ducky load supports the engines {' and '.join(loadable)}, not {engine!r}")
     progress = not no_progress and not settings.json and sys.stderr.isatty()
-    if engine == "postgres":
-        from ducky.engines.postgres.loader import load_datadir
-
-        report = load_datadir(
-            datadir, dsn, tables or None, progress=progress, method=method, vacuum=not no_vacuum
-        )
-        doc: dict[str, Any] = {"engine": "postgres", **report.to_dict()}
-    else:
-        from ducky.engines.duckdb import DuckDBEngine
-        from ducky.schema import REQUIRED_TABLES
-
-        datadir.validate(REQUIRED_TABLES)
-        t0 = time.perf_counter()
-        eng = DuckDBEngine(datadir, mode="native")
-        with eng:
-            eng.load(force=True)  # an explicit load always copies afresh
-            path = str(eng.native_path())
-        m = datadir.manifest()
-        rows = sum(m.rows(t) for t in m.tables)
-        secs = time.perf_counter() - t0
-        doc = {
-            "engine": "duckdb",
-            "target": path,
-            "rows": rows,
-            "seconds": round(secs, 4),
-            "rows_per_s": round(rows / secs, 1) if secs > 0 else 0.0,
-        }
+    cls = engine_class(engine)
+    eng = open_engine(engine, datadir, dsn=dsn, **cls.storage_options)
+    doc = eng.load_native(
+        list(tables) or None, progress=progress, method=method, vacuum=not no_vacuum
+    )
     if settings.json:
         click.echo(dumps(doc))
         return
@@ -109,3 +87,14 @@ def _print(doc: dict[str, Any]) -> None:
         console.print(f"then VACUUM (FREEZE) in {doc['vacuum_seconds']:.2f} s")
     for r in doc.get("rollups") or []:  # rebuilt inside the load's transaction
         console.print(f"rollup {r['query']} rebuilt in {r['seconds']:.2f} s")
+
+
+def _loads_natively(name: str) -> bool:
+    """The engine has storage of its own to load into (a broken one: no)."""
+    from ducky.engines import engine_class
+    from ducky.errors import DuckyError
+
+    try:
+        return engine_class(name).supports_native_load
+    except DuckyError:
+        return False

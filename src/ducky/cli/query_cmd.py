@@ -42,19 +42,24 @@ def query(
     from ducky.errors import UserError
     from ducky.metrics import definition
     from ducky.queries import check_date, check_event_type, parse_engine_options, run_query
+    from ducky.sql.catalog import CATALOG, QUERIES, spec
+
+    def takers(param: str) -> str:
+        return " and ".join(q for q in QUERIES if param in CATALOG[q].parameters)
 
     settings = get_settings()
+    takes = spec(name).parameters
     params: dict[str, object] = {}
-    if name in ("wau", "cohort"):
+    if "event_type" in takes:
         params["event_type"] = check_event_type(event_type)
     elif event_type:
-        raise UserError("--event applies to wau and cohort only")
-    if name == "revenue":
+        raise UserError(f"--event applies to {takers('event_type')} only")
+    if "date_from" in takes:
         params["date_from"] = check_date(date_from, "--from")
         params["date_to"] = check_date(date_to, "--to")
     elif date_from or date_to:
-        raise UserError("--from/--to apply to revenue only")
-    if name == "cohort":
+        raise UserError(f"--from/--to apply to {takers('date_from')} only")
+    if "weeks" in takes:
         params["weeks"] = weeks
     if refresh_rollup and variant != "rollup":
         raise UserError("--refresh-rollup applies to --variant rollup only")

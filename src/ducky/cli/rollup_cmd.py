@@ -39,18 +39,11 @@ def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
 @contextmanager
 def _engine(engine: str, dsn: str | None, load: bool) -> Iterator[Engine]:
     """The engine holding the rollups; `load`: make sure the source tables are there."""
+    from ducky.engines import engine_class, open_engine
     from ducky.schema import REQUIRED_TABLES
 
     datadir = get_settings().datadir
-    eng: Engine
-    if engine == "postgres":
-        from ducky.engines.postgres import PostgresEngine
-
-        eng = PostgresEngine(datadir, dsn=dsn)
-    else:
-        from ducky.engines.duckdb import DuckDBEngine
-
-        eng = DuckDBEngine(datadir, mode="native")
+    eng = open_engine(engine, datadir, dsn=dsn, **engine_class(engine).storage_options)
     with eng:
         if load:
             datadir.validate(REQUIRED_TABLES)

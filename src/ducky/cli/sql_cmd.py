@@ -18,11 +18,10 @@ def sql() -> None:
 @click.option("--variant", default="optimized", show_default=True)
 def show(name: str, engine: str, variant: str) -> None:
     """Print the SQL that would run for NAME on an engine."""
-    from ducky import sql as canonical
     from ducky.engines import engine_class
 
     cls = engine_class(engine)
-    click.echo(canonical.render(name, cls.dialect, variant))
+    click.echo(cls.render_sql(name, variant))
 
 
 @sql.command("list")

@@ -11,16 +11,21 @@ import re
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ducky import sql as canonical_sql
-from ducky.errors import EngineUnavailable
+from ducky.errors import EngineUnavailable, UserError
+from ducky.schema import TABLES, Table
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    from sqlglot.dialects.dialect import Dialect
 
     from ducky.datasets import DataDir
+    from ducky.engines.plans import CapturedPlan
+    from ducky.rollups import RollupStore
 
 
 @dataclass
@@ -33,12 +38,24 @@ class StageTiming:
 
 
 class Engine(ABC):
-    """Base class of every engine.
+    """Base class of every engine (the extension-facing surface: a third-party engine is one
+    subclass registered in the `ducky.engines` entry-point group).
 
-    Subclasses set `name` (the registry name), `dialect` (a sqlglot dialect name) and
-    `requires` (importable modules it needs, checked by `unavailable_reason`), and implement
-    connect/close/load/run/explain. Optional optimization steps (indexes, rollups) are variant
-    setups run by `prepare`.
+    Subclasses set `name` (the registry name), `dialect` (the sqlglot dialect family its SQL is
+    written in: override files are `<variant>.<dialect>.sql`) and `requires` (importable
+    modules it needs, checked by `unavailable_reason`), and implement
+    connect/close/load/run/explain. What differs between engines is declared here, so generic
+    code asks instead of testing names:
+
+    - `sql_dialect()`: the sqlglot `Dialect` every rendering path writes with; an engine whose
+      target needs fix-ups after sqlglot's transpile puts them in that dialect's generator.
+    - capabilities: `supports_rollups` (`rollup_store()`), `maintains_rollups` (kept current
+      on INSERT; `rollup_insert_cost`), `supports_native_load` (`load_native`, with
+      `storage_options`), `supports_plans` (`capture_plan` parses timings),
+      `supports_indexes` (variant setups may build indexes).
+    - `sql_roots`: folders (same layout as `ducky/sql`) searched before the packaged SQL.
+    - `ddl_types`: the SQL type of each logical column type (`create_table_sql`).
+    - `object_size`, `version`, `reset_settings`: what the bench reports and resets.
     """
 
     name: ClassVar[str]
@@ -47,10 +64,27 @@ class Engine(ABC):
     extra: ClassVar[str | None] = None  # the pip extra that installs `requires`
     description: ClassVar[str] = ""
 
+    # -- capabilities ------------------------------------------------------------------------
+    supports_rollups: ClassVar[bool] = False  # keeps ducky's rollups: see rollup_store()
+    maintains_rollups: ClassVar[bool] = False  # ...kept current on INSERT (insert triggers)
+    supports_native_load: ClassVar[bool] = False  # `ducky load` copies data into its storage
+    supports_plans: ClassVar[bool] = False  # capture_plan yields a timing breakdown
+    supports_indexes: ClassVar[bool] = False  # CREATE INDEX in a variant setup means something
+    # Engine options that make it keep data in its own storage (`ducky load`, `ducky rollup`).
+    storage_options: ClassVar[dict[str, Any]] = {}
+    # Extra SQL folders, searched before ducky's own (`<query>/<variant>[.<dialect>].sql`).
+    sql_roots: ClassVar[tuple[str | Path, ...]] = ()
+    # SQL type of each logical column type (ducky.schema.LOGICAL_TYPES) in CREATE TABLE.
+    ddl_types: ClassVar[dict[str, str]] = {}
+    ddl_quote: ClassVar[str] = '"'  # identifier quote in CREATE TABLE
+    ddl_not_null: ClassVar[bool] = True  # declare NOT NULL columns
+
     def __init__(self, datadir: DataDir, **options: Any) -> None:
         self.datadir = datadir
         self.options = options
         self.timings: list[StageTiming] = []
+        # SQL roots added to this instance (the bench's --sql-dir), before the engine's own.
+        self.extra_sql_roots: list[Any] = []
 
     # -- availability ------------------------------------------------------------------------
     @classmethod
@@ -84,8 +118,12 @@ class Engine(ABC):
         """Release the connection. Idempotent."""
 
     @abstractmethod
-    def load(self) -> None:
-        """Make the data directory's tables queryable under their canonical names."""
+    def load(self, force: bool = False) -> None:
+        """Make the data directory's tables queryable under their canonical names.
+
+        An engine that copies the data into its own storage skips the copy when that storage
+        already holds this data directory as it is now (`DataDir.fingerprint`), unless `force`.
+        """
 
     @abstractmethod
     def run(self, sql: str) -> pa.Table:
@@ -104,7 +142,11 @@ class Engine(ABC):
         objects the setup creates are then measured (rows, bytes where the engine can tell)
         as a `size` detail on their stage, so a rollup's build cost and size are reported.
         """
-        return self.run_setup(setup_statements(query, variant, self.dialect))
+        return self.run_setup(
+            setup_statements(
+                query, variant, self.dialect, roots=self.search_roots(), write=self.sql_dialect()
+            )
+        )
 
     def run_setup(self, statements: list[str]) -> list[StageTiming]:
         """Execute setup statements one by one, timing each (see `prepare`)."""
@@ -130,19 +172,75 @@ class Engine(ABC):
         self.run(sql)
 
     def object_size(self, name: str, table: bool = True) -> dict[str, Any]:
-        """Rows (tables) and bytes (where the dialect exposes them) of an object a setup built."""
+        """Rows (tables) of an object a setup built; engines that can tell add its `bytes`."""
         out: dict[str, Any] = {}
         try:
             if table:
                 out["rows"] = int(self.run(f"SELECT COUNT(*) FROM {name}").column(0)[0].as_py())
-            size_sql = _SIZE_SQL.get(self.dialect)
-            if size_sql:
-                value = self.run(size_sql.format(name=name.replace("'", "''"))).column(0)[0]
-                if value.as_py() is not None:
-                    out["bytes"] = int(value.as_py())
         except Exception as e:  # sizes are informative; a failure must not fail the setup
             out["size_error"] = str(e).splitlines()[0] if str(e) else type(e).__name__
         return out
+
+    def version(self) -> str | None:
+        """The engine's own version string, for the bench's record (None: unknown)."""
+        return None
+
+    def reset_settings(self) -> None:
+        """Undo session settings a variant's setup made (SET work_mem = ...): nothing here."""
+        return None
+
+    def capture_plan(self, sql: str, stem: Path) -> CapturedPlan:
+        """Run the analyzing EXPLAIN of `sql`, save it next to `stem` (`<stem>.json` /
+        `<stem>.txt`) and summarise it. This default saves `explain()`'s text unparsed; engines
+        with `supports_plans` parse operator timings into the bottleneck note."""
+        from ducky.engines.plans import CapturedPlan, PlanSummary, with_suffix
+
+        text = self.explain(sql, analyze=True)
+        text_path = with_suffix(stem, ".txt")
+        text_path.write_text(text)
+        summary = PlanSummary(flags=[f"{self.name} plan saved (no timing breakdown parsed)"])
+        return CapturedPlan(None, text_path, summary)
+
+    # -- storage: native load and rollups ----------------------------------------------------
+    def load_native(
+        self, tables: list[str] | None = None, progress: bool = False, **options: Any
+    ) -> dict[str, Any]:
+        """`ducky load`: copy the data directory into this engine's storage afresh and return
+        the report document (engine, target, rows, seconds, rows_per_s, ...). Engines with
+        `supports_native_load` implement it; they are opened with `storage_options`."""
+        raise UserError(f"engine {self.name!r} has no storage of its own to load into")
+
+    def rollup_store(self) -> RollupStore:
+        """The store of ducky's maintained rollups on this (open) engine (`supports_rollups`);
+        a UserError naming the fix where this engine, as configured, keeps none."""
+        raise UserError(
+            f"rollups are maintained on postgres and duckdb (native file), not on {self.name}; "
+            f"`ducky bench -e {self.name} -V rollup` times a rollup built for the run"
+        )
+
+    def rollup_insert_cost(self, query: str, rows: int) -> dict[str, Any]:
+        """What keeping `query`'s rollup current costs an INSERT of `rows` events
+        (`maintains_rollups` engines): `with_trigger_s` plus details."""
+        raise UserError(f"engine {self.name!r} does not maintain rollups on insert")
+
+    @classmethod
+    def engine_flags(cls) -> str:
+        """The `-e ...` (and `-o ...` storage options) a user types to reach this engine's
+        own storage, e.g. in a message naming the command that fixes something."""
+        opts = "".join(f" -o {k}={v}" for k, v in cls.storage_options.items())
+        return f"-e {cls.name}{opts}"
+
+    # -- DDL ---------------------------------------------------------------------------------
+    @classmethod
+    def create_table_sql(cls, table: str | Table, name: str | None = None) -> str:
+        """CREATE TABLE for a canonical table (ducky.schema) with this engine's `ddl_types`."""
+        t = TABLES[table] if isinstance(table, str) else table
+        q = cls.ddl_quote
+        cols = []
+        for c in t.columns:
+            null = " NOT NULL" if cls.ddl_not_null and not c.nullable else ""
+            cols.append(f"{q}{c.name}{q} {cls.ddl_types[c.type]}{null}")
+        return f"CREATE TABLE {name or t.name} (" + ", ".join(cols) + ")"
 
     def __enter__(self) -> Engine:
         self.connect()
@@ -156,11 +254,48 @@ class Engine(ABC):
     ) -> None:
         self.close()
 
-    # -- canonical queries -------------------------------------------------------------------
+    # -- SQL ---------------------------------------------------------------------------------
+    @classmethod
+    def sql_dialect(cls) -> Dialect:
+        """The sqlglot dialect every SQL path writes for this engine (canonical queries, bench
+        variants, --sql-dir files, audiences, ingest summaries). An engine whose target needs
+        fixes after sqlglot's transpile returns a `Dialect` subclass whose generator applies
+        them (see engines/postgres/dialect.py)."""
+        from sqlglot.dialects.dialect import Dialect
+
+        return Dialect.get_or_raise(cls.dialect)
+
+    def search_roots(self) -> list[Any]:
+        """SQL roots searched before ducky's own: roots added to this instance (the bench's
+        --sql-dir), then the engine's `sql_roots`."""
+        return [*self.extra_sql_roots, *type(self).sql_roots]
+
+    @classmethod
+    def render_sql(
+        cls,
+        query: str,
+        variant: str = canonical_sql.DEFAULT_VARIANT,
+        params: dict[str, Any] | None = None,
+        roots: tuple[Any, ...] | list[Any] = (),
+    ) -> str:
+        """A catalog query as this engine runs it, from the first SQL root that has it."""
+        return canonical_sql.render(
+            query,
+            cls.dialect,
+            variant,
+            params,
+            write=cls.sql_dialect(),
+            roots=[*roots, *cls.sql_roots],
+        )
+
     def render(
         self, query: str, variant: str = canonical_sql.DEFAULT_VARIANT, **params: Any
     ) -> str:
-        return canonical_sql.render(query, self.dialect, variant, params)
+        return self.render_sql(query, variant, params, roots=self.extra_sql_roots)
+
+    def transpile(self, text: str, params: dict[str, Any] | None = None) -> str:
+        """Canonical (DuckDB-dialect) SQL text as this engine runs it, parameters bound."""
+        return canonical_sql.transpile(text, "duckdb", self.sql_dialect(), params)
 
     def query(
         self, query: str, variant: str = canonical_sql.DEFAULT_VARIANT, **params: Any
@@ -175,31 +310,29 @@ class Engine(ABC):
         return out
 
 
-# Bytes an object occupies, per dialect (tables and indexes alike); absent: rows only.
-_SIZE_SQL: dict[str, str] = {
-    "postgres": "SELECT pg_total_relation_size(to_regclass('{name}'))",
-}
+def setup_statements(
+    query: str,
+    variant: str,
+    dialect: str,
+    roots: tuple[Any, ...] | list[Any] = (),
+    write: Any = None,
+) -> list[str]:
+    """The statements of a variant's setup file for `dialect` (empty when it has none): the
+    dialect's own file verbatim, else the canonical one transpiled (written with `write`, an
+    engine's sqlglot dialect, default `dialect`)."""
+    from ducky.sql.catalog import setup_source
 
-
-def setup_statements(query: str, variant: str, dialect: str) -> list[str]:
-    """The statements of a variant's setup file for `dialect` (empty when it has none)."""
-    from importlib import resources
-
-    canonical_sql.source(query, variant, dialect)  # unknown query/variant: a clear UserError
-    folder = resources.files("ducky.sql").joinpath(query)
-    own = folder.joinpath(f"{variant}.setup.{dialect}.sql")
-    if own.is_file():
-        return split_statements(own.read_text())
-    generic = folder.joinpath(f"{variant}.setup.sql")
-    if not generic.is_file():
+    found = setup_source(query, variant, dialect, roots)
+    if found is None:
         return []
-    if dialect == "duckdb":
-        return split_statements(generic.read_text())
+    text, written_in = found
+    if written_in == dialect:
+        return split_statements(text)
     import sqlglot
 
     return [
-        tree.sql(dialect=dialect, comments=False)
-        for tree in sqlglot.parse(generic.read_text(), read="duckdb")
+        tree.sql(dialect=write or dialect, comments=False)
+        for tree in sqlglot.parse(text, read=written_in)
         if tree is not None
     ]
 

@@ -65,3 +65,17 @@ def open_engine(name: str, datadir: DataDir, **options: Any) -> Engine:
     cls = engine_class(name)
     cls.ensure_available(options)
     return cls(datadir, **options)
+
+
+def engine_for_dialect(dialect: str) -> type[Engine]:
+    """The registered engine class that writes `dialect` (the built-in one first)."""
+    eps = _entry_points()
+    builtin = [n for n, ep in eps.items() if ep.value.startswith("ducky.")]
+    for n in [*builtin, *(n for n in sorted(eps) if n not in builtin)]:
+        try:
+            cls = eps[n].load()
+        except Exception:  # a broken third-party engine is not the one asked for
+            continue
+        if cls.dialect == dialect:
+            return cls
+    raise UserError(f"no installed engine writes the {dialect!r} SQL dialect")

@@ -1,15 +1,17 @@
 """Daily summaries of a data directory, from canonical SQL files run on any engine.
 
-The SQL lives in ingest/sql/*.sql (DuckDB dialect, `:name` placeholders) and is rendered for the
-engine's dialect with `ducky.sql.transpile`, the same machinery as the canonical metrics.
+The summaries are entries of the query catalog (ducky.sql.catalog, kind "summary"; SQL in
+sql/<name>/optimized.sql, DuckDB dialect, `:name` placeholders), rendered for the engine with
+its own sqlglot dialect, the same path as the canonical metrics.
 """
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from ducky.errors import UserError
+from ducky.sql.catalog import CATALOG
+from ducky.sql.catalog import SUMMARIES as CATALOG_SUMMARIES
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -17,21 +19,17 @@ if TYPE_CHECKING:
     from ducky.datasets import DataDir
 
 SUMMARY_TABLES = ("users", "products", "events")
-SUMMARIES = {
-    "daily_sales": ("users", "products", "events"),
-    "daily_users": ("users", "events"),
-}
+SUMMARIES: dict[str, tuple[str, ...]] = {n: CATALOG[n].tables for n in CATALOG_SUMMARIES}
 
 
-def summary_sql(name: str, dialect: str = "duckdb", **params: Any) -> str:
-    """The SQL text of a daily summary for `dialect`, with its parameters bound."""
-    from ducky.sql import transpile
+def summary_sql(name: str, dialect: str = "duckdb", write: Any = None, **params: Any) -> str:
+    """The SQL text of a daily summary for `dialect` (written with `write`, an engine's sqlglot
+    dialect, default `dialect`), with its parameters bound."""
+    from ducky.sql import render
 
     if name not in SUMMARIES:
         raise UserError(f"unknown summary {name!r}: choose one of {', '.join(SUMMARIES)}")
-    text = resources.files("ducky.ingest").joinpath("sql", f"{name}.sql").read_text()
-    values = {"date_from": None, "date_to": None, **params}
-    return transpile(text, read="duckdb", write=dialect, params=values)
+    return render(name, dialect, params=params, write=write)
 
 
 def daily_summaries(
@@ -49,6 +47,8 @@ def daily_summaries(
     with open_engine(engine, datadir, **(engine_options or {})) as eng:
         eng.load()
         for name in SUMMARIES:
-            sql = summary_sql(name, eng.dialect, date_from=date_from, date_to=date_to)
+            sql = summary_sql(
+                name, eng.dialect, eng.sql_dialect(), date_from=date_from, date_to=date_to
+            )
             out[name] = eng.run(sql)
     return out

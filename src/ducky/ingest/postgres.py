@@ -1,7 +1,7 @@
 """`--to-postgres`: hand the data directory to the PostgreSQL helper's loader, with retries.
 
-The loader (ducky.engines.postgres.loader.load_datadir) is transactional and idempotent, so a failed load
-leaves the previous tables intact and retrying after a dropped connection is safe.
+The loader (ducky.engines.postgres.loader.load_datadir) is transactional and idempotent, so a
+failed load leaves the previous tables intact and retrying after a dropped connection is safe.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ def load_to_postgres(
         from ducky.engines.postgres.loader import load_datadir
     except ImportError as e:
         raise EngineUnavailable(
-            f"--to-postgres needs the PostgreSQL loader (ducky.engines.postgres.loader), not available: {e}"
+            "--to-postgres needs the PostgreSQL loader (ducky.engines.postgres.loader), "
+            f"not available: {e}"
         ) from None
     delay = backoff
     for attempt in range(attempts):

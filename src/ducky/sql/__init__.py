@@ -1,6 +1,7 @@
 """Canonical SQL: `.sql` files in the DuckDB dialect, rendered per engine with sqlglot.
 
-Layout: `sql/<query>/<variant>.sql` is the canonical text (DuckDB dialect). A file
+Which queries exist, their parameters and tables: `ducky.sql.catalog`. Layout:
+`sql/<query>/<variant>.sql` is the canonical text (DuckDB dialect). A file
 `sql/<query>/<variant>.<dialect>.sql` overrides it for one dialect, used only where transpiling
 is not good enough. Parameters are named placeholders (`:name`); they are replaced by literals
 built and quoted by sqlglot (never by string formatting).
@@ -8,58 +9,41 @@ built and quoted by sqlglot (never by string formatting).
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from ducky.errors import UserError
+from ducky.sql.catalog import (
+    CATALOG,
+    DEFAULT_VARIANT,
+    QUERIES,
+    lookup,
+    source,
+    variants,
+)
 
-QUERIES = ("wau", "revenue", "cohort")
-DEFAULT_VARIANT = "optimized"
+# Every parameter a canonical query accepts, with its default (from the catalog).
+PARAMETERS: dict[str, dict[str, Any]] = {n: dict(s.parameters) for n, s in CATALOG.items()}
 
-# Every parameter a canonical query accepts, with its default.
-PARAMETERS: dict[str, dict[str, Any]] = {
-    "wau": {"event_type": None},
-    "revenue": {"date_from": None, "date_to": None},
-    "cohort": {"weeks": 8, "event_type": None},
-}
-
-
-def _root() -> Any:
-    return resources.files("ducky.sql")
-
-
-def variants(query: str) -> list[str]:
-    """Variants of `query` that have a canonical (DuckDB-dialect) file."""
-    _check_query(query)
-    names = []
-    for f in _root().joinpath(query).iterdir():
-        parts = f.name.split(".")
-        if len(parts) == 2 and parts[1] == "sql":
-            names.append(parts[0])
-    return sorted(names)
+__all__ = [
+    "DEFAULT_VARIANT",
+    "PARAMETERS",
+    "QUERIES",
+    "bind_parameters",
+    "render",
+    "source",
+    "transpile",
+    "variants",
+]
 
 
-def _check_query(query: str) -> None:
-    if query not in QUERIES:
-        raise UserError(f"unknown query {query!r}: choose one of {', '.join(QUERIES)}")
-
-
-@lru_cache(maxsize=256)
-def source(query: str, variant: str = DEFAULT_VARIANT, dialect: str = "duckdb") -> tuple[str, str]:
-    """(text, dialect it is written in) for a query variant, preferring a dialect override."""
-    _check_query(query)
-    folder = _root().joinpath(query)
-    override = folder.joinpath(f"{variant}.{dialect}.sql")
-    if dialect != "duckdb" and override.is_file():
-        return override.read_text(), dialect
-    canonical = folder.joinpath(f"{variant}.sql")
-    if not canonical.is_file():
-        raise UserError(
-            f"query {query!r} has no variant {variant!r}: choose one of "
-            f"{', '.join(variants(query))}"
-        )
-    return canonical.read_text(), "duckdb"
+def bind_parameters(query: str, params: dict[str, Any] | None) -> dict[str, Any]:
+    """The query's parameter defaults updated with `params`; unknown names are a UserError."""
+    values = dict(lookup(query).parameters)
+    unknown = set(params or {}) - set(values)
+    if unknown:
+        raise UserError(f"query {query!r} takes no parameter(s) {', '.join(sorted(unknown))}")
+    values.update(params or {})
+    return values
 
 
 def render(
@@ -68,25 +52,30 @@ def render(
     variant: str = DEFAULT_VARIANT,
     params: dict[str, Any] | None = None,
     pretty: bool = True,
+    *,
+    write: Any = None,
+    roots: tuple[Any, ...] | list[Any] = (),
 ) -> str:
-    """The SQL text that runs on `dialect` for this query, variant and parameters."""
-    values = dict(PARAMETERS.get(query, {}))
-    unknown = set(params or {}) - set(values)
-    if unknown:
-        raise UserError(f"query {query!r} takes no parameter(s) {', '.join(sorted(unknown))}")
-    values.update({k: v for k, v in (params or {}).items()})
-    text, written_in = source(query, variant, dialect)
-    return transpile(text, read=written_in, write=dialect, params=values, pretty=pretty)
+    """The SQL text that runs on `dialect` for this query, variant and parameters.
+
+    `dialect` is the family the override files are named for; `write` is the sqlglot dialect
+    to emit (default: `dialect`; an engine passes its own, whose generator carries its fixes,
+    see Engine.sql_dialect); `roots` are SQL folders searched before ducky's own.
+    """
+    values = bind_parameters(query, params)
+    text, written_in = source(query, variant, dialect, roots)
+    return transpile(text, read=written_in, write=write or dialect, params=values, pretty=pretty)
 
 
 def transpile(
     text: str,
     read: str = "duckdb",
-    write: str = "duckdb",
+    write: Any = "duckdb",
     params: dict[str, Any] | None = None,
     pretty: bool = True,
 ) -> str:
-    """Parse `text`, bind `:name` placeholders as literals, and emit it for `write`."""
+    """Parse `text`, bind `:name` placeholders as literals, and emit it for `write` (a dialect
+    name, or a sqlglot Dialect such as an engine's `sql_dialect()`)."""
     import sqlglot
     from sqlglot import exp
 

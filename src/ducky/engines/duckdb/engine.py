@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ducky.engines.base import Engine
 from ducky.errors import EngineError, UserError
-from ducky.schema import TABLES
+from ducky.schema import SQL_TYPES, TABLES
 
 if TYPE_CHECKING:
     import duckdb
@@ -31,6 +31,12 @@ class DuckDBEngine(Engine):
     dialect: ClassVar[str] = "duckdb"
     requires: ClassVar[tuple[str, ...]] = ("duckdb",)
     description: ClassVar[str] = "embedded DuckDB over Parquet (default) or a native DuckDB file"
+    supports_rollups: ClassVar[bool] = True  # in the native file (rollup_store says so)
+    supports_native_load: ClassVar[bool] = True
+    supports_plans: ClassVar[bool] = True
+    supports_indexes: ClassVar[bool] = True
+    storage_options: ClassVar[dict[str, Any]] = {"mode": "native"}
+    ddl_types: ClassVar[dict[str, str]] = SQL_TYPES  # the canonical types are DuckDB's
 
     def __init__(
         self,
@@ -154,3 +160,58 @@ class DuckDBEngine(Engine):
         prefix = "EXPLAIN ANALYZE " if analyze else "EXPLAIN "
         rows = self._execute(prefix + sql).fetchall()
         return "\n".join(str(r[-1]) for r in rows)
+
+    def version(self) -> str | None:
+        return str(self.run("SELECT version()").column(0)[0].as_py())
+
+    def capture_plan(self, sql: str, stem: Path) -> Any:
+        """DuckDB's JSON profile (`<stem>.json`, operator timings exclusive) and the boxed
+        `EXPLAIN ANALYZE` text (`<stem>.txt`), summarised from the JSON."""
+        import json
+
+        from ducky.engines.duckdb.plans import parse_duckdb_json
+        from ducky.engines.plans import CapturedPlan, as_json, scalar, with_suffix
+
+        doc = as_json(scalar(self.run("EXPLAIN (ANALYZE, FORMAT json) " + sql)))
+        path = with_suffix(stem, ".json")
+        path.write_text(json.dumps(doc, indent=1))
+        text_path = with_suffix(stem, ".txt")
+        text_path.write_text(self.explain(sql, analyze=True))
+        return CapturedPlan(path, text_path, parse_duckdb_json(doc))
+
+    # -- storage -----------------------------------------------------------------------------
+    def rollup_store(self) -> Any:
+        """Rollups live in the native database file: a UserError in `parquet` mode."""
+        if self.mode != "native":
+            raise UserError(
+                "DuckDB keeps rollups in its native database file: build them with "
+                "`ducky rollup build -e duckdb` and query with `-o mode=native`"
+            )
+        from ducky.engines.duckdb.rollups import DuckDBRollups
+
+        return DuckDBRollups(self)
+
+    def load_native(
+        self, tables: list[str] | None = None, progress: bool = False, **options: Any
+    ) -> dict[str, Any]:
+        """`ducky load`: copy every table into the native file afresh (open with
+        `storage_options`, i.e. mode=native)."""
+        import time
+
+        from ducky.schema import REQUIRED_TABLES
+
+        self.datadir.validate(REQUIRED_TABLES)
+        t0 = time.perf_counter()
+        with self:
+            self.load(force=True)  # an explicit load always copies afresh
+            path = str(self.native_path())
+        m = self.datadir.manifest()
+        rows = sum(m.rows(t) for t in m.tables)
+        secs = time.perf_counter() - t0
+        return {
+            "engine": "duckdb",
+            "target": path,
+            "rows": rows,
+            "seconds": round(secs, 4),
+            "rows_per_s": round(rows / secs, 1) if secs > 0 else 0.0,
+        }

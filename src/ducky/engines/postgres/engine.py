@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ducky.engines.base import Engine
 from ducky.engines.postgres import dsn as dsnlib
 from ducky.errors import ConnectionFailed, EngineError
+from ducky.schema import PRICE_PRECISION, PRICE_SCALE
 
 if TYPE_CHECKING:
     import psycopg
@@ -81,6 +82,20 @@ class PostgresEngine(Engine):
     description: ClassVar[str] = (
         "PostgreSQL server: --dsn / DUCKY_PG_DSN, else a local server under <data>/.ducky/pg"
     )
+    supports_rollups: ClassVar[bool] = True
+    maintains_rollups: ClassVar[bool] = True
+    supports_native_load: ClassVar[bool] = True
+    supports_plans: ClassVar[bool] = True
+    supports_indexes: ClassVar[bool] = True
+    ddl_types: ClassVar[dict[str, str]] = {
+        "int64": "BIGINT",
+        "int32": "INTEGER",
+        "string": "TEXT",
+        "date": "DATE",
+        "timestamp": "TIMESTAMP",
+        "decimal": f"NUMERIC({PRICE_PRECISION},{PRICE_SCALE})",
+        "list<int64>": "BIGINT[]",
+    }
 
     def __init__(
         self,
@@ -186,9 +201,10 @@ class PostgresEngine(Engine):
         """As Engine.prepare, except that the `rollup` variant is built as ducky's maintained
         rollup (keyed tables, insert triggers, state: rollups.py), so a bench or a
         test that prepares it leaves the same rollup `ducky rollup build` would."""
-        from ducky.rollups import ROLLUP_QUERIES
+        from ducky.sql.catalog import ROLLUP_QUERIES, defines
 
-        if variant == "rollup" and query in ROLLUP_QUERIES:
+        replaced = any(defines(r, query, variant, self.dialect) for r in self.search_roots())
+        if variant == "rollup" and query in ROLLUP_QUERIES and not replaced:
             from ducky.engines.postgres.rollups import PostgresRollups
 
             stages = PostgresRollups(self).build(query)
@@ -197,11 +213,12 @@ class PostgresEngine(Engine):
         return super().prepare(query, variant)
 
     # -- SQL ---------------------------------------------------------------------------------------
-    def render(self, query: str, variant: str = "optimized", **params: Any) -> str:
-        """The canonical query for PostgreSQL: sqlglot's transpile plus dialect.py."""
-        from ducky.engines.postgres.dialect import fix_postgres
+    @classmethod
+    def sql_dialect(cls) -> Any:
+        """sqlglot's PostgreSQL plus ducky's fix-ups (engines/postgres/dialect.py)."""
+        from ducky.engines.postgres.dialect import DuckyPostgres
 
-        return fix_postgres(super().render(query, variant, **params))
+        return DuckyPostgres()
 
     def _wrap(self, e: Exception) -> EngineError:
         import psycopg
@@ -251,6 +268,60 @@ class PostgresEngine(Engine):
         table = self.run(f"EXPLAIN ({opts}) {sql}")
         value = table.column(0)[0].as_py()
         return value if isinstance(value, str) else json.dumps(value, indent=2)
+
+    def load_native(
+        self, tables: list[str] | None = None, progress: bool = False, **options: Any
+    ) -> dict[str, Any]:
+        """`ducky load`: the loader's transaction (options: method, vacuum), always afresh."""
+        from ducky.engines.postgres.loader import load_datadir
+
+        report = load_datadir(
+            self.datadir,
+            self._dsn,
+            tables or None,
+            progress=progress,
+            method=options.get("method", self.method),
+            vacuum=options.get("vacuum", True),
+        )
+        self.last_load = report
+        return {"engine": "postgres", **report.to_dict()}
+
+    def rollup_store(self) -> Any:
+        from ducky.engines.postgres.rollups import PostgresRollups
+
+        return PostgresRollups(self)
+
+    def rollup_insert_cost(self, query: str, rows: int) -> dict[str, Any]:
+        from ducky.engines.postgres.maintenance import measure_insert_cost
+
+        return measure_insert_cost(self, query, rows=rows)
+
+    def object_size(self, name: str, table: bool = True) -> dict[str, Any]:
+        """Rows (tables) and bytes on disk (indexes and TOAST included) of a setup's object."""
+        out = super().object_size(name, table)
+        try:
+            sql = f"SELECT pg_total_relation_size(to_regclass('{_literal(name)}'))"
+            value = self.run(sql).column(0)[0].as_py()
+            if value is not None:
+                out["bytes"] = int(value)
+        except Exception as e:  # sizes are informative; a failure must not fail the setup
+            out["size_error"] = str(e).splitlines()[0] if str(e) else type(e).__name__
+        return out
+
+    def version(self) -> str | None:
+        return str(self.run("SHOW server_version").column(0)[0].as_py())
+
+    def capture_plan(self, sql: str, stem: Any) -> Any:
+        """`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)` saved as `<stem>.json`, summarised."""
+        import json
+
+        from ducky.engines.plans import CapturedPlan, as_json, scalar, with_suffix
+        from ducky.engines.postgres.plans import parse_postgres_json
+
+        doc = as_json(scalar(self.run("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)))
+        path = with_suffix(stem, ".json")
+        path.write_text(json.dumps(doc, indent=1))
+        return CapturedPlan(path, None, parse_postgres_json(doc))
 
     # -- helpers for bench variants ----------------------------------------------------------------
     def relation_exists(self, name: str) -> bool:

@@ -29,8 +29,9 @@ from typing import Any
 
 from ducky.datasets import DataDir
 from ducky.engines.postgres import dsn as dsnlib
+from ducky.engines.postgres.engine import PostgresEngine
 from ducky.errors import ConnectionFailed, DataDirError, EngineError, UserError
-from ducky.schema import TABLES, arrow_schema, create_table_sql
+from ducky.schema import TABLES, arrow_schema
 
 META_TABLE = "ducky_meta"
 STAGING_PREFIX = "ducky_staging_"
@@ -439,7 +440,7 @@ def _load_adbc(
                 t0 = time.perf_counter()
                 stage = STAGING_PREFIX + t
                 cur.execute(f'DROP TABLE IF EXISTS "{stage}"')
-                cur.execute(create_table_sql(t, "postgres", name=f'"{stage}"'))
+                cur.execute(PostgresEngine.create_table_sql(t, name=f'"{stage}"'))
                 failure: list[BaseException] = []
                 reader = pa.RecordBatchReader.from_batches(
                     arrow_schema(t), _remember(_batches(t, files[t], bar.advance), failure)
@@ -529,7 +530,7 @@ def _load_copy(
             t0 = time.perf_counter()
             stage = STAGING_PREFIX + t
             conn.execute(f'DROP TABLE IF EXISTS "{stage}"')
-            conn.execute(create_table_sql(t, "postgres", name=f'"{stage}"'))
+            conn.execute(PostgresEngine.create_table_sql(t, name=f'"{stage}"'))
             rows = 0
             cols = ", ".join(f'"{c}"' for c in TABLES[t].column_names)
             sql = f'COPY "{stage}" ({cols}) FROM STDIN (FORMAT {fmt}, FREEZE)'

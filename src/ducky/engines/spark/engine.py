@@ -43,7 +43,7 @@ from ducky.engines.spark.runtime import (
     java_problem,
 )
 from ducky.errors import ConnectionFailed, EngineError, EngineUnavailable, UserError
-from ducky.schema import TABLES
+from ducky.schema import PRICE_PRECISION, PRICE_SCALE, TABLES
 from ducky.sql import DEFAULT_VARIANT
 
 if TYPE_CHECKING:
@@ -207,6 +207,17 @@ class SparkEngine(Engine):
     requires: ClassVar[tuple[str, ...]] = ("pyspark",)
     extra: ClassVar[str | None] = "spark"
     description: ClassVar[str] = "Apache Spark over Parquet: local[*] or a cluster (-o master=URL)"
+    ddl_types: ClassVar[dict[str, str]] = {
+        "int64": "BIGINT",
+        "int32": "INT",
+        "string": "STRING",
+        "date": "DATE",
+        "timestamp": "TIMESTAMP",
+        "decimal": f"DECIMAL({PRICE_PRECISION},{PRICE_SCALE})",
+        "list<int64>": "ARRAY<BIGINT>",
+    }
+    ddl_quote: ClassVar[str] = "`"
+    ddl_not_null: ClassVar[bool] = False  # Spark tables over files do not enforce NOT NULL
 
     def __init__(self, datadir: DataDir, **options: Any) -> None:
         conf_opts = {k[5:]: str(v) for k, v in options.items() if k.startswith("conf.")}
@@ -368,7 +379,7 @@ class SparkEngine(Engine):
         t = TABLES[table]
         return f"{self.data_url}/{t.name}" if t.partitioned else f"{self.data_url}/{t.name}.parquet"
 
-    def load(self) -> None:
+    def load(self, force: bool = False) -> None:
         """Temp views over the Parquet files, canonical columns only, under canonical names."""
         tables = [t for t in TABLES if self.datadir.has_table(t)]
 
@@ -418,10 +429,17 @@ class SparkEngine(Engine):
     def _sql(self, sql: str) -> DataFrame:
         return self._guard(self.session.sql, sql)
 
+    @classmethod
+    def sql_dialect(cls) -> Any:
+        """sqlglot's Spark plus ducky's fix-ups (engines/spark/dialect.py)."""
+        from ducky.engines.spark.dialect import DuckySpark
+
+        return DuckySpark()
+
     def render(self, query: str, variant: str = DEFAULT_VARIANT, **params: Any) -> str:
         """The canonical SQL in Spark's dialect; with a date range, `events` is read through a
         view over only the overlapping month folders (once `load()` has defined the views)."""
-        sql = bigint_sequences(super().render(query, variant, **params))
+        sql = super().render(query, variant, **params)
         span = month_span(params.get("date_from"), params.get("date_to"))
         if span is None or not self.prune_months or "events" not in self._views:
             return sql
@@ -482,33 +500,6 @@ _CREATE_AS = re.compile(
 _DROP_TABLE = re.compile(r"^\s*DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?([\w`]+)\s*$", re.IGNORECASE)
 
 
-def bigint_sequences(sql: str) -> str:
-    """Give Spark's SEQUENCE(a, b) BIGINT bounds, as DuckDB's GENERATE_SERIES always has.
-
-    sqlglot transpiles GENERATE_SERIES(0, :weeks) to SEQUENCE(0, 8), which Spark types by its
-    arguments (INT), so the cohort grid's `week` came back int32 where DuckDB returns int64 and
-    results differed across engines by type. Fixing the transpiled text here covers every
-    variant without copying the canonical SQL into override files.
-    """
-    if "SEQUENCE" not in sql.upper():
-        return sql
-    import sqlglot
-    from sqlglot import exp
-
-    def fix(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.GenerateSeries):
-            for arg in ("start", "end"):
-                value = node.args.get(arg)
-                if value is not None and not (
-                    isinstance(value, exp.Cast) and value.to.is_type(exp.DataType.Type.BIGINT)
-                ):
-                    node.set(arg, exp.cast(value, exp.DataType.Type.BIGINT))
-        return node
-
-    trees = [t for t in sqlglot.parse(sql, read="spark") if t is not None]
-    return ";\n".join(t.transform(fix).sql(dialect="spark", pretty=True) for t in trees)
-
-
 # Partition values are YYYY-MM strings, which order as the months do; these bound an open end.
 _FIRST_MONTH, _LAST_MONTH = "0000-00", "9999-99"
 
@@ -565,11 +556,9 @@ def retarget_table(sql: str, table: str, view: str) -> str:
 
 def spark_schema_ddl(table: str) -> str:
     """`table`'s canonical columns as a Spark DDL schema; timestamps are naive (NTZ)."""
-    from ducky.schema import sql_type
-
     cols = []
     for c in TABLES[table].columns:
-        kind = "TIMESTAMP_NTZ" if c.type == "timestamp" else sql_type(c.type, "spark")
+        kind = "TIMESTAMP_NTZ" if c.type == "timestamp" else SparkEngine.ddl_types[c.type]
         cols.append(f"`{c.name}` {kind}")
     return ", ".join(cols)
 
