@@ -22,6 +22,7 @@ from ducky.bench.runner import compare, compare_rows
 from ducky.datasets import DataDir
 from ducky.engines import open_engine
 from ducky.engines.base import Engine
+from ducky.testing import PARAMS as SUITE_PARAMS
 from tests import reference
 
 Opener = Callable[[pytest.FixtureRequest, DataDir, Path], Engine]
@@ -66,12 +67,9 @@ ENGINES: list[EngineCase] = [
 
 DATASETS = ("handmade", "generated")
 
-# Parameter sets per query: the defaults and one that exercises each option.
-PARAMS: dict[str, list[dict[str, Any]]] = {
-    "wau": [{}, {"event_type": "purchased"}],
-    "revenue": [{}, {"date_from": "2025-01-01", "date_to": "2025-02-15"}],
-    "cohort": [{}, {"event_type": "purchased", "weeks": 3}],
-}
+# Parameter sets per query: the defaults and one that exercises each option (shared with
+# third-party engines through ducky.testing).
+PARAMS: dict[str, list[dict[str, Any]]] = SUITE_PARAMS
 VARIANTS = sorted({v for q in canonical_sql.QUERIES for v in canonical_sql.variants(q)})
 
 
@@ -171,9 +169,7 @@ def test_variant_equals_duckdb_baseline_and_reference(
     if variant not in canonical_sql.variants(query):
         pytest.fail(f"{query} lacks variant {variant}: every query must have every variant")
     eng = engines.get(engine, dataset)
-    reset = getattr(eng, "reset_settings", None)
-    if callable(reset):
-        reset()
+    eng.reset_settings()
     eng.prepare(query, variant)
     for params in PARAMS[query]:
         baseline, ref = engines.truth_for(dataset, query, params)
