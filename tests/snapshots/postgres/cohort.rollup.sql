@@ -1,0 +1,67 @@
+/* Cohort retention from the rollup (rollup.setup.sql): `retained` sums users per (cohort, week, */
+/* event-type mask) over the masks containing the requested type (all masks for any type). */
+WITH retained AS (
+  SELECT
+    cohort_month,
+    week,
+    SUM(users) AS retained
+  FROM rollup_cohort_week_mask
+  WHERE
+    week <= 8
+    AND (
+      NULL IS NULL
+      OR (
+        type_mask & CASE NULL
+          WHEN 'viewed'
+          THEN 1
+          WHEN 'add-to-cart'
+          THEN 2
+          WHEN 'purchased'
+          THEN 4
+          WHEN 'login'
+          THEN 8
+          ELSE 16
+        END
+      ) <> 0
+    )
+  GROUP BY
+    cohort_month,
+    week
+), cohorts AS (
+  SELECT
+    CAST(DATE_TRUNC('MONTH', signup_date) AS DATE) AS cohort_month,
+    COUNT(*) AS cohort_size,
+    MAX(signup_date) AS last_signup
+  FROM users
+  GROUP BY
+    1
+), grid AS (
+  SELECT
+    c.cohort_month,
+    c.cohort_size,
+    c.last_signup,
+    w.week
+  FROM cohorts AS c
+  CROSS JOIN GENERATE_SERIES(CAST(0 AS BIGINT), CAST(8 AS BIGINT)) AS w(week)
+)
+SELECT
+  g.cohort_month,
+  CAST(g.cohort_size AS BIGINT) AS cohort_size,
+  g.week,
+  CAST(COALESCE(r.retained, 0) AS BIGINT) AS retained,
+  CASE
+    WHEN (
+      CAST(b.last_day AS DATE) - CAST(g.last_signup AS DATE)
+    ) >= 7 * g.week + 6
+    THEN CAST(COALESCE(r.retained, 0) AS DOUBLE PRECISION) / g.cohort_size
+  END AS rate,
+  (
+    CAST(b.last_day AS DATE) - CAST(g.last_signup AS DATE)
+  ) >= 7 * g.week + 6 AS complete
+FROM grid AS g
+CROSS JOIN rollup_event_bounds AS b
+LEFT JOIN retained AS r
+  ON r.cohort_month = g.cohort_month AND r.week = g.week
+ORDER BY
+  g.cohort_month,
+  g.week
