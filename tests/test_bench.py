@@ -170,6 +170,7 @@ def test_missing_data_dir_is_one_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
+@pytest.mark.integration
 def test_bench_on_postgres_parity_and_real_plans(
     handmade_dir: Path, pg_dsn: str, tmp_path: Path
 ) -> None:
@@ -213,6 +214,7 @@ def test_bench_on_postgres_parity_and_real_plans(
 
 
 @pytest.mark.postgres
+@pytest.mark.integration
 def test_postgres_spills_are_named(handmade_dir: Path, pg_dsn: str, tmp_path: Path) -> None:
     """Real PostgreSQL plans with a forced external sort and a spilled hash aggregate."""
     with open_engine("postgres", DataDir(handmade_dir), dsn=pg_dsn) as eng:

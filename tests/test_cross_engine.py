@@ -47,12 +47,12 @@ ENGINES: list[EngineCase] = [
     EngineCase(
         "postgres",
         lambda req, dd, tmp: open_engine("postgres", dd, dsn=req.getfixturevalue("pg_dsn")),
-        (pytest.mark.postgres,),
+        (pytest.mark.postgres, pytest.mark.integration),
     ),
     EngineCase(
         "spark",
         lambda req, dd, tmp: req.getfixturevalue("spark_engine_factory")(dd),
-        (pytest.mark.spark, pytest.mark.slow),
+        (pytest.mark.spark, pytest.mark.slow, pytest.mark.integration),
         all_variants_on_generated=False,
     ),
     EngineCase(
@@ -60,7 +60,7 @@ ENGINES: list[EngineCase] = [
         lambda req, dd, tmp: open_engine(
             "spark", dd, master=req.getfixturevalue("spark_connect_server").url
         ),
-        (pytest.mark.spark, pytest.mark.slow),
+        (pytest.mark.spark, pytest.mark.slow, pytest.mark.integration),
         all_variants_on_generated=False,
     ),
 ]

@@ -23,7 +23,7 @@ from tests import handmade, reference
 from tests.cli_support import run_cli
 from tests.handmade import write_datadir
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.integration]
 
 T = dt.datetime
 

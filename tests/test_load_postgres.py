@@ -19,7 +19,7 @@ from tests import handmade
 from tests.cli_support import run_cli
 from tests.handmade import write_datadir
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.integration]
 
 # The same checksums on both sides: DuckDB over the Parquet files, PostgreSQL over the load.
 CHECKS: dict[str, tuple[str, str]] = {

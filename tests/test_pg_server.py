@@ -22,7 +22,7 @@ from ducky.engines.postgres.server import LocalServer, local_server_for
 from tests.cli_support import run_cli
 from tests.fixtures.postgres import server_root, stop_and_check
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.integration]
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from tests import handmade, reference
 from tests.cli_support import run_cli
 from tests.handmade import write_datadir
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.integration]
 
 T = dt.datetime
 

@@ -27,7 +27,7 @@ from tests import handmade, reference
 from tests.cli_support import run_cli
 from tests.fixtures.spark import ConnectServerInfo, run_spark_cli
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.integration]
 
 
 @pytest.fixture(scope="module")

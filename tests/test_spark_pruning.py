@@ -59,6 +59,7 @@ def poisoned_dir(handmade_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.mark.spark
+@pytest.mark.integration
 def test_plan_shows_partition_filters_and_results_equal_duckdb(
     spark_engine: Any, handmade_dir: Path
 ) -> None:
@@ -82,6 +83,7 @@ def test_plan_shows_partition_filters_and_results_equal_duckdb(
 
 
 @pytest.mark.spark
+@pytest.mark.integration
 def test_pruned_query_never_opens_excluded_months(
     spark_engine_factory: Any, poisoned_dir: Path, handmade_dir: Path
 ) -> None:
