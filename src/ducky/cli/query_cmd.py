@@ -6,10 +6,11 @@ import click
 
 from ducky.cli.context import get_settings
 from ducky.cli.options import engine_option, format_option
+from ducky.sql.catalog import QUERIES
 
 
 @click.command()
-@click.argument("name", type=click.Choice(["wau", "revenue", "cohort"]))
+@click.argument("name", type=click.Choice(list(QUERIES)))
 @engine_option()
 @click.option("--variant", default="optimized", show_default=True, help="SQL variant to run.")
 @click.option("--event", "event_type", default=None, help="wau/cohort: only this event type.")
@@ -42,7 +43,7 @@ def query(
     from ducky.errors import UserError
     from ducky.metrics import definition
     from ducky.queries import check_date, check_event_type, parse_engine_options, run_query
-    from ducky.sql.catalog import CATALOG, QUERIES, spec
+    from ducky.sql.catalog import CATALOG, spec
 
     def takers(param: str) -> str:
         return " and ".join(q for q in QUERIES if param in CATALOG[q].parameters)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ducky.cli.options import engine_option
+from ducky.sql.catalog import QUERIES
 
 
 @click.group()
@@ -13,7 +14,7 @@ def sql() -> None:
 
 
 @sql.command("show")
-@click.argument("name", type=click.Choice(["wau", "revenue", "cohort"]))
+@click.argument("name", type=click.Choice(list(QUERIES)))
 @engine_option()
 @click.option("--variant", default="optimized", show_default=True)
 def show(name: str, engine: str, variant: str) -> None:
