@@ -8,7 +8,7 @@ UI...) restarts the shared context; `stop_spark()` (also run at exit) stops it.
 Masters: `local[*]` by default, `local[N]`, `spark://host:7077` (standalone), `yarn`,
 `k8s://...` (classic pyspark, needs Java here), or a Spark Connect URL `sc://host:15002`
 (needs `pyspark[connect]`, no local Java; `ducky spark connect-server start` runs one here,
-see spark_connect.py). Settings come from, lowest precedence first:
+see connect.py). Settings come from, lowest precedence first:
 the local-mode defaults below, DUCKY_SPARK_MASTER / DUCKY_SPARK_CONF ("k=v,k=v"), and the
 engine options (`-o master=... -o conf.spark.sql.shuffle.partitions=8 -o driver_memory=4g`).
 
