@@ -82,9 +82,10 @@ def _run(
 
     from ducky.audience.service import AudienceService
     from ducky.audience.spec import AudienceSpec
-    from ducky.cli.output import dumps, emit, jsonable
+    from ducky.cli.output import dumps, emit
     from ducky.engines import open_engine
     from ducky.queries import parse_engine_options
+    from ducky.tabular import jsonable
 
     assert isinstance(spec, AudienceSpec)
     settings = get_settings()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,19 +73,14 @@ def print_matrix(result: CohortResult) -> None:
 def _write_csv_atomic(result: CohortResult, path: Path) -> None:
     import csv
 
-    from ducky.cli.output import jsonable
+    from ducky.atomic import atomic_open
+    from ducky.tabular import jsonable
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            w = csv.writer(fh, lineterminator="\n")
-            w.writerow(result.tidy.column_names)
-            for row in result.tidy.to_pylist():
-                w.writerow(["" if v is None else jsonable(v) for v in row.values()])
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "w", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(result.tidy.column_names)
+        for row in result.tidy.to_pylist():
+            w.writerow(["" if v is None else jsonable(v) for v in row.values()])
 
 
 @click.command()

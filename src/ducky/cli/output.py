@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import decimal
-import json
 import sys
 from typing import TYPE_CHECKING, Any
+
+from ducky.tabular import dumps, jsonable, rows_of
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-
-def jsonable(v: Any) -> Any:
-    if isinstance(v, decimal.Decimal):
-        return float(v) if v != v.to_integral_value() or abs(v) > 2**53 else int(v)
-    if isinstance(v, dt.datetime | dt.date):
-        return v.isoformat()
-    return v
-
-
-def rows_of(table: pa.Table) -> list[dict[str, Any]]:
-    return [{k: jsonable(v) for k, v in r.items()} for r in table.to_pylist()]
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, indent=2, default=jsonable)
+# Re-exported: code outside the CLI used to import these from here; new code uses ducky.tabular.
+__all__ = ["dumps", "emit", "jsonable", "print_table", "rows_of"]
 
 
 def _cell(v: Any) -> str:
@@ -59,7 +46,9 @@ def print_table(table: pa.Table, title: str | None = None, footer: str | None = 
         t.add_row(*[_cell(v) for v in row.values()])
     console.print(t)
     if footer:
-        console.print(f"[dim]{footer}[/dim]", soft_wrap=False)
+        # Plain text: definitions hold brackets ("[first event date, last event date]") that
+        # rich would read as markup and drop.
+        console.print(footer, style="dim", markup=False, soft_wrap=False)
 
 
 def emit(

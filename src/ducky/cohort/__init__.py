@@ -62,7 +62,7 @@ class CohortResult:
         return f"[{what}; engine {self.engine}{span}]"
 
     def to_json(self) -> dict[str, Any]:
-        from ducky.cli.output import rows_of
+        from ducky.tabular import rows_of
 
         return {
             "query": "cohort",
