@@ -7,13 +7,17 @@ import decimal
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ducky.tables import Column, Grid, print_grid, show_rich_table
 from ducky.tabular import dumps, jsonable, rows_of
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 # Re-exported: code outside the CLI used to import these from here; new code uses ducky.tabular.
-__all__ = ["dumps", "emit", "jsonable", "print_table", "rows_of"]
+__all__ = [
+    "Column", "Grid", "dumps", "emit", "jsonable", "print_grid", "print_table", "rows_of",
+    "show_rich_table",
+]  # fmt: skip
 
 
 def _cell(v: Any) -> str:
@@ -28,27 +32,30 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-def print_table(table: pa.Table, title: str | None = None, footer: str | None = None) -> None:
-    from rich.console import Console
-    from rich.table import Table
+def _justify(table: pa.Table, name: str, numeric: tuple[str, ...]) -> str:
+    return "right" if str(table.schema.field(name).type).startswith(numeric) else "left"
 
-    console = Console()
-    t = Table(title=title, show_lines=False)
-    for name in table.column_names:
-        numeric = table.schema.field(name).type
-        justify = (
-            "right"
-            if str(numeric).startswith(("int", "uint", "double", "float", "decimal"))
-            else "left"
-        )
-        t.add_column(name, justify=justify)  # type: ignore[arg-type]
+
+def print_table(table: pa.Table, title: str | None = None, footer: str | None = None) -> None:
+    """An Arrow table on screen, every value whole; `footer` is printed as plain text."""
+    numeric = ("int", "uint", "double", "float", "decimal")
+    grid = Grid(
+        [
+            Column(
+                name,
+                justify="right"
+                if str(table.schema.field(name).type).startswith(numeric)
+                else "left",
+                key=i == 0,
+            )
+            for i, name in enumerate(table.column_names)
+        ],
+        title=title,
+        notes=[footer] if footer else [],
+    )
     for row in table.to_pylist():
-        t.add_row(*[_cell(v) for v in row.values()])
-    console.print(t)
-    if footer:
-        # Plain text: definitions hold brackets ("[first event date, last event date]") that
-        # rich would read as markup and drop.
-        console.print(footer, style="dim", markup=False, soft_wrap=False)
+        grid.add_row(*[_cell(v) for v in row.values()])
+    print_grid(grid)
 
 
 def emit(
