@@ -14,9 +14,11 @@ from ducky.cli.context import get_settings
     "--engine",
     "-e",
     "engines",
-    default="all",
+    default="duckdb",
     show_default=True,
-    help="Comma list of bench engines (duckdb, duckdb-native, postgres, spark, ...) or all.",
+    envvar="DUCKY_ENGINE",
+    help="Comma list of bench engines (duckdb, duckdb-native, postgres, spark, ...) or all "
+    "(env DUCKY_ENGINE).",
 )
 @click.option(
     "--query", "-q", "queries", default="wau,revenue,cohort", show_default=True, help="Queries."
@@ -38,11 +40,21 @@ from ducky.cli.context import get_settings
     help="Timed runs per (engine, query, variant), after one warm-up run.",
 )
 @click.option(
-    "--json",
+    "--json-out",
     "json_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Also write the results JSON here (always written to <out>/latest.json).",
+)
+@click.option(
+    "--json",
+    "json_arg",
+    is_flag=False,
+    flag_value="-",
+    default=None,
+    metavar="",
+    help="Print the results as JSON on stdout (same as `ducky --json bench`). "
+    "`--json FILE`, the old spelling of --json-out, still works.",
 )
 @click.option(
     "--out",
@@ -63,6 +75,7 @@ def bench(
     variants: str,
     repeat: int,
     json_path: Path | None,
+    json_arg: str | None,
     out_dir: Path | None,
     sql_dir: Path | None,
 ) -> None:
@@ -86,6 +99,10 @@ def bench(
     from ducky.cli.output import dumps
 
     settings = get_settings()
+    if json_arg == "-":
+        settings.json = True
+    elif json_arg is not None:  # the old `--json FILE`
+        json_path = json_path or Path(json_arg)
     qs = split_list(queries, canonical_sql.QUERIES, "query")
     all_variants = sorted({v for q in qs for v in known_variants(q, sql_dir)})
     vs = split_list(variants, all_variants, "variant")

@@ -104,10 +104,14 @@ def _write_csv_atomic(result: CohortResult, path: Path) -> None:
     "date_from",
     default=None,
     metavar="YYYY-MM",
-    help="First cohort month shown (inclusive).",
+    help="First signup month shown (both ends inclusive, whole months).",
 )
 @click.option(
-    "--to", "date_to", default=None, metavar="YYYY-MM", help="Last cohort month shown (inclusive)."
+    "--to",
+    "date_to",
+    default=None,
+    metavar="YYYY-MM",
+    help="Last signup month shown (both ends inclusive, whole months).",
 )
 @click.option(
     "--out",

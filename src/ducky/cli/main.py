@@ -17,6 +17,7 @@ import click
 
 from ducky import __version__
 from ducky.cli.context import Settings
+from ducky.cli.options import add_json_flag
 from ducky.errors import DuckyError
 
 # name -> "module:attribute"; each module holds one command (or command group).
@@ -68,9 +69,10 @@ class DuckyGroup(click.Group):
         if cmd_name in BUILTIN_COMMANDS:
             module, attr = BUILTIN_COMMANDS[cmd_name].split(":")
             cmd: click.Command = getattr(importlib.import_module(module), attr)
-            return cmd
+            return add_json_flag(cmd)
         self._load_plugins()
-        return self.commands.get(cmd_name)
+        found = self.commands.get(cmd_name)
+        return add_json_flag(found) if found is not None else None
 
 
 @click.group(cls=DuckyGroup, context_settings={"help_option_names": ["-h", "--help"]})
