@@ -31,6 +31,7 @@ class Grid:
     notes: list[str] = field(default_factory=list)  # plain-text lines printed under the table
     row_styles: list[str | None] = field(default_factory=list)
     section_before: set[int] = field(default_factory=set)  # a rule above these rows
+    drop_empty: bool = False  # leave out non-key columns with no value in any row
 
     def add_row(self, *cells: Cell, style: str | None = None, rule_above: bool = False) -> None:
         if rule_above:
@@ -54,8 +55,9 @@ def _widths(grid: Grid) -> tuple[list[int], list[int]]:
         cells = [_text(r[i]) for r in grid.rows]
         longest_line = max((len(line) for c in cells for line in c.splitlines() or [""]), default=0)
         nat = max(longest_line, len(col.name))
-        if col.wrap:
-            low = max(min(nat, 12), _longest_word(col.name))
+        if col.wrap:  # free text folds, but not inside a word (a number, a plan operator)
+            words = max((_longest_word(c) for c in cells), default=0)
+            low = max(min(nat, 12), min(words, 24), _longest_word(col.name))
         else:
             low = max(longest_line, _longest_word(col.name))
         natural.append(nat)
@@ -142,6 +144,8 @@ def _fit(natural: list[int], minimum: list[int], width: int, wrap: list[bool]) -
 def print_grid(grid: Grid, file: IO[str] | None = None) -> None:
     """Print `grid` so that every value is shown whole (see the block comment above)."""
     console = _console(file)
+    if grid.drop_empty:
+        grid = _without_empty(grid)
     natural, minimum = _widths(grid)
     all_idx = list(range(len(grid.columns)))
     if not console.is_terminal:
@@ -170,6 +174,23 @@ def print_grid(grid: Grid, file: IO[str] | None = None) -> None:
                 console.print(_rich_table(grid, idx, _fit(sub_nat, sub_min, width, wraps), title))
     for note in grid.notes:
         console.print(note, style="dim", markup=False, highlight=False)
+
+
+def _without_empty(grid: Grid) -> Grid:
+    keep = [
+        i
+        for i, c in enumerate(grid.columns)
+        if c.key or any(_text(r[i]).strip() for r in grid.rows)
+    ]
+    out = Grid(
+        [grid.columns[i] for i in keep],
+        title=grid.title,
+        notes=grid.notes,
+        row_styles=grid.row_styles,
+        section_before=grid.section_before,
+    )
+    out.rows = [[r[i] for i in keep] for r in grid.rows]
+    return out
 
 
 def _print_vertical(grid: Grid, console: Any) -> None:
