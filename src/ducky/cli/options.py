@@ -10,15 +10,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import click
 
-JSON_META = "ducky.json"  # ctx.meta key set by a subcommand's --json (meta is shared by the chain)
+from ducky.dateranges import RANGE_HELP, date_range
 
-RANGE_HELP = "both ends inclusive; YYYY-MM means the whole month"
+__all__ = [
+    "RANGE_HELP", "add_json_flag", "date_range", "engine_option", "format_option", "json_flag",
+    "range_options",
+]  # fmt: skip
+
+JSON_META = "ducky.json"  # ctx.meta key set by a subcommand's --json (meta is shared by the chain)
 
 
 def engine_option(default: str = "duckdb") -> Callable[[Any], Any]:
@@ -69,40 +73,6 @@ def add_json_flag(cmd: click.Command) -> click.Command:
         for sub in cmd.commands.values():
             add_json_flag(sub)
     return cmd
-
-
-def _parse_day(value: str, name: str, end: bool) -> dt.date:
-    """A YYYY-MM-DD day, or for YYYY-MM the month's first day (`end`: its last day)."""
-    from ducky.errors import UserError
-
-    text = value.strip()
-    try:
-        if len(text) == 7:
-            first = dt.date.fromisoformat(text + "-01")
-            if not end:
-                return first
-            nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-            return nxt - dt.timedelta(days=1)
-        return dt.date.fromisoformat(text[:10])
-    except ValueError:
-        raise UserError(f"{name}: {value!r} is not a date (YYYY-MM-DD or YYYY-MM)") from None
-
-
-def date_range(
-    date_from: str | None, date_to: str | None, names: tuple[str, str] = ("--from", "--to")
-) -> tuple[str | None, str | None]:
-    """The inclusive user range as the half-open [start, end) ISO dates the SQL takes.
-
-    `--to 2025-03` ends after 2025-03-31 (end = 2025-04-01); `--to 2025-03-15` after that day.
-    """
-    from ducky.errors import UserError
-
-    start = _parse_day(date_from, names[0], end=False) if date_from else None
-    last = _parse_day(date_to, names[1], end=True) if date_to else None
-    if start is not None and last is not None and start > last:
-        raise UserError(f"{names[0]} {date_from} is after {names[1]} {date_to}")
-    end = (last + dt.timedelta(days=1)).isoformat() if last is not None else None
-    return (start.isoformat() if start else None), end
 
 
 def range_options(what: str = "data") -> Callable[[Any], Any]:
