@@ -62,7 +62,13 @@ def _run(args: list[str]) -> None:
 
 
 @click.command()
-@click.option("--months", default=12, show_default=True, type=click.IntRange(1, 120))
+@click.option(
+    "--months",
+    default=12,
+    show_default=True,
+    type=click.IntRange(1, 120),
+    help="Months of activity to generate.",
+)
 @click.option(
     "--scale",
     default=1.0,
