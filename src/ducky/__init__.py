@@ -6,7 +6,7 @@ The Python API (docs/PYTHON.md):
     shop = ducky.open("data")
     shop.query("wau")           # Polars DataFrame
     shop.cohort()               # heatmap in Jupyter
-    shop.audience({"where": {"type": "attribute", "column": "age", "op": ">=", "value": 30}})
+    shop.audience({"where": {"type": "attribute", "column": "age", "op": "gte", "value": 30}})
 """
 
 from __future__ import annotations

@@ -36,6 +36,10 @@ def _justify(table: pa.Table, name: str, numeric: tuple[str, ...]) -> str:
     return "right" if str(table.schema.field(name).type).startswith(numeric) else "left"
 
 
+def click_echo_err(message: str) -> None:
+    sys.stderr.write(message + "\n")
+
+
 def print_table(table: pa.Table, title: str | None = None, footer: str | None = None) -> None:
     """An Arrow table on screen, every value whole; `footer` is printed as plain text."""
     numeric = ("int", "uint", "double", "float", "decimal")
@@ -65,7 +69,19 @@ def emit(
     definition: str | None = None,
     meta: dict[str, Any] | None = None,
 ) -> None:
-    """Write `table` to stdout as a rich table, CSV or JSON (with its definition)."""
+    """Write `table` to stdout as a rich table, CSV or JSON (with its definition).
+
+    An empty result says so on stderr (with the date range asked for, the usual cause), so an
+    empty table is never mistaken for "no activity"."""
+    if table.num_rows == 0:
+        params = (meta or {}).get("parameters") or {}
+        lo, hi = params.get("date_from"), params.get("date_to")
+        what = f"{title or 'the result'}: no rows"
+        if lo or hi:
+            # the parameters are the half-open [date_from, date_to) the SQL ran with
+            what += f" for dates from {lo or 'the start'}" + (f" before {hi}" if hi else "")
+            what += " (outside the data's range?)"
+        click_echo_err(what)
     if fmt == "csv":
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(table.column_names)
