@@ -139,3 +139,33 @@ def test_bench_tables(handmade_dir: Path, tmp_path: Path, capsys: Any) -> None:
         assert "…" not in out
         missing = want - _numbers(out)
         assert not missing, f"at {w} columns lost {dict(missing)}:\n{out}"
+
+
+def test_gen_describe_tables(shop: list[str]) -> None:
+    _check_all_widths([*shop, "gen", "--describe"])
+
+
+def test_show_rich_table_keeps_values_and_colours(capsys: Any, monkeypatch: Any) -> None:
+    """`show_rich_table` is the one-line switch for commands that build a rich Table (rollup
+    status): at 60 columns every value of a wide status table is still whole."""
+    from rich.table import Table
+
+    from ducky.tables import show_rich_table
+
+    t = Table(title="rollups (postgres)")
+    cols = ("query", "engine", "state", "built", "build", "rows", "size", "maintained")
+    for col in cols:
+        t.add_column(col, justify="right" if col in ("build", "rows", "size") else "left")
+    t.add_row("wau", "postgres", "[green]fresh[/green]", "2025-03-31T23:59:41+00:00",
+              "1.03 s", "1,234,567", "148.0 MB", "insert triggers")  # fmt: skip
+    t.add_row("cohort", "postgres", "[red]stale[/red] (events changed)",
+              "2025-03-30T10:00:00+00:00", "148.0 ms", "9,876", "0.1 MB",
+              "insert triggers")  # fmt: skip
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("COLUMNS", "60")
+    show_rich_table(t)
+    out = ANSI.sub("", capsys.readouterr().out)
+    for value in ("2025-03-31T23:59:41+00:00", "1.03 s", "1,234,567", "148.0 MB", "148.0 ms",
+                  "9,876", "fresh", "insert triggers"):  # fmt: skip
+        assert value in out, out
+    assert "…" not in out and max(len(line) for line in out.splitlines()) <= 60

@@ -32,6 +32,7 @@ class Grid:
     row_styles: list[str | None] = field(default_factory=list)
     section_before: set[int] = field(default_factory=set)  # a rule above these rows
     drop_empty: bool = False  # leave out non-key columns with no value in any row
+    show_header: bool = True
 
     def add_row(self, *cells: Cell, style: str | None = None, rule_above: bool = False) -> None:
         if rule_above:
@@ -82,7 +83,7 @@ def _rich_table(grid: Grid, idx: list[int], widths: list[int], title: str | None
     from rich.table import Table
     from rich.text import Text
 
-    t = Table(title=Text(title) if title else None)
+    t = Table(title=Text(title) if title else None, show_header=grid.show_header)
     for i, w in zip(idx, widths, strict=True):
         col = grid.columns[i]
         header = col.name
@@ -188,6 +189,7 @@ def _without_empty(grid: Grid) -> Grid:
         notes=grid.notes,
         row_styles=grid.row_styles,
         section_before=grid.section_before,
+        show_header=grid.show_header,
     )
     out.rows = [[r[i] for i in keep] for r in grid.rows]
     return out
@@ -224,11 +226,13 @@ def show_rich_table(table: Any, keys: int = 1, wrap: tuple[str, ...] = ()) -> No
             for i, c in enumerate(cols)
         ],
         title=str(table.title) if table.title else None,
+        show_header=table.show_header,
     )
+    columns = [list(c.cells) for c in cols]
     for r in range(table.row_count):
         cells: list[Cell] = []
-        for c in cols:
-            v = list(c.cells)[r]
+        for col_cells in columns:
+            v = col_cells[r] if r < len(col_cells) else ""
             t = v if isinstance(v, Text) else Text.from_markup(str(v))
             style = str(t.spans[0].style) if t.spans else ""
             cells.append((t.plain, style) if style else t.plain)

@@ -96,6 +96,7 @@ def demo(
     from ducky.datasets import DataDir
     from ducky.engines import available_engines
     from ducky.errors import DataDirError
+    from ducky.tables import show_rich_table
 
     settings = get_settings()
     data = settings.data
@@ -192,7 +193,7 @@ def demo(
     t.add_column("seconds", justify="right")
     for s in steps:
         t.add_row(s.name, s.status, f"{s.seconds:.1f}")
-    console.print(t)
+    show_rich_table(t)
     if no_postgres or not with_pg:
         reason = (
             "--no-postgres" if no_postgres else "engine unavailable (pip install 'ducky[postgres]')"
