@@ -106,3 +106,15 @@ def test_quickstart_notebook_runs(generated_dir: Path, monkeypatch: pytest.Monke
     assert any("Cohort retention by week since signup" in h for h in html)
     text = "".join(o.get("text", "") for o in outputs)
     assert "error: date_from 2025-04 is after date_to 2025-03" in text
+
+
+def test_open_defaults_from_env_and_config(
+    generated_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "ducky.toml").write_text(f'data = "{generated_dir}"\nengine = "duckdb"\n')
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    shop = ducky.open()
+    assert shop.path == generated_dir and shop.engine == "duckdb"
+    monkeypatch.setenv("DUCKY_DATA", str(tmp_path))
+    assert ducky.open().path == tmp_path  # the environment beats the file

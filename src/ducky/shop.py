@@ -46,12 +46,24 @@ def register_source(scheme: str, opener: Callable[..., Shop]) -> None:
     SOURCES[scheme] = opener
 
 
-def open(source: str | os.PathLike[str], *, engine: str = "duckdb", **engine_options: Any) -> Shop:
+def open(
+    source: str | os.PathLike[str] | None = None,
+    *,
+    engine: str | None = None,
+    **engine_options: Any,
+) -> Shop:
     """Open a shop: a data directory path, or a URL whose scheme a source registered.
 
-    `engine` runs the queries (duckdb by default; see `ducky engines`); `engine_options` are the
-    engine's keyword options (the CLI's `-o KEY=VALUE`).
+    Without `source`: DUCKY_DATA, then `data` in the nearest ducky.toml, then ./data. `engine`
+    runs the queries (default: DUCKY_ENGINE, then ducky.toml, then duckdb); `engine_options`
+    are the engine's keyword options (the CLI's `-o KEY=VALUE`).
     """
+    from ducky.config import load_config
+
+    config = load_config() if source is None or engine is None else {}
+    if source is None:
+        source = os.environ.get("DUCKY_DATA") or config.get("data") or "data"
+    engine = engine or os.environ.get("DUCKY_ENGINE") or config.get("engine") or "duckdb"
     text = os.fspath(source)
     if "://" in text:
         scheme = text.split("://", 1)[0].lower()
