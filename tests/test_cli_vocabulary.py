@@ -18,6 +18,7 @@ from tests.cli_support import run_cli
 ALL_AGES = {"where": {"type": "attribute", "column": "age", "op": "between", "value": [18, 90]}}
 
 
+@pytest.mark.integration
 def test_json_after_the_subcommand(handmade_dir: Path) -> None:
     data = ("--data", str(handmade_dir))
     before = run_cli(*data, "--json", "query", "cohort", "--event", "purchased")
@@ -50,6 +51,7 @@ def test_date_range_errors() -> None:
         date_range("2025-13", None)
 
 
+@pytest.mark.integration
 def test_audience_export_is_complete_and_count_prints_once(
     generated_dir: Path, tmp_path: Path
 ) -> None:
@@ -70,6 +72,7 @@ def test_audience_export_is_complete_and_count_prints_once(
     assert r.stdout.count("2,000") == 1
 
 
+@pytest.mark.integration
 def test_config_file_precedence(handmade_dir: Path, generated_dir: Path, tmp_path: Path) -> None:
     project = tmp_path / "project"
     (project / "deep" / "er").mkdir(parents=True)
@@ -97,6 +100,7 @@ def test_config_file_precedence(handmade_dir: Path, generated_dir: Path, tmp_pat
     assert len(r.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.integration
 def test_env_command_masks_secrets(tmp_path: Path) -> None:
     env = {**os.environ, "DUCKY_ES_PASSWORD": "hunter2", "DUCKY_PG_DSN": "postgresql://u:pw@h/db"}
     r = run_cli("env", "--json", env=env, cwd=tmp_path)
@@ -105,6 +109,7 @@ def test_env_command_masks_secrets(tmp_path: Path) -> None:
     assert "hunter2" not in r.stdout and "pw@" not in r.stdout
 
 
+@pytest.mark.integration
 def test_shell_completion() -> None:
     env = {
         **os.environ,

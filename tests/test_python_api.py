@@ -19,6 +19,7 @@ def test_import_is_lazy_and_typed() -> None:
     assert {"open", "Shop", "Cohort", "DuckyError", "UserError"} <= set(ducky.__all__)
 
 
+@pytest.mark.integration
 def test_query_matches_cli(generated_dir: Path) -> None:
     shop = ducky.open(generated_dir)
     for name in ("wau", "revenue"):
@@ -44,6 +45,7 @@ def test_revenue_month_range_is_inclusive(generated_dir: Path) -> None:
     assert float(q1["revenue"].sum()) > float(march["revenue"].sum())
 
 
+@pytest.mark.integration
 def test_cohort_object(generated_dir: Path) -> None:
     c = ducky.open(generated_dir).cohort(weeks=4)
     cli = json.loads(

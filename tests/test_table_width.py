@@ -59,6 +59,7 @@ def shop(generated_dir: Path) -> list[str]:
     return ["--data", str(generated_dir)]
 
 
+@pytest.mark.integration
 def test_cohort_table(shop: list[str]) -> None:
     piped = _check_all_widths([*shop, "cohort"])
     doc = json.loads(_run([*shop, "cohort", "--json"], None))
@@ -68,6 +69,7 @@ def test_cohort_table(shop: list[str]) -> None:
             assert f"{100 * row['rate']:.1f} %" in piped
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", ["wau", "revenue", "cohort"])
 def test_query_tables(shop: list[str], name: str) -> None:
     piped = _check_all_widths([*shop, "query", name])
@@ -80,6 +82,7 @@ def test_query_tables(shop: list[str], name: str) -> None:
                 assert f"{v:,.2f}" in piped
 
 
+@pytest.mark.integration
 def test_audience_table(shop: list[str], tmp_path: Path) -> None:
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps({"where": {"type": "attribute", "column": "age", "op": "between",
@@ -91,6 +94,7 @@ def test_audience_table(shop: list[str], tmp_path: Path) -> None:
         assert str(u["signup_date"])[:10] in piped
 
 
+@pytest.mark.integration
 def test_engines_table() -> None:
     piped = _check_all_widths(["engines"], numbers=False)  # no numbers: names and states whole
     for w in WIDTHS:
@@ -141,6 +145,7 @@ def test_bench_tables(handmade_dir: Path, tmp_path: Path, capsys: Any) -> None:
         assert not missing, f"at {w} columns lost {dict(missing)}:\n{out}"
 
 
+@pytest.mark.integration
 def test_gen_describe_tables(shop: list[str]) -> None:
     _check_all_widths([*shop, "gen", "--describe"])
 
