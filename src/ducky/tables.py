@@ -206,7 +206,11 @@ def _print_vertical(grid: Grid, console: Any) -> None:
         console.rule(style="dim")
         for col, c in zip(grid.columns, row, strict=False):
             value = Text(c) if isinstance(c, str) else Text(c[0], style=c[1])
-            console.print(Text(f"{col.name:>{label}}: ") + value, soft_wrap=True)
+            if label + 2 + len(value.plain) <= console.width:
+                console.print(Text(f"{col.name:>{label}}: ") + value, soft_wrap=True)
+            else:  # the value on its own line, whole, rather than folded beside its label
+                console.print(Text(f"{col.name}:"))
+                console.print(Text("  ") + value, soft_wrap=True)
 
 
 def show_rich_table(table: Any, keys: int = 1, wrap: tuple[str, ...] = ()) -> None:
