@@ -130,7 +130,7 @@ def _render_bench(doc: dict[str, Any], width: int | None, capsys: Any) -> str:
 def test_bench_tables(handmade_dir: Path, tmp_path: Path, capsys: Any) -> None:
     # One real run; its results rendered at every width (timings differ from run to run).
     args = ["--data", str(handmade_dir), "bench", "-q", "wau,revenue", "-n", "1",
-            "--out", str(tmp_path / "b"), "--json-out", str(tmp_path / "r.json")]  # fmt: skip
+            "--out-dir", str(tmp_path / "b"), "--json-out", str(tmp_path / "r.json")]  # fmt: skip
     _run(args, None)
     doc = json.loads((tmp_path / "r.json").read_text())
     piped = _render_bench(doc, None, capsys)

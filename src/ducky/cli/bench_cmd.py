@@ -21,7 +21,12 @@ from ducky.cli.context import get_settings
     "(env DUCKY_ENGINE).",
 )
 @click.option(
-    "--query", "-q", "queries", default="wau,revenue,cohort", show_default=True, help="Queries."
+    "--query",
+    "-q",
+    "queries",
+    default="wau,revenue,cohort",
+    show_default=True,
+    help="Comma list of queries (wau, revenue, cohort).",
 )
 @click.option(
     "--variant",
@@ -57,12 +62,14 @@ from ducky.cli.context import get_settings
     "`--json FILE`, the old spelling of --json-out, still works.",
 )
 @click.option(
-    "--out",
+    "--out-dir",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Output folder for latest.json, chart.png and plans/ (default: <data>/bench).",
 )
+# the old name, hidden: `--out` is a file elsewhere (cohort, report), a folder is --out-dir
+@click.option("--out", "out_legacy", type=click.Path(file_okay=False, path_type=Path), hidden=True)
 @click.option(
     "--sql-dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
@@ -77,6 +84,7 @@ def bench(
     json_path: Path | None,
     json_arg: str | None,
     out_dir: Path | None,
+    out_legacy: Path | None,
     sql_dir: Path | None,
 ) -> None:
     """Time every engine and query variant, save plans, check parity, chart the results."""
@@ -108,7 +116,7 @@ def bench(
     vs = split_list(variants, all_variants, "variant")
     chosen, skipped = resolve_engines(engines)
     plan = BenchPlan(chosen, qs, vs, repeat=repeat, sql_dir=sql_dir)
-    out = out_dir or settings.data / "bench"
+    out = out_dir or out_legacy or settings.data / "bench"
     console_err = not settings.json
     for s in skipped:
         click.echo(f"skipping engine {s}", err=True)
