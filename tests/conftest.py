@@ -12,6 +12,9 @@ from tests.handmade import write_datadir
 # inherited by every `ducky` subprocess; tests that need another list pass their own env.
 BUILTIN_PLUGINS = "segment"
 os.environ["DUCKY_LOAD_PLUGINS"] = BUILTIN_PLUGINS
+# Nor may a ducky.toml above the checkout (a developer's project) set defaults; the tests of the
+# project file itself unset this.
+os.environ["DUCKY_CONFIG"] = ""
 
 # Session fixtures for services and shared data, one module each (tests/fixtures/*.py).
 # Each helper module starts what it needs from pip-installed packages, never assumes a service.

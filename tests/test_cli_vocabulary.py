@@ -73,12 +73,19 @@ def test_audience_export_is_complete_and_count_prints_once(
 
 
 @pytest.mark.integration
-def test_config_file_precedence(handmade_dir: Path, generated_dir: Path, tmp_path: Path) -> None:
+def test_config_file_precedence(
+    handmade_dir: Path, generated_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DUCKY_CONFIG")  # conftest turns the project file off; this test needs it
     project = tmp_path / "project"
     (project / "deep" / "er").mkdir(parents=True)
     (project / "ducky.toml").write_text(f'data = "{handmade_dir}"\nengine = "nope"\n')
     cwd = project / "deep" / "er"
-    env = {k: v for k, v in os.environ.items() if k not in ("DUCKY_DATA", "DUCKY_ENGINE")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DUCKY_DATA", "DUCKY_ENGINE", "DUCKY_CONFIG")
+    }
 
     def wau(*args: str, **extra: str) -> object:
         return run_cli(*args, env={**env, **extra}, cwd=cwd)

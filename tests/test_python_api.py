@@ -116,6 +116,7 @@ def test_open_defaults_from_env_and_config(
     (tmp_path / "ducky.toml").write_text(f'data = "{generated_dir}"\nengine = "duckdb"\n')
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")
+    monkeypatch.delenv("DUCKY_CONFIG")
     shop = ducky.open()
     assert shop.path == generated_dir and shop.engine == "duckdb"
     monkeypatch.setenv("DUCKY_DATA", str(tmp_path))

@@ -27,6 +27,7 @@ ENV_VARS: dict[str, str] = {
     "DUCKY_DATA": "data directory (the global --data); default ./data",
     "DUCKY_ENGINE": "engine for query, cohort, audience, serve, bench (--engine); default duckdb",
     "DUCKY_DEBUG": "any value: print tracebacks for errors (as --debug)",
+    "DUCKY_CONFIG": "project file to use instead of the nearest ducky.toml; empty = none",
     "DUCKY_LOAD_PLUGINS": "comma list of plugins to load; unset = all installed, empty = none",
     "DUCKY_PG_DSN": "PostgreSQL DSN (--dsn); default: the local server under <data>/.ducky/pg",
     "DUCKY_SPARK_MASTER": "Spark master or sc:// Spark Connect URL (-o master=...)",
@@ -50,7 +51,15 @@ CONFIG_KEYS = {"data": "data", "engine": "engine", "dsn": "dsn", "mapping": "map
 
 
 def find_config(start: Path | None = None) -> Path | None:
-    """The nearest ducky.toml in `start` (default: the working directory) or a parent."""
+    """The nearest ducky.toml in `start` (default: the working directory) or a parent, or the
+    file DUCKY_CONFIG names (an empty DUCKY_CONFIG: no project file at all)."""
+    chosen = os.environ.get("DUCKY_CONFIG")
+    if chosen is not None:
+        if not chosen:
+            return None
+        if not Path(chosen).is_file():
+            raise UserError(f"DUCKY_CONFIG: {chosen} is not a file")
+        return Path(chosen)
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / CONFIG_NAME
