@@ -1,10 +1,11 @@
-# The two quickstart commands: `make demo` (main job end to end) and `make test` (whole suite).
+# The two quickstart commands: `make demo` (main job end to end) and `make test` (whole suite);
+# `make test-fast` runs the unit tests only.
 # Both create .venv and install what they need, so they work on a fresh machine.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: install sysdeps demo test lint bench clean
+.PHONY: install sysdeps demo test test-fast lint bench clean
 
 install: $(VENV)/.installed
 
@@ -24,6 +25,10 @@ demo: install
 
 test: install sysdeps
 	$(PY) -m pytest
+
+# Unit tests only (no services, no end-to-end runs): under a minute, for the edit-test loop.
+test-fast: install
+	$(PY) -m pytest -q -m "not integration and not slow and not postgres and not spark and not es and not model"
 
 lint: install
 	$(VENV)/bin/ruff check src tests

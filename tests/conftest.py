@@ -1,10 +1,20 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from tests.handmade import write_datadir
+
+# Only the plugins this repository ships: a plugin installed in the developer's environment
+# (ambient) must not add commands or hooks to the tests. Set before anything loads plugins, and
+# inherited by every `ducky` subprocess; tests that need another list pass their own env.
+BUILTIN_PLUGINS = "segment"
+os.environ["DUCKY_LOAD_PLUGINS"] = BUILTIN_PLUGINS
+# Nor may a ducky.toml above the checkout (a developer's project) set defaults; the tests of the
+# project file itself unset this.
+os.environ["DUCKY_CONFIG"] = ""
 
 # Session fixtures for services and shared data, one module each (tests/fixtures/*.py).
 # Each helper module starts what it needs from pip-installed packages, never assumes a service.

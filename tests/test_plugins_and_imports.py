@@ -71,7 +71,9 @@ def third_party(tmp_path: Path) -> Path:
 
 
 def test_plugin_command_from_entry_point(third_party: Path) -> None:
-    r = run_cli("hello", env={"PYTHONPATH": str(third_party)})
+    # conftest pins DUCKY_LOAD_PLUGINS to the built-in plugins; name the third-party ones here
+    env = {"PYTHONPATH": str(third_party), "DUCKY_LOAD_PLUGINS": "segment,acme,broken"}
+    r = run_cli("hello", env=env)
     assert r.code == 0, r.stderr
     assert r.stdout.strip() == "hello from acme"
     # the broken plugin warns but does not take the CLI down

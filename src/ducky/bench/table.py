@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ducky.bench.results import BenchResults
+    from ducky.tables import Grid
 
 
 def _secs(s: float) -> str:
@@ -14,35 +15,29 @@ def _secs(s: float) -> str:
 
 def print_results(results: BenchResults) -> None:
     from rich.console import Console
-    from rich.table import Table
 
-    t = Table(title=f"ducky bench ({results.repeat} runs each, after a warm-up)")
-    for name, justify in [
-        ("engine", "left"),
-        ("query", "left"),
-        ("variant", "left"),
-        ("median", "right"),
-        ("min–max", "right"),
-        ("setup", "right"),
-        ("vs base", "right"),
-        ("vs fastest", "right"),
-        ("rows", "right"),
-        ("parity", "center"),
-        ("bottleneck", "left"),
-    ]:
-        # Only the note wraps: names and numbers must stay whole in an 80-column terminal.
-        t.add_column(
-            name,
-            justify=justify,  # type: ignore[arg-type]
-            no_wrap=name != "bottleneck",
-            overflow="fold",
-            ratio=1 if name == "bottleneck" else None,
-            min_width=16 if name == "bottleneck" else None,
-        )
+    from ducky.tables import Column, Grid, print_grid
+
+    # Names are the keys repeated when the table is split; numbers keep their unit ("1.03 s",
+    # "148.0 ms") and are never cut; only the bottleneck note may fold.
+    grid = Grid(
+        [
+            Column("engine", key=True),
+            Column("query", key=True),
+            Column("variant", key=True),
+            *[
+                Column(n, justify="right")
+                for n in ("median", "min–max", "setup", "vs base", "vs fastest", "rows")
+            ],
+            Column("parity"),
+            Column("bottleneck", wrap=True),
+        ],
+        title=f"ducky bench ({results.repeat} runs each, after a warm-up)",
+    )
     for r in results.records:
         vs_base = f"{r.speedup_vs_baseline:.1f}x" if r.speedup_vs_baseline else ""
         slower = 1 / r.speedup_vs_fastest if r.speedup_vs_fastest else 0.0
-        t.add_row(
+        grid.add_row(
             r.engine,
             r.query,
             r.variant,
@@ -52,17 +47,16 @@ def print_results(results: BenchResults) -> None:
             vs_base,
             "fastest" if slower <= 1.0001 else f"{slower:.1f}x slower",
             f"{r.rows:,}",
-            "[green]ok[/green]" if r.parity else "[red]MISMATCH[/red]",
+            ("ok", "green") if r.parity else ("MISMATCH", "red"),
             r.bottleneck,
         )
-    console = Console()
-    if not console.is_terminal:  # piped or captured: wide enough for every column
-        console = Console(width=160)
-    console.print(t)
+    print_grid(grid)
     if results.comparisons:
-        console.print(comparison_table(results))
+        print_grid(comparison_table(results))
     if results.chart_path:
-        console.print(f"[dim]chart: {results.chart_path}  plans: {results.plans_dir}[/dim]")
+        Console().print(
+            f"chart: {results.chart_path}  plans: {results.plans_dir}", style="dim", markup=False
+        )
 
 
 def _size(n: int | None) -> str:
@@ -80,17 +74,23 @@ def _timed(row: dict[str, Any], name: str) -> str:
     return _secs(row[f"{name}_s"]) + (f" ({speed:,.0f}x)" if speed else "")
 
 
-def comparison_table(results: BenchResults) -> Any:
+def comparison_table(results: BenchResults) -> Grid:
     """Baseline vs indexes/rewrites vs maintained rollup per engine and query, with costs."""
-    from rich.table import Table
+    from ducky.tables import Column, Grid
 
-    t = Table(title="baseline vs optimized (indexes, rewrites) vs rollup, with their costs")
     cols = [
-        "engine", "query", "baseline", "optimized", "idx build", "idx size", "rollup",
+        "baseline", "optimized", "idx build", "idx size", "rollup",
         "build", "size", "inserts/s: no trigger → trigger",
     ]  # fmt: skip
-    for name in cols:
-        t.add_column(name, justify="left" if name in ("engine", "query") else "right", no_wrap=True)
+    grid = Grid(
+        [
+            Column("engine", key=True),
+            Column("query", key=True),
+            *[Column(n, justify="right") for n in cols],
+        ],
+        title="baseline vs optimized (indexes, rewrites) vs rollup, with their costs",
+        drop_empty=True,  # DuckDB has no index or trigger columns to show
+    )
     for c in results.comparisons:
         inserts = ""
         if c.get("insert_rows"):
@@ -98,7 +98,7 @@ def comparison_table(results: BenchResults) -> Any:
                 f"{_rate(c.get('insert_rows_per_s_without_trigger'))} → "
                 f"{_rate(c.get('insert_rows_per_s_with_trigger'))} ({c['insert_rows']:,})"
             )
-        t.add_row(
+        grid.add_row(
             c["engine"],
             c["query"],
             _secs(c["baseline_s"]),
@@ -110,4 +110,4 @@ def comparison_table(results: BenchResults) -> Any:
             _size(c.get("rollup_bytes")),
             inserts,
         )
-    return t
+    return grid

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ducky.cli.context import get_settings
@@ -14,7 +16,13 @@ from ducky.cli.options import engine_option, format_option
 @format_option()
 @click.option("--explain", is_flag=True, help="Print the SQL and the users each node keeps.")
 @click.option("--count-only", is_flag=True, help="Print only the number of matching users.")
-@click.option("--limit", type=click.IntRange(1, 10_000), default=None, help="Override limit.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, None),
+    default=None,
+    help="At most this many users (csv/json export: default every matching user; table: the "
+    "page size, default the spec's limit, at most 10,000).",
+)
 @click.option("--cursor", default=None, help="Start after this user_id (a page's next_cursor).")
 @click.option("--schema", "show_schema", is_flag=True, help="Print the spec's JSON Schema.")
 @click.option(
@@ -57,15 +65,18 @@ def audience(
         except (OSError, UnicodeDecodeError) as e:
             raise UserError(f"cannot read {spec_file}: {e}") from e
     parsed = parse_json(text)
+    from ducky.audience.spec import MAX_LIMIT
+
+    page = min(limit, MAX_LIMIT) if limit is not None else None
     overrides = {
         k: v
-        for k, v in {"limit": limit, "cursor": cursor, "count_only": count_only or None}.items()
+        for k, v in {"limit": page, "cursor": cursor, "count_only": count_only or None}.items()
         if v is not None
     }
     spec = parsed.spec
     if overrides:  # re-validate so a bad --cursor is reported like a bad spec field
         spec = parse_payload({**spec.model_dump(mode="json", exclude_none=True), **overrides}).spec
-    _run(spec, parsed.legacy, engine, engine_opts, fmt, explain)
+    _run(spec, parsed.legacy, engine, engine_opts, fmt, explain, limit)
 
 
 def _run(
@@ -75,6 +86,7 @@ def _run(
     engine_opts: tuple[str, ...],
     fmt: str | None,
     explain: bool,
+    limit: int | None = None,
 ) -> None:
     import sys
 
@@ -82,9 +94,10 @@ def _run(
 
     from ducky.audience.service import AudienceService
     from ducky.audience.spec import AudienceSpec
-    from ducky.cli.output import dumps, emit, jsonable
+    from ducky.cli.output import dumps, emit
     from ducky.engines import open_engine
     from ducky.queries import parse_engine_options
+    from ducky.tabular import jsonable
 
     assert isinstance(spec, AudienceSpec)
     settings = get_settings()
@@ -115,36 +128,85 @@ def _run(
             else:
                 emit(nodes, fmt, meta=meta)
             return
-        result = service.query(spec)
-        meta = {
-            "engine": engine,
-            "as_of": result.as_of,
-            "total_count": result.total_count,
-            "next_cursor": result.next_cursor,
-            "legacy": legacy,
-        }
-        if spec.count_only:
-            table = pa.table({"total_count": [result.total_count]})
-        else:
-            from ducky.audience.compiler import USER_COLUMNS
-
-            table = (
-                pa.Table.from_pylist([{k: jsonable(v) for k, v in u.items()} for u in result.users])
-                if result.users
-                else pa.table({c: pa.array([], pa.string()) for c in USER_COLUMNS})
-            )
-        if fmt == "json":
-            doc = {**meta, "user_ids": result.user_ids, "users": table.to_pylist()}
-            if spec.count_only:
-                doc = meta
-            sys.stdout.write(dumps(doc) + "\n")
+        if fmt in ("csv", "json") and not spec.count_only:
+            _export(service, spec, fmt, limit, {"engine": engine, "legacy": legacy})
             return
+        result = service.query(spec)
+        if spec.count_only:
+            if fmt == "json":
+                meta = {"engine": engine, "as_of": result.as_of, "legacy": legacy}
+                sys.stdout.write(dumps({**meta, "total_count": result.total_count}) + "\n")
+            elif fmt == "csv":
+                emit(pa.table({"total_count": [result.total_count]}), "csv")
+            else:  # once, as a sentence (it used to print a table and the same number again)
+                click.echo(f"{result.total_count:,} users in the audience (as_of {result.as_of})")
+            return
+        from ducky.audience.compiler import USER_COLUMNS
+
+        table = (
+            pa.Table.from_pylist([{k: jsonable(v) for k, v in u.items()} for u in result.users])
+            if result.users
+            else pa.table({c: pa.array([], pa.string()) for c in USER_COLUMNS})
+        )
         footer = f"{result.total_count:,} users in the audience (as_of {result.as_of})"
         if result.next_cursor:
             footer += f"; next page: --cursor {result.next_cursor}"
-        if fmt == "table":
-            from ducky.cli.output import print_table
+        from ducky.cli.output import print_table
 
-            print_table(table, title=f"audience ({engine})", footer=footer)
+        print_table(table, title=f"audience ({engine})", footer=footer)
+
+
+def _export(service: Any, spec: Any, fmt: str, limit: int | None, meta: dict[str, Any]) -> None:
+    """Write every matching user (or the first `limit`) as CSV or JSON, page by page.
+
+    Pages of MAX_LIMIT users are fetched with the cursor and written as they come, so memory
+    stays flat whatever the audience size; a cut by --limit is said on stderr.
+    """
+    import csv
+    import json
+    import sys
+    from array import array
+
+    from ducky.audience.compiler import USER_COLUMNS
+    from ducky.audience.spec import MAX_LIMIT
+    from ducky.tabular import jsonable
+
+    out = sys.stdout
+    written = 0
+    ids = array("q")
+    cursor = spec.cursor
+    result = None
+    writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+    header_done = False
+    while True:
+        want = MAX_LIMIT if limit is None else min(MAX_LIMIT, limit - written)
+        page_spec = spec.model_copy(update={"limit": want, "cursor": cursor})
+        result = service.query(page_spec)
+        if writer is not None:
+            if not header_done:
+                cols = list(result.users[0]) if result.users else list(USER_COLUMNS)
+                writer.writerow(cols)
+                header_done = True
+            for u in result.users:
+                writer.writerow(["" if v is None else jsonable(v) for v in u.values()])
         else:
-            emit(table, fmt)
+            if not header_done:
+                head = {**meta, "as_of": jsonable(result.as_of), "total_count": result.total_count}
+                out.write(json.dumps(head, indent=2, default=jsonable)[:-2] + ',\n  "users": [')
+                header_done = True
+            for u in result.users:
+                out.write(("," if written or ids else "") + "\n    ")
+                out.write(json.dumps({k: jsonable(v) for k, v in u.items()}, default=jsonable))
+                ids.append(int(u["user_id"]))
+        written += len(result.users)
+        cursor = result.next_cursor
+        if cursor is None or (limit is not None and written >= limit):
+            break
+    if fmt == "json":
+        out.write("\n  ],\n")
+        out.write(f'  "user_ids": {json.dumps(ids.tolist())},\n')
+        out.write(f'  "next_cursor": {json.dumps(cursor)}\n}}\n')
+    total = result.total_count if result is not None else 0
+    if written < total:
+        more = f"; next page: --cursor {cursor}" if cursor else ""
+        click.echo(f"wrote {written:,} of {total:,} users (--limit {limit}){more}", err=True)

@@ -14,12 +14,19 @@ from ducky.cli.context import get_settings
     "--engine",
     "-e",
     "engines",
-    default="all",
+    default="duckdb",
     show_default=True,
-    help="Comma list of bench engines (duckdb, duckdb-native, postgres, spark, ...) or all.",
+    envvar="DUCKY_ENGINE",
+    help="Comma list of bench engines (duckdb, duckdb-native, postgres, spark, ...) or all "
+    "(env DUCKY_ENGINE).",
 )
 @click.option(
-    "--query", "-q", "queries", default="wau,revenue,cohort", show_default=True, help="Queries."
+    "--query",
+    "-q",
+    "queries",
+    default="wau,revenue,cohort",
+    show_default=True,
+    help="Comma list of queries (wau, revenue, cohort).",
 )
 @click.option(
     "--variant",
@@ -38,19 +45,31 @@ from ducky.cli.context import get_settings
     help="Timed runs per (engine, query, variant), after one warm-up run.",
 )
 @click.option(
-    "--json",
+    "--json-out",
     "json_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Also write the results JSON here (always written to <out>/latest.json).",
 )
 @click.option(
-    "--out",
+    "--json",
+    "json_arg",
+    is_flag=False,
+    flag_value="-",
+    default=None,
+    metavar="",
+    help="Print the results as JSON on stdout (same as `ducky --json bench`). "
+    "`--json FILE`, the old spelling of --json-out, still works.",
+)
+@click.option(
+    "--out-dir",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Output folder for latest.json, chart.png and plans/ (default: <data>/bench).",
 )
+# the old name, hidden: `--out` is a file elsewhere (cohort, report), a folder is --out-dir
+@click.option("--out", "out_legacy", type=click.Path(file_okay=False, path_type=Path), hidden=True)
 @click.option(
     "--sql-dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
@@ -63,7 +82,9 @@ def bench(
     variants: str,
     repeat: int,
     json_path: Path | None,
+    json_arg: str | None,
     out_dir: Path | None,
+    out_legacy: Path | None,
     sql_dir: Path | None,
 ) -> None:
     """Time every engine and query variant, save plans, check parity, chart the results."""
@@ -86,12 +107,16 @@ def bench(
     from ducky.cli.output import dumps
 
     settings = get_settings()
+    if json_arg == "-":
+        settings.json = True
+    elif json_arg is not None:  # the old `--json FILE`
+        json_path = json_path or Path(json_arg)
     qs = split_list(queries, canonical_sql.QUERIES, "query")
     all_variants = sorted({v for q in qs for v in known_variants(q, sql_dir)})
     vs = split_list(variants, all_variants, "variant")
     chosen, skipped = resolve_engines(engines)
     plan = BenchPlan(chosen, qs, vs, repeat=repeat, sql_dir=sql_dir)
-    out = out_dir or settings.data / "bench"
+    out = out_dir or out_legacy or settings.data / "bench"
     console_err = not settings.json
     for s in skipped:
         click.echo(f"skipping engine {s}", err=True)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,54 +38,46 @@ def _pct(rate: float | None) -> str:
 
 def print_matrix(result: CohortResult) -> None:
     from rich.console import Console
-    from rich.table import Table
+
+    from ducky.tables import Column, Grid, print_grid
 
     m = result.matrix
+    grid = Grid(
+        [
+            Column("cohort", key=True),
+            Column("size", justify="right", key=True),
+            *[Column(f"w{k}", justify="right") for k in range(m.weeks + 1)],
+        ],
+        title=f"Cohort retention by week since signup {result.subtitle()}",
+        notes=[
+            f"{INCOMPLETE} = not yet observable for the whole cohort (censored), never 0 %. "
+            "avg = sum(retained) / sum(cohort_size) over complete cells only.",
+            result.definition,
+        ],
+    )
+    for c in m.cohorts:
+        grid.add_row(f"{c.month:%Y-%m}", f"{c.size:,}", *[_pct(r) for r in c.rates])
+    # a rule sets the average row apart
+    grid.add_row(
+        "avg (weighted)", "", *[_pct(a.rate) for a in m.average], style="bold", rule_above=True
+    )
+    print_grid(grid)
     console = Console()
-    table = Table(title=f"Cohort retention by week since signup {result.subtitle()}")
-    table.add_column("cohort", justify="left", no_wrap=True)
-    table.add_column("size", justify="right")
-    for k in range(m.weeks + 1):
-        table.add_column(f"w{k}", justify="right")
-    for i, c in enumerate(m.cohorts):
-        table.add_row(
-            f"{c.month:%Y-%m}",
-            f"{c.size:,}",
-            *[_pct(r) for r in c.rates],
-            end_section=i == len(m.cohorts) - 1,  # a rule sets the average row apart
-        )
-    table.add_row(
-        "avg (weighted)",
-        "",
-        *[_pct(a.rate) for a in m.average],
-        style="bold",
-    )
-    console.print(table)
-    console.print(
-        f"[dim]{INCOMPLETE} = not yet observable for the whole cohort (censored), never 0 %. "
-        "avg = sum(retained) / sum(cohort_size) over complete cells only.[/dim]"
-    )
-    console.print(f"[dim]{result.definition}[/dim]")
     for sentence in result.insights:
-        console.print(f"• {sentence}")
+        console.print(f"• {sentence}", markup=False, highlight=False)
 
 
 def _write_csv_atomic(result: CohortResult, path: Path) -> None:
     import csv
 
-    from ducky.cli.output import jsonable
+    from ducky.atomic import atomic_open
+    from ducky.tabular import jsonable
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            w = csv.writer(fh, lineterminator="\n")
-            w.writerow(result.tidy.column_names)
-            for row in result.tidy.to_pylist():
-                w.writerow(["" if v is None else jsonable(v) for v in row.values()])
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "w", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(result.tidy.column_names)
+        for row in result.tidy.to_pylist():
+            w.writerow(["" if v is None else jsonable(v) for v in row.values()])
 
 
 @click.command()
@@ -114,10 +104,14 @@ def _write_csv_atomic(result: CohortResult, path: Path) -> None:
     "date_from",
     default=None,
     metavar="YYYY-MM",
-    help="First cohort month shown (inclusive).",
+    help="First signup month shown (both ends inclusive, whole months).",
 )
 @click.option(
-    "--to", "date_to", default=None, metavar="YYYY-MM", help="Last cohort month shown (inclusive)."
+    "--to",
+    "date_to",
+    default=None,
+    metavar="YYYY-MM",
+    help="Last signup month shown (both ends inclusive, whole months).",
 )
 @click.option(
     "--out",

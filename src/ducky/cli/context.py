@@ -27,14 +27,25 @@ class Settings:
 
 def get_settings() -> Settings:
     """The root group's settings, or defaults when a command is invoked on its own (tests)."""
-    ctx = click.get_current_context(silent=True)
-    while ctx is not None:
-        if isinstance(ctx.obj, Settings):
-            return ctx.obj
-        ctx = ctx.parent
-    from ducky.datasets.datadir import default_data_dir
+    from ducky.cli.options import JSON_META
 
-    return Settings(data=default_data_dir())
+    ctx = click.get_current_context(silent=True)
+    found: Settings | None = None
+    c = ctx
+    while c is not None:
+        if isinstance(c.obj, Settings):
+            found = c.obj
+            break
+        c = c.parent
+    if found is None:
+        from ducky.datasets.datadir import default_data_dir
+
+        found = Settings(data=default_data_dir())
+        if ctx is not None:
+            ctx.obj = found if ctx.obj is None else ctx.obj
+    if ctx is not None and ctx.meta.get(JSON_META):  # `--json` given after the subcommand
+        found.json = True
+    return found
 
 
 pass_settings = click.make_pass_decorator(Settings, ensure=False)

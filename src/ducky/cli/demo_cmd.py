@@ -62,7 +62,13 @@ def _run(args: list[str]) -> None:
 
 
 @click.command()
-@click.option("--months", default=12, show_default=True, type=click.IntRange(1, 120))
+@click.option(
+    "--months",
+    default=12,
+    show_default=True,
+    type=click.IntRange(1, 120),
+    help="Months of activity to generate.",
+)
 @click.option(
     "--scale",
     default=1.0,
@@ -90,6 +96,7 @@ def demo(
     from ducky.datasets import DataDir
     from ducky.engines import available_engines
     from ducky.errors import DataDirError
+    from ducky.tables import show_rich_table
 
     settings = get_settings()
     data = settings.data
@@ -186,7 +193,7 @@ def demo(
     t.add_column("seconds", justify="right")
     for s in steps:
         t.add_row(s.name, s.status, f"{s.seconds:.1f}")
-    console.print(t)
+    show_rich_table(t)
     if no_postgres or not with_pg:
         reason = (
             "--no-postgres" if no_postgres else "engine unavailable (pip install 'ducky[postgres]')"

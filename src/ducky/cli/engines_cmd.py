@@ -19,13 +19,18 @@ def engines() -> None:
     if get_settings().json:
         click.echo(dumps([asdict(i) for i in infos]))
         return
-    from rich.console import Console
-    from rich.table import Table
+    from ducky.tables import Column, Grid, print_grid
 
-    t = Table(title="engines (entry-point group ducky.engines)")
-    for col in ("name", "status", "provided by", "notes"):
-        t.add_column(col)
+    grid = Grid(
+        [
+            Column("name", key=True),
+            Column("status"),
+            Column("provided by"),
+            Column("notes", wrap=True),
+        ],
+        title="engines (entry-point group ducky.engines)",
+    )
     for i in infos:
-        status = "[green]available[/green]" if i.available else "[red]unavailable[/red]"
-        t.add_row(i.name, status, f"{i.distribution} ({i.target})", i.reason or i.description)
-    Console().print(t)
+        status = ("available", "green") if i.available else ("unavailable", "red")
+        grid.add_row(i.name, status, f"{i.distribution} ({i.target})", i.reason or i.description)
+    print_grid(grid)

@@ -137,6 +137,8 @@ def _show(summary: dict[str, Any], as_json: bool, seconds: float | None) -> None
     from rich.console import Console
     from rich.table import Table
 
+    from ducky.tables import show_rich_table
+
     console = Console()
     rows = summary["rows"]
     head = f"[bold]{summary['path']}[/bold]"
@@ -151,7 +153,7 @@ def _show(summary: dict[str, Any], as_json: bool, seconds: float | None) -> None
     for name, n in rows.items():
         t.add_row(name, f"{n:,}")
     t.add_row("bytes on disk", f"{summary['bytes_on_disk']:,}")
-    console.print(t)
+    show_rich_table(t)
 
     f = summary["funnel"]
     t = Table(title="funnel")
@@ -162,7 +164,7 @@ def _show(summary: dict[str, Any], as_json: bool, seconds: float | None) -> None
     t.add_row("add-to-cart", f"{f['events'].get('add-to-cart', 0):,}", f"{f['users_carting']:,}")
     t.add_row("purchased", f"{f['events'].get('purchased', 0):,}", f"{f['users_buying']:,}")
     t.add_row("login", f"{f['events'].get('login', 0):,}", "")
-    console.print(t)
+    show_rich_table(t)
     console.print(
         f"cart/view {_pct(f['cart_per_view'])}, purchase/cart {_pct(f['purchase_per_cart'])}, "
         f"purchase/view {_pct(f['purchase_per_view'])}, "
@@ -189,7 +191,7 @@ def _show(summary: dict[str, Any], as_json: bool, seconds: float | None) -> None
         t.add_column("share", justify="right")
         for name, p in personas.items():
             t.add_row(name, f"{p['users']:,}", _pct(p["share"]))
-        console.print(t)
+        show_rich_table(t)
 
 
 def _pct(x: float | None) -> str:

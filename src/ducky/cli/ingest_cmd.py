@@ -54,11 +54,12 @@ def ingest(
     """Ingest files or JSON APIs into the data directory, with data-quality checks."""
     import sys
 
-    from ducky.cli.output import dumps, emit, rows_of
+    from ducky.cli.output import dumps, emit
     from ducky.errors import DuckyError
     from ducky.ingest.pipeline import run_ingest
     from ducky.ingest.report import print_report
     from ducky.ingest.sources import http_options_from_env
+    from ducky.tabular import rows_of
 
     settings = get_settings()
     as_json = as_json or settings.json

@@ -17,6 +17,7 @@ import click
 
 from ducky import __version__
 from ducky.cli.context import Settings
+from ducky.cli.options import add_json_flag
 from ducky.errors import DuckyError
 
 # name -> "module:attribute"; each module holds one command (or command group).
@@ -37,7 +38,22 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "demo": "ducky.cli.demo_cmd:demo",
     "rollup": "ducky.cli.rollup_cmd:rollup",
     "spark": "ducky.cli.spark_cmd:spark",
+    "env": "ducky.cli.env_cmd:env",
 }
+
+CONFIG_META = "ducky.config"  # ctx.meta: the ducky.toml settings (flag > env > file > default)
+
+
+def _config_defaults(cmd: click.Command, config: dict[str, Any]) -> dict[str, Any]:
+    """click's default_map for `cmd` (and a group's subcommands) from the ducky.toml settings.
+
+    click looks a default up as: command line, then the option's envvar, then default_map, then
+    the option's own default, which is exactly flag > env > file > default."""
+    out: dict[str, Any] = {p.name: config[p.name] for p in cmd.params if p.name in config}
+    if isinstance(cmd, click.Group):
+        for name, sub in cmd.commands.items():
+            out[name] = _config_defaults(sub, config)
+    return out
 
 
 class DuckyGroup(click.Group):
@@ -64,13 +80,36 @@ class DuckyGroup(click.Group):
         self._load_plugins()
         return sorted(set(BUILTIN_COMMANDS) | set(self.commands))
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        from ducky.config import load_config
+
+        config = load_config() if parent is None else {}
+        if config and "default_map" not in extra:
+            extra["default_map"] = {"data": config["data"]} if "data" in config else {}
+        ctx = super().make_context(info_name, args, parent=parent, **extra)
+        ctx.meta[CONFIG_META] = config
+        return ctx
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        cmd: click.Command | None
         if cmd_name in BUILTIN_COMMANDS:
             module, attr = BUILTIN_COMMANDS[cmd_name].split(":")
-            cmd: click.Command = getattr(importlib.import_module(module), attr)
-            return cmd
-        self._load_plugins()
-        return self.commands.get(cmd_name)
+            cmd = getattr(importlib.import_module(module), attr)
+        else:
+            self._load_plugins()
+            cmd = self.commands.get(cmd_name)
+        if cmd is None:
+            return None
+        config = ctx.meta.get(CONFIG_META)
+        if config and ctx.default_map is not None:
+            ctx.default_map[cmd_name] = _config_defaults(cmd, config)
+        return add_json_flag(cmd)
 
 
 @click.group(cls=DuckyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,7 +120,7 @@ class DuckyGroup(click.Group):
     envvar="DUCKY_DATA",
     default=Path("data"),
     show_default=True,
-    help="Data directory (env DUCKY_DATA).",
+    help="Data directory (env DUCKY_DATA, then `data` in ducky.toml).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")

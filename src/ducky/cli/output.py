@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import decimal
-import json
 import sys
 from typing import TYPE_CHECKING, Any
+
+from ducky.tables import Column, Grid, print_grid, show_rich_table
+from ducky.tabular import dumps, jsonable, rows_of
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-
-def jsonable(v: Any) -> Any:
-    if isinstance(v, decimal.Decimal):
-        return float(v) if v != v.to_integral_value() or abs(v) > 2**53 else int(v)
-    if isinstance(v, dt.datetime | dt.date):
-        return v.isoformat()
-    return v
-
-
-def rows_of(table: pa.Table) -> list[dict[str, Any]]:
-    return [{k: jsonable(v) for k, v in r.items()} for r in table.to_pylist()]
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, indent=2, default=jsonable)
+# Re-exported: code outside the CLI used to import these from here; new code uses ducky.tabular.
+__all__ = [
+    "Column", "Grid", "dumps", "emit", "jsonable", "print_grid", "print_table", "rows_of",
+    "show_rich_table",
+]  # fmt: skip
 
 
 def _cell(v: Any) -> str:
@@ -41,25 +32,34 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-def print_table(table: pa.Table, title: str | None = None, footer: str | None = None) -> None:
-    from rich.console import Console
-    from rich.table import Table
+def _justify(table: pa.Table, name: str, numeric: tuple[str, ...]) -> str:
+    return "right" if str(table.schema.field(name).type).startswith(numeric) else "left"
 
-    console = Console()
-    t = Table(title=title, show_lines=False)
-    for name in table.column_names:
-        numeric = table.schema.field(name).type
-        justify = (
-            "right"
-            if str(numeric).startswith(("int", "uint", "double", "float", "decimal"))
-            else "left"
-        )
-        t.add_column(name, justify=justify)  # type: ignore[arg-type]
+
+def click_echo_err(message: str) -> None:
+    sys.stderr.write(message + "\n")
+
+
+def print_table(table: pa.Table, title: str | None = None, footer: str | None = None) -> None:
+    """An Arrow table on screen, every value whole; `footer` is printed as plain text."""
+    numeric = ("int", "uint", "double", "float", "decimal")
+    grid = Grid(
+        [
+            Column(
+                name,
+                justify="right"
+                if str(table.schema.field(name).type).startswith(numeric)
+                else "left",
+                key=i == 0,
+            )
+            for i, name in enumerate(table.column_names)
+        ],
+        title=title,
+        notes=[footer] if footer else [],
+    )
     for row in table.to_pylist():
-        t.add_row(*[_cell(v) for v in row.values()])
-    console.print(t)
-    if footer:
-        console.print(f"[dim]{footer}[/dim]", soft_wrap=False)
+        grid.add_row(*[_cell(v) for v in row.values()])
+    print_grid(grid)
 
 
 def emit(
@@ -69,7 +69,19 @@ def emit(
     definition: str | None = None,
     meta: dict[str, Any] | None = None,
 ) -> None:
-    """Write `table` to stdout as a rich table, CSV or JSON (with its definition)."""
+    """Write `table` to stdout as a rich table, CSV or JSON (with its definition).
+
+    An empty result says so on stderr (with the date range asked for, the usual cause), so an
+    empty table is never mistaken for "no activity"."""
+    if table.num_rows == 0:
+        params = (meta or {}).get("parameters") or {}
+        lo, hi = params.get("date_from"), params.get("date_to")
+        what = f"{title or 'the result'}: no rows"
+        if lo or hi:
+            # the parameters are the half-open [date_from, date_to) the SQL ran with
+            what += f" for dates from {lo or 'the start'}" + (f" before {hi}" if hi else "")
+            what += " (outside the data's range?)"
+        click_echo_err(what)
     if fmt == "csv":
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(table.column_names)

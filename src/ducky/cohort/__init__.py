@@ -62,7 +62,7 @@ class CohortResult:
         return f"[{what}; engine {self.engine}{span}]"
 
     def to_json(self) -> dict[str, Any]:
-        from ducky.cli.output import rows_of
+        from ducky.tabular import rows_of
 
         return {
             "query": "cohort",
@@ -154,7 +154,7 @@ def compute(
             raise UserError(f"{datadir.path}: no users, so no cohorts")
         months = sorted(set(everything.column("cohort_month").to_pylist()))
         raise UserError(
-            f"no cohorts between --from and --to: the data has cohorts "
+            f"no cohorts in the chosen month range: the data has cohorts "
             f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}"
         )
     matrix = build_matrix(tidy)

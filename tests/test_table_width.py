@@ -1,0 +1,176 @@
+"""Every table command at 60, 80 and 200 columns and piped: every number of the result whole.
+
+A terminal is simulated with rich's TTY_COMPATIBLE=1 and COLUMNS; "piped" is plain captured
+stdout. The piped output is the reference (natural width); every number in it must appear, whole,
+in each terminal rendering, and no rendering may hold an ellipsis.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from ducky.cli.main import cli
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+NUMBER = re.compile(r"\d(?:[\d,.:]*\d)?(?: %| ms| s\b| MB)?")
+WIDTHS = (60, 80, 200)
+
+
+def _run(args: list[str], width: int | None) -> str:
+    env = {"NO_COLOR": "1"}
+    if width is not None:
+        env |= {"TTY_COMPATIBLE": "1", "COLUMNS": str(width)}
+    else:
+        env |= {"TTY_COMPATIBLE": "0", "COLUMNS": "40"}  # piped: COLUMNS must not matter
+    r = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    return ANSI.sub("", r.stdout)
+
+
+def _numbers(text: str) -> Counter[str]:
+    return Counter(NUMBER.findall(text))
+
+
+def _check_all_widths(args: list[str], numbers: bool = True) -> str:
+    piped = _run(args, None)
+    assert "…" not in piped
+    want = _numbers(piped)
+    assert want or not numbers, piped
+    for w in WIDTHS:
+        out = _run(args, w)
+        assert "…" not in out, out
+        missing = want - _numbers(out)
+        assert not missing, f"at {w} columns lost {dict(missing)}:\n{out}"
+        if w < 200:
+            widest = max(len(line) for line in out.splitlines())
+            assert widest <= w, f"line of {widest} > {w} columns:\n{out}"
+    return piped
+
+
+@pytest.fixture(scope="module")
+def shop(generated_dir: Path) -> list[str]:
+    return ["--data", str(generated_dir)]
+
+
+@pytest.mark.integration
+def test_cohort_table(shop: list[str]) -> None:
+    piped = _check_all_widths([*shop, "cohort"])
+    doc = json.loads(_run([*shop, "cohort", "--json"], None))
+    for row in doc["rows"]:
+        assert f"{row['cohort_size']:,}" in piped
+        if row["rate"] is not None and row["complete"]:
+            assert f"{100 * row['rate']:.1f} %" in piped
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("name", ["wau", "revenue", "cohort"])
+def test_query_tables(shop: list[str], name: str) -> None:
+    piped = _check_all_widths([*shop, "query", name])
+    doc = json.loads(_run([*shop, "query", name, "--json"], None))
+    for row in doc["rows"]:
+        for v in row.values():
+            if isinstance(v, int) and not isinstance(v, bool):
+                assert f"{v:,}" in piped
+            elif isinstance(v, float) and name == "revenue":
+                assert f"{v:,.2f}" in piped
+
+
+@pytest.mark.integration
+def test_audience_table(shop: list[str], tmp_path: Path) -> None:
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"where": {"type": "attribute", "column": "age", "op": "between",
+                                          "value": [30, 31]}, "limit": 40}))  # fmt: skip
+    piped = _check_all_widths([*shop, "audience", str(spec)])
+    doc = json.loads(_run([*shop, "audience", str(spec), "--json"], None))
+    assert doc["users"]
+    for u in doc["users"][:40]:
+        assert str(u["signup_date"])[:10] in piped
+
+
+@pytest.mark.integration
+def test_engines_table() -> None:
+    piped = _check_all_widths(["engines"], numbers=False)  # no numbers: names and states whole
+    for w in WIDTHS:
+        out = _run(["engines"], w)
+        for word in ("duckdb", "postgres", "spark", "available"):
+            assert out.count(word) >= piped.count(word) > 0
+
+
+def _render_bench(doc: dict[str, Any], width: int | None, capsys: Any) -> str:
+    import os
+
+    from ducky.bench.results import BenchResults, Record, Stage
+    from ducky.bench.table import print_results
+
+    records = [Record(**{**r, "stages": [Stage(**s) for s in r["stages"]]}) for r in doc["records"]]
+    results = BenchResults(**{**doc, "records": records})
+    env = {"NO_COLOR": "1", "TTY_COMPATIBLE": "1" if width else "0", "COLUMNS": str(width or 40)}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        capsys.readouterr()
+        print_results(results)
+        return ANSI.sub("", capsys.readouterr().out)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.mark.slow
+def test_bench_tables(handmade_dir: Path, tmp_path: Path, capsys: Any) -> None:
+    # One real run; its results rendered at every width (timings differ from run to run).
+    args = ["--data", str(handmade_dir), "bench", "-q", "wau,revenue", "-n", "1",
+            "--out-dir", str(tmp_path / "b"), "--json-out", str(tmp_path / "r.json")]  # fmt: skip
+    _run(args, None)
+    doc = json.loads((tmp_path / "r.json").read_text())
+    piped = _render_bench(doc, None, capsys)
+    want = _numbers(piped)
+    for r in doc["records"]:  # medians with their unit: "1.03 s" never reads as "1.03"
+        s = r["median_s"]
+        assert (f"{s * 1000:,.1f} ms" if s < 1 else f"{s:,.2f} s") in piped
+    for w in WIDTHS:
+        out = _render_bench(doc, w, capsys)
+        assert "…" not in out
+        missing = want - _numbers(out)
+        assert not missing, f"at {w} columns lost {dict(missing)}:\n{out}"
+
+
+@pytest.mark.integration
+def test_gen_describe_tables(shop: list[str]) -> None:
+    _check_all_widths([*shop, "gen", "--describe"])
+
+
+def test_show_rich_table_keeps_values_and_colours(capsys: Any, monkeypatch: Any) -> None:
+    """`show_rich_table` is the one-line switch for commands that build a rich Table (rollup
+    status): at 60 columns every value of a wide status table is still whole."""
+    from rich.table import Table
+
+    from ducky.tables import show_rich_table
+
+    t = Table(title="rollups (postgres)")
+    cols = ("query", "engine", "state", "built", "build", "rows", "size", "maintained")
+    for col in cols:
+        t.add_column(col, justify="right" if col in ("build", "rows", "size") else "left")
+    t.add_row("wau", "postgres", "[green]fresh[/green]", "2025-03-31T23:59:41+00:00",
+              "1.03 s", "1,234,567", "148.0 MB", "insert triggers")  # fmt: skip
+    t.add_row("cohort", "postgres", "[red]stale[/red] (events changed)",
+              "2025-03-30T10:00:00+00:00", "148.0 ms", "9,876", "0.1 MB",
+              "insert triggers")  # fmt: skip
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("COLUMNS", "60")
+    show_rich_table(t)
+    out = ANSI.sub("", capsys.readouterr().out)
+    for value in ("2025-03-31T23:59:41+00:00", "1.03 s", "1,234,567", "148.0 MB", "148.0 ms",
+                  "9,876", "fresh", "insert triggers"):  # fmt: skip
+        assert value in out, out
+    assert "…" not in out and max(len(line) for line in out.splitlines()) <= 60
