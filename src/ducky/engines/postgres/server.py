@@ -275,7 +275,9 @@ class LocalServer:
         lines = [f"{k} = {v}" for k, v in server_settings(port).items()]
         conf = self.pgdata / "ducky.conf"
         conf.write_text(
-            "# written by ducky at every start (ducky/engines/postgres/server.py)\n" + "\n".join(lines) + "\n"
+            "# written by ducky at every start (ducky/engines/postgres/server.py)\n"
+            + "\n".join(lines)
+            + "\n"
         )
         self._own(conf)
 
