@@ -85,10 +85,20 @@ class DuckyGroup(click.Group):
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.option(
+    "--stop-server",
+    is_flag=True,
+    help="Stop the local PostgreSQL server at the end if this command started it "
+    "(env DUCKY_STOP_SERVER=1).",
+)
 @click.pass_context
-def cli(ctx: click.Context, data: Path, as_json: bool, debug: bool) -> None:
+def cli(ctx: click.Context, data: Path, as_json: bool, debug: bool, stop_server: bool) -> None:
     """ducky: local-first e-commerce analytics."""
     ctx.obj = Settings(data=data, json=as_json, debug=debug)
+    from ducky.pg import announce  # light: no driver import
+
+    announce.request_stop(stop_server)
+    ctx.call_on_close(announce.stop_started)
 
 
 def main(argv: list[str] | None = None) -> Any:
