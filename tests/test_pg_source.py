@@ -1,0 +1,209 @@
+"""Seed 000's scenario: the shop's own PostgreSQL database as the data source, read in place.
+
+A database holds only the seed's three tables (users(user_id, signup_date, country),
+events(user_id, event_type, product_id, timestamp), products(product_id, category, price)),
+filled with the hand-made rows whose answers tests/reference.py computes independently, plus
+the shop's own index and view. `ducky --data postgresql://... query wau|revenue|cohort` must
+give those answers (and the same JSON as on the equivalent data directory), and the shop's
+schema must be exactly as before (tables, views, indexes, row counts). The same rows under
+other names (customers, event_time, view/cart/purchase) read through a mapping give the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from ducky.errors import EngineError, UserError
+from ducky.pg.source import PgSource
+from ducky.queries import run_query
+from tests import handmade, reference
+from tests.cli_support import run_cli
+from tests.test_pg_safety import snapshot
+
+pytestmark = pytest.mark.postgres
+
+SEED_DDL = """
+CREATE TABLE {s}.{users} (user_id INTEGER PRIMARY KEY, signup_date DATE NOT NULL, country TEXT);
+CREATE TABLE {s}.products (product_id INTEGER PRIMARY KEY, category VARCHAR(40) NOT NULL,
+                           price NUMERIC(10, 2) NOT NULL);
+CREATE TABLE {s}.events (user_id INTEGER NOT NULL, {type_col} VARCHAR(20) NOT NULL,
+                         product_id INTEGER, {ts_col} {ts_type} NOT NULL);
+CREATE INDEX shop_events_user ON {s}.events (user_id);
+CREATE VIEW {s}.daily_events AS SELECT CAST({ts_col} AS DATE) AS day, COUNT(*) AS n
+    FROM {s}.events GROUP BY 1;
+"""
+RENAMED = {"viewed": "view", "add-to-cart": "cart", "purchased": "purchase"}
+MAPPING = """\
+schema: shop
+tables:
+  users: customers
+events:
+  timestamp: event_time
+  event_type: action
+event_types:
+  view: viewed
+  cart: add-to-cart
+  purchase: purchased
+"""
+
+
+def _fill(dsn: str, schema: str = "public", mapped: bool = False) -> None:
+    users = "customers" if mapped else "users"
+    type_col, ts_col = ("action", "event_time") if mapped else ("event_type", '"timestamp"')
+    # The mapped shop keeps UTC instants in timestamptz: read as the canonical UTC timestamp.
+    ts_type = "TIMESTAMPTZ" if mapped else "TIMESTAMP"
+    with psycopg.connect(dsn, autocommit=True) as c:
+        if schema != "public":
+            c.execute(f"CREATE SCHEMA {schema}")
+        c.execute(
+            SEED_DDL.format(
+                s=schema, users=users, type_col=type_col, ts_col=ts_col, ts_type=ts_type
+            )
+        )
+        c.execute("SET TimeZone = 'UTC'")
+        with c.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO {schema}.{users} VALUES (%s, %s, %s)",
+                [(u["user_id"], u["signup_date"], u.get("country")) for u in handmade.USERS],
+            )
+            cur.executemany(
+                f"INSERT INTO {schema}.products VALUES (%s, %s, %s)",
+                [(p["product_id"], p["category"], p["price"]) for p in handmade.PRODUCTS],
+            )
+            cur.executemany(
+                f"INSERT INTO {schema}.events VALUES (%s, %s, %s, %s)",
+                [
+                    (
+                        e["user_id"],
+                        RENAMED.get(e["event_type"], e["event_type"])
+                        if mapped
+                        else e["event_type"],
+                        e["product_id"],
+                        e["timestamp"].replace(tzinfo=dt.UTC) if mapped else e["timestamp"],
+                    )
+                    for e in handmade.EVENTS
+                ],
+            )
+        c.execute(f"ANALYZE {schema}.events")
+
+
+def _expected(query: str) -> Any:
+    if query == "wau":
+        return reference.wau(handmade.EVENTS)
+    if query == "revenue":
+        return reference.revenue(handmade.EVENTS, handmade.PRODUCTS, None, None)
+    rows = reference.cohort(handmade.USERS, handmade.EVENTS, 8, None)
+    return [
+        {k: pytest.approx(v) if isinstance(v, float) else v for k, v in r.items()} for r in rows
+    ]
+
+
+@pytest.fixture
+def shop(pg_fresh_dsn: Callable[[], str]) -> str:
+    dsn = pg_fresh_dsn()
+    _fill(dsn)
+    return dsn
+
+
+@pytest.fixture
+def mapped_shop(pg_fresh_dsn: Callable[[], str], tmp_path: Path) -> tuple[str, Path]:
+    dsn = pg_fresh_dsn()
+    _fill(dsn, "shop", mapped=True)
+    mapping = tmp_path / "shop.yaml"
+    mapping.write_text(MAPPING)
+    return dsn, mapping
+
+
+@pytest.mark.parametrize("query", ["wau", "revenue", "cohort"])
+def test_seed_tables_in_place_equal_the_known_answers(shop: str, query: str) -> None:
+    before = snapshot(shop)
+    got = run_query(PgSource(shop), query, "postgres")
+    assert got.to_pylist() == _expected(query)
+    assert snapshot(shop) == before
+
+
+@pytest.mark.parametrize("query", ["wau", "revenue", "cohort"])
+def test_mapped_names_give_the_same_answers(mapped_shop: tuple[str, Path], query: str) -> None:
+    dsn, mapping = mapped_shop
+    before = snapshot(dsn)
+    got = run_query(PgSource(dsn, mapping), query, "duckdb")  # the default engine: in place
+    assert got.to_pylist() == _expected(query)
+    assert snapshot(dsn) == before
+
+
+def test_cli_equals_the_data_directory(shop: str, handmade_dir: Path) -> None:
+    before = snapshot(shop)
+    for query in ("wau", "revenue", "cohort"):
+        r = run_cli("--data", shop, "--json", "query", query)
+        assert r.code == 0, r.stderr
+        d = run_cli("--data", str(handmade_dir), "--json", "query", query)
+        assert d.code == 0, d.stderr
+        got, want = json.loads(r.stdout), json.loads(d.stdout)
+        assert got["columns"] == want["columns"] and got["rows"] == want["rows"], query
+    r = run_cli("--data", shop, "--json", "cohort")
+    assert r.code == 0, r.stderr
+    d = run_cli("--data", str(handmade_dir), "--json", "cohort")
+    got, want = json.loads(r.stdout), json.loads(d.stdout)
+    for key in ("columns", "rows", "average", "empty_months", "insights"):
+        assert got[key] == want[key], key
+    assert snapshot(shop) == before
+
+
+def test_cli_with_mapping_from_the_environment(mapped_shop: tuple[str, Path]) -> None:
+    dsn, mapping = mapped_shop
+    r = run_cli("--json", "query", "wau", env={"DUCKY_DATA": dsn, "DUCKY_MAPPING": str(mapping)})
+    assert r.code == 0, r.stderr
+    assert json.loads(r.stdout)["rows"][0]["active_users"] == 3
+    r = run_cli("--data", dsn, "query", "wau")  # without the mapping: one line naming the table
+    assert r.code == 2
+    assert r.stderr.strip().splitlines() == [
+        f"error: --data postgresql://{_where(dsn)}: no table public.users for users; "
+        "map it with --mapping (tables: ...)"
+    ]
+
+
+def _where(dsn: str) -> str:
+    from ducky.pg.dsn import describe
+
+    return describe(dsn)
+
+
+def test_the_session_is_read_only(shop: str) -> None:
+    from ducky.engines import open_engine
+
+    before = snapshot(shop)
+    with open_engine("postgres", PgSource(shop)) as eng:
+        for stmt in (
+            "CREATE TABLE public.intruder (i int)",
+            "DELETE FROM public.events",
+            "DROP VIEW public.daily_events",
+        ):
+            with pytest.raises(EngineError, match="read-only transaction"):
+                eng.execute(stmt)
+        with pytest.raises(UserError, match="read in place, read-only"):
+            eng.prepare("wau", "optimized")
+    assert snapshot(shop) == before
+
+
+def test_url_password_never_printed(tmp_path: Path) -> None:
+    secret = "pw-9f8e7d"
+    url = f"postgresql://shop:{secret}@127.0.0.1:1/shop"
+    for args in (["query", "wau"], ["cohort"], ["query", "wau", "-e", "spark"]):
+        r = run_cli("--data", url, *args)
+        assert r.code != 0
+        assert secret not in r.stdout + r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_commands_needing_files_say_so(shop: str) -> None:
+    r = run_cli("--data", shop, "load")
+    assert r.code == 2
+    assert "is a PostgreSQL database, not a data directory" in r.stderr
+    assert "ducky ingest --from" in r.stderr
