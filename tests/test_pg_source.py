@@ -207,3 +207,71 @@ def test_commands_needing_files_say_so(shop: str) -> None:
     assert r.code == 2
     assert "is a PostgreSQL database, not a data directory" in r.stderr
     assert "ducky ingest --from" in r.stderr
+
+
+def _new_objects(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return sorted(k for k in after if k not in before)
+
+
+def test_bench_without_consent_builds_nothing(shop: str, tmp_path: Path) -> None:
+    before = snapshot(shop)
+    r = run_cli("--data", shop, "bench", "-e", "postgres", "-n", "1", "--out", str(tmp_path))
+    assert r.code == 0, r.stderr
+    assert snapshot(shop) == before
+    # The DDL it would have measured is printed, on the shop's own table.
+    assert (
+        "ducky: not built (needs --allow-ddl): CREATE INDEX CONCURRENTLY IF NOT EXISTS "
+        '"ducky_opt_events_timestamp" ON "public"."events" ("timestamp")' in r.stderr
+    )
+    doc = json.loads((tmp_path / "latest.json").read_text())
+    variants = {(x["query"], x["variant"]) for x in doc["records"]}
+    assert ("wau", "baseline") in variants and ("wau", "optimized") in variants
+    assert all(x["parity"] for x in doc["records"])
+
+
+def test_bench_with_consent_drops_what_it_built(shop: str, tmp_path: Path) -> None:
+    before = snapshot(shop)
+    r = run_cli(
+        "--data", shop, "bench", "-e", "postgres", "-n", "1", "-q", "wau", "--allow-ddl",
+        "--out", str(tmp_path),
+    )  # fmt: skip
+    assert r.code == 0, r.stderr
+    assert snapshot(shop) == before
+    assert (
+        "ducky: dropped again: CREATE INDEX CONCURRENTLY IF NOT EXISTS "
+        '"ducky_opt_events_timestamp" ON "public"."events" ("timestamp")  -- ' in r.stderr
+    )
+    doc = json.loads((tmp_path / "latest.json").read_text())
+    opt = next(x for x in doc["records"] if x["variant"] == "optimized")
+    built = [s["detail"] for s in opt["stages"] if s["stage"] == "index"]
+    assert [s["object"] for s in built if s.get("bytes")] == [
+        '"public"."ducky_opt_events_timestamp"'
+    ]
+    # The seed's INTEGER user_id is cast to the canonical BIGINT: said, not built.
+    assert "events.user_id is converted by the mapping" in built[0]["skipped"]
+    assert opt["parity"]
+
+
+def test_bench_keep_optimizations_leaves_the_listed_indexes(shop: str, tmp_path: Path) -> None:
+    before = snapshot(shop)
+    r = run_cli(
+        "--data", shop, "bench", "-e", "postgres", "-n", "1", "-q", "wau,revenue",
+        "--allow-ddl", "--keep-optimizations", "--out", str(tmp_path),
+    )  # fmt: skip
+    assert r.code == 0, r.stderr
+    after = snapshot(shop)
+    new = _new_objects(before, after)
+    # (the purchases index reads product_id and user_id, INTEGER here: not built, said why)
+    assert new == ["public.ducky_opt_events_timestamp"]
+    for name in new:
+        assert f'ducky: kept: CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name.split(".")[1]}"' in (
+            r.stderr
+        )
+    assert {k: v for k, v in after.items() if k not in new} == before
+    # A second run finds them in place: not rebuilt, not dropped (not created by this run).
+    r = run_cli(
+        "--data", shop, "bench", "-e", "postgres", "-n", "1", "-q", "wau", "--allow-ddl",
+        "--out", str(tmp_path),
+    )  # fmt: skip
+    assert r.code == 0, r.stderr
+    assert snapshot(shop) == after

@@ -57,6 +57,17 @@ from ducky.cli.context import get_settings
     default=None,
     help="Extra variant files (<query>/<variant>[.<dialect>|.setup...].sql) tried first.",
 )
+@click.option(
+    "--allow-ddl",
+    is_flag=True,
+    help="postgresql:// --data: build the optimized variants' indexes on the shop's tables "
+    "(CREATE INDEX CONCURRENTLY), dropped again afterwards.",
+)
+@click.option(
+    "--keep-optimizations",
+    is_flag=True,
+    help="With --allow-ddl: keep the indexes built (they are listed).",
+)
 def bench(
     engines: str,
     queries: str,
@@ -65,8 +76,12 @@ def bench(
     json_path: Path | None,
     out_dir: Path | None,
     sql_dir: Path | None,
+    allow_ddl: bool,
+    keep_optimizations: bool,
 ) -> None:
     """Time every engine and query variant, save plans, check parity, chart the results."""
+    import os
+
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ducky import sql as canonical_sql
@@ -86,6 +101,21 @@ def bench(
     from ducky.cli.output import dumps
 
     settings = get_settings()
+    if settings.source:  # an existing database: consent flags, no rollup tables by default
+        from ducky.pg.source import ENV_ALLOW_DDL, ENV_KEEP
+
+        if keep_optimizations and not allow_ddl:
+            from ducky.errors import UserError
+
+            raise UserError("--keep-optimizations needs --allow-ddl")
+        if allow_ddl:
+            os.environ[ENV_ALLOW_DDL] = "1"
+        if keep_optimizations:
+            os.environ[ENV_KEEP] = "1"
+        if variants == "baseline,optimized,rollup":
+            variants = "baseline,optimized"
+        if engines == "all":
+            engines = "postgres"
     qs = split_list(queries, canonical_sql.QUERIES, "query")
     all_variants = sorted({v for q in qs for v in known_variants(q, sql_dir)})
     vs = split_list(variants, all_variants, "variant")

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -162,6 +163,7 @@ class PgSource(DataDir):
         self.dsn = dsn.strip()
         self.mapping_path = Path(mapping) if mapping else None
         self.mapping = load_source_mapping(self.mapping_path)
+        self.plain: dict[str, dict[str, str]] = {}  # filled by map_tables
 
     @property
     def description(self) -> str:
@@ -246,8 +248,30 @@ def view_sql(
     )
 
 
+def plain_columns(
+    table: str, columns: dict[str, str], mapping: SourceMapping, where: str
+) -> dict[str, str]:
+    """canonical column -> source column for the columns the view passes through unchanged
+    (no cast, no recoding): only an index on those can serve a query on the view."""
+    from ducky.ingest.mapping import resolve
+    from ducky.schema import TABLES
+
+    colmap = resolve(table, list(columns), {table: mapping.columns.get(table, {})}, where)
+    out = {}
+    for col in TABLES[table].columns:
+        src = colmap.get(col.name)
+        if src is None:
+            continue
+        if table == "events" and col.name == "event_type" and mapping.event_types:
+            continue
+        if columns[src] == _PG_TYPES.get(col.type, ("TEXT", "text"))[1]:
+            out[col.name] = src
+    return out
+
+
 def map_tables(con: Any, source: PgSource) -> dict[str, str]:
-    """Create the temp views on an open psycopg connection; canonical -> `schema.table`."""
+    """Create the temp views on an open psycopg connection; canonical -> `schema.table`.
+    `source.plain[table]` gets the pass-through columns (see plain_columns)."""
     m = source.mapping
     schema = m.schema or str(con.execute("SELECT current_schema()").fetchone()[0])
     out: dict[str, str] = {}
@@ -265,8 +289,10 @@ def map_tables(con: Any, source: PgSource) -> dict[str, str]:
             raise DataDirError(
                 f"--data {source.description}: no table {schema}.{src} for {t}{hint}"
             )
-        con.execute(view_sql(t, schema, src, {str(r[0]): str(r[1]) for r in rows}, m))
+        cols = {str(r[0]): str(r[1]) for r in rows}
+        con.execute(view_sql(t, schema, src, cols, m))
         out[t] = f"{schema}.{src}"
+        source.plain[t] = plain_columns(t, cols, m, out[t])
     return out
 
 
@@ -290,6 +316,8 @@ class PgSourceEngine(PostgresEngine):
         super().__init__(source, dsn=source.dsn, **options)
         self.source = source
         self.mapped: dict[str, str] = {}
+        self.created: list[dict[str, Any]] = []  # indexes built by prepare (allow_ddl)
+        self.suggested: list[str] = []  # indexes not built (no allow_ddl): their DDL
 
     @property
     def target(self) -> str:
@@ -345,13 +373,163 @@ class PgSourceEngine(PostgresEngine):
         if self.statement_timeout is not None:
             self.execute(f"SET statement_timeout = '{int(self.statement_timeout)}'")
 
+    # -- optimizing a database ducky does not own: only with consent ------------------------
     def prepare(self, query: str, variant: str) -> list[Any]:
-        """Variant setups write (indexes, rollups): not on a database ducky reads in place."""
-        from ducky.engines.base import setup_statements
+        """A variant's setup, on the shop's database.
 
-        if variant == "rollup" or setup_statements(query, variant, self.dialect):
+        baseline: nothing (the shop's tables as they are). Otherwise SET statements run (the
+        session's own settings); each CREATE INDEX is rewritten onto the source table
+        (CREATE INDEX CONCURRENTLY: writers are not blocked) and built only with
+        allow_ddl (`ducky bench --allow-ddl`, DUCKY_PG_ALLOW_DDL=1), else reported as
+        not built; every other statement (VACUUM, tables, rollups) is skipped. Indexes
+        built here are dropped when the engine closes unless keep_optimizations."""
+        from ducky.engines.base import StageTiming, classify_setup, setup_statements
+
+        if variant == "rollup":
             raise UserError(
-                f"the {variant} variant of {query} builds objects in the database; "
-                f"--data {self.source.description} is read in place, read-only"
+                f"the rollup variant builds tables and triggers: not on --data "
+                f"{self.source.description}, read in place (bench -V baseline,optimized)"
             )
-        return []
+        if variant == "baseline":
+            return []
+        self.connect()
+        stages: list[StageTiming] = []
+        for stmt in setup_statements(query, variant, self.dialect):
+            kind, _ = classify_setup(stmt)
+            head = stmt.lstrip().split(None, 1)[0].upper()
+            if head == "SET":
+                self.execute(stmt)
+                continue
+            if kind != "index":
+                stages.append(StageTiming("setup", 0.0, {"skipped": _short(stmt)}))
+                continue
+            stages.append(self._index(stmt))
+        self.timings.extend(stages)
+        return stages
+
+    def _index(self, stmt: str) -> Any:
+        import time
+
+        from ducky.engines.base import StageTiming
+
+        ddl, name, reason = rewrite_index(stmt, self.source, self.mapped)
+        if ddl is None:
+            return StageTiming("index", 0.0, {"skipped": reason, "sql": _short(stmt)})
+        assert name is not None
+        schema = ddl_schema(self.mapped, stmt)
+        if self._index_exists(schema, name):  # not ours to rebuild or drop
+            return StageTiming("index", 0.0, {"object": name, "existing": True, "sql": ddl})
+        if not _flag(self.options.get("allow_ddl"), ENV_ALLOW_DDL):
+            self.suggested.append(ddl)
+            return StageTiming(
+                "index", 0.0, {"sql": ddl, "skipped": "not built: needs --allow-ddl"}
+            )
+        t0 = time.perf_counter()
+        self.execute("SET default_transaction_read_only = off")
+        try:
+            self.execute(ddl)
+        finally:
+            self.execute("SET default_transaction_read_only = on")
+        secs = time.perf_counter() - t0
+        qualified = f'"{schema}"."{name}"'
+        size = int(self.run(f"SELECT pg_relation_size('{qualified}')").column(0)[0].as_py())
+        self.created.append({"index": qualified, "sql": ddl, "bytes": size, "build_s": secs})
+        return StageTiming("index", secs, {"object": qualified, "bytes": size, "sql": ddl})
+
+    def _index_exists(self, schema: str, name: str) -> bool:
+        sql = f"SELECT to_regclass('{_quote(schema)}.{_quote(name)}') IS NOT NULL"
+        return bool(self.run(sql).column(0)[0].as_py())
+
+    def close(self) -> None:
+        """Drop the indexes this engine built unless kept; say what to apply permanently."""
+        import sys
+
+        keep = _flag(self.options.get("keep_optimizations"), ENV_KEEP)
+        if self._con is not None and self.created and not keep:
+            self.execute("SET default_transaction_read_only = off")
+            for ix in self.created:
+                self.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {ix['index']}")
+        for ix in self.created:
+            state = "kept" if keep else "dropped again"
+            print(
+                f"ducky: {state}: {ix['sql']}  -- {ix['bytes']:,} bytes, built in "
+                f"{ix['build_s']:.3f} s",
+                file=sys.stderr,
+            )
+        if self.created and not keep:
+            print(
+                "ducky: to keep them, run the statements above (the bench shows each "
+                "variant's gain) or rerun with --keep-optimizations",
+                file=sys.stderr,
+            )
+        for ddl in dict.fromkeys(self.suggested):
+            print(f"ducky: not built (needs --allow-ddl): {ddl}", file=sys.stderr)
+        self.created, self.suggested = [], []
+        super().close()
+
+
+ENV_ALLOW_DDL = "DUCKY_PG_ALLOW_DDL"
+ENV_KEEP = "DUCKY_PG_KEEP_OPTIMIZATIONS"
+
+
+def _flag(value: Any, env: str) -> bool:
+    if value is None:
+        value = os.environ.get(env, "")
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _short(stmt: str) -> str:
+    return " ".join(stmt.split())[:200]
+
+
+_INDEX = re.compile(
+    r"^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
+    r"(\w+)\s+ON\s+(\w+)\s*(.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def ddl_schema(mapped: dict[str, str], stmt: str) -> str:
+    m = _INDEX.match(_code(stmt))
+    table = m.group(3) if m else "events"
+    return mapped.get(table, "public.x").split(".", 1)[0]
+
+
+def _code(stmt: str) -> str:
+    return "\n".join(ln.split("--", 1)[0] for ln in stmt.splitlines()).strip()
+
+
+def rewrite_index(
+    stmt: str, source: PgSource, mapped: dict[str, str]
+) -> tuple[str | None, str | None, str]:
+    """(DDL on the source table, index name, "") or (None, None, why not)."""
+    m = _INDEX.match(_code(stmt))
+    if m is None:
+        return None, None, "not a plain CREATE INDEX"
+    unique, name, table, rest = m.groups()
+    if table not in mapped:
+        return None, None, f"{table} is not a mapped table"
+    plain = source.plain.get(table, {})
+    from ducky.schema import TABLES
+
+    for col in TABLES[table].column_names:
+        used = re.search(rf'(?<![\w"]){col}(?![\w"])|"{col}"', rest)
+        if used is None:
+            continue
+        if col not in plain:
+            return (
+                None,
+                None,
+                (
+                    f"{table}.{col} is converted by the mapping (type or values): an index on "
+                    "the source column cannot serve the query"
+                ),
+            )
+        src = _quote(plain[col])
+        rest = re.sub(rf'(?<![\w"]){col}(?![\w"])|"{col}"', lambda _m, s=src: s, rest)
+    schema, src_table = mapped[table].split(".", 1)
+    ddl = (
+        f"CREATE {unique or ''}INDEX CONCURRENTLY IF NOT EXISTS {_quote(name)} "
+        f"ON {_quote(schema)}.{_quote(src_table)} {rest.strip()}"
+    )
+    return ddl, name, ""
