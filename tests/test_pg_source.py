@@ -278,3 +278,62 @@ def test_bench_keep_optimizations_leaves_the_listed_indexes(shop: str, tmp_path:
     )  # fmt: skip
     assert r.code == 0, r.stderr
     assert snapshot(shop) == after
+
+
+def _ingest(data: Path, *args: str) -> dict[str, Any]:
+    r = run_cli("--data", str(data), "ingest", "--json", *args)
+    assert r.code == 0, r.stderr
+    doc: dict[str, Any] = json.loads(r.stdout)
+    return doc
+
+
+def _account(doc: dict[str, Any], table: str) -> dict[str, Any]:
+    return next(a for a in doc["accounting"] if a["table"] == table)
+
+
+def test_snapshot_then_incremental(shop: str, tmp_path: Path) -> None:
+    before = snapshot(shop)
+    data = tmp_path / "copy"
+    doc = _ingest(data, "--from", shop)
+    assert doc["pg_source"]["since"] is None
+    assert doc["pg_source"]["watermark"] == "2025-03-10T17:00:00"  # the latest event
+    n = len(handmade.EVENTS)
+    ev = _account(doc, "events")
+    assert (ev["rows_in"], ev["loaded"], ev["quarantined"]) == (n, n, 0)
+    assert _account(doc, "users")["loaded"] == len(handmade.USERS)
+    assert "password" not in json.dumps(doc) and shop.split(":")[2].split("@")[0] not in (
+        (data / "manifest.json").read_text() + json.dumps(doc)
+    )
+    assert snapshot(shop) == before
+    # The copy answers like the database.
+    r = run_cli("--data", str(data), "--json", "query", "wau")
+    assert r.code == 0 and json.loads(r.stdout)["rows"] == [
+        {**x, "week_start": x["week_start"].isoformat()} for x in reference.wau(handmade.EVENTS)
+    ]
+    with psycopg.connect(shop, autocommit=True) as c:  # the shop writes two new events
+        c.execute(
+            "INSERT INTO events VALUES (1, 'viewed', 10, '2025-03-11 08:00'), "
+            "(5, 'purchased', 10, '2025-03-12 09:30')"
+        )
+    doc = _ingest(data, "--from", shop, "--incremental")
+    assert doc["pg_source"]["since"] == "2025-03-10T17:00:00"
+    assert doc["pg_source"]["watermark"] == "2025-03-12T09:30:00"
+    # Only events at or after the watermark were read: the two new ones and the one at it.
+    assert doc["pg_source"]["tables"]["events"]["rows"] == 3
+    ev = _account(doc, "events")
+    assert (ev["rows_in"], ev["inserted"], ev["already_present"]) == (3, 2, 1)
+    m = json.loads((data / "manifest.json").read_text())
+    assert m["tables"]["events"]["rows"] == n + 2 and m["pg_watermark"] == "2025-03-12T09:30:00"
+
+
+def test_snapshot_through_a_mapping(mapped_shop: tuple[str, Path], tmp_path: Path) -> None:
+    dsn, mapping = mapped_shop
+    data = tmp_path / "copy"
+    doc = _ingest(data, "--from", dsn, "--mapping", str(mapping))
+    assert _account(doc, "events")["loaded"] == len(handmade.EVENTS)
+    for query in ("wau", "revenue"):
+        r = run_cli("--data", str(data), "--json", "query", query)
+        assert r.code == 0, r.stderr
+        d = run_cli("--data", dsn, "--mapping", str(mapping), "--json", "query", query)
+        assert d.code == 0, d.stderr
+        assert json.loads(r.stdout)["rows"] == json.loads(d.stdout)["rows"]

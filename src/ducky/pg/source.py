@@ -269,12 +269,13 @@ def plain_columns(
     return out
 
 
-def map_tables(con: Any, source: PgSource) -> dict[str, str]:
-    """Create the temp views on an open psycopg connection; canonical -> `schema.table`.
-    `source.plain[table]` gets the pass-through columns (see plain_columns)."""
+def view_statements(con: Any, source: PgSource) -> dict[str, tuple[str, str]]:
+    """canonical table -> (CREATE TEMP VIEW statement, source `schema.table`), read from the
+    catalogs on an open psycopg connection; `source.plain[table]` gets the pass-through
+    columns (see plain_columns)."""
     m = source.mapping
     schema = m.schema or str(con.execute("SELECT current_schema()").fetchone()[0])
-    out: dict[str, str] = {}
+    out: dict[str, tuple[str, str]] = {}
     for t in SOURCE_TABLES:
         src = m.tables.get(t, t)
         rows = con.execute(
@@ -290,9 +291,18 @@ def map_tables(con: Any, source: PgSource) -> dict[str, str]:
                 f"--data {source.description}: no table {schema}.{src} for {t}{hint}"
             )
         cols = {str(r[0]): str(r[1]) for r in rows}
-        con.execute(view_sql(t, schema, src, cols, m))
-        out[t] = f"{schema}.{src}"
-        source.plain[t] = plain_columns(t, cols, m, out[t])
+        where = f"{schema}.{src}"
+        out[t] = (view_sql(t, schema, src, cols, m), where)
+        source.plain[t] = plain_columns(t, cols, m, where)
+    return out
+
+
+def map_tables(con: Any, source: PgSource) -> dict[str, str]:
+    """Create the temp views on an open psycopg connection; canonical -> `schema.table`."""
+    out = {}
+    for t, (sql, where) in view_statements(con, source).items():
+        con.execute(sql)
+        out[t] = where
     return out
 
 
