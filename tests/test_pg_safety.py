@@ -251,3 +251,14 @@ def test_a_started_server_is_announced_and_stopped_on_request(data: Path) -> Non
     finally:
         server.stop()
     assert server.leftover_processes() == []
+
+
+def test_schema_engine_option(user_db: str, data: Path) -> None:
+    before = snapshot(user_db, exclude="shop_a")
+    r = run_cli(
+        "--data", str(data), "--json", "query", "wau", "-e", "postgres",
+        "-o", f"dsn={user_db}", "-o", "schema=shop_a",
+    )  # fmt: skip
+    assert r.code == 0, r.stderr
+    assert _ducky_events(user_db, "shop_a") == len(handmade.EVENTS)
+    assert snapshot(user_db, exclude="shop_a") == before  # no `ducky` schema either
