@@ -122,15 +122,15 @@ def comparison_markdown(rows: list[dict[str, Any]]) -> list[str]:
 def rollup_costs(data: Path, rows: int, repeat: int) -> list[dict[str, Any]]:
     """PostgreSQL maintained rollups on their own (no ducky_opt_* indexes on events): build time
     and size, freshness check, query time, and INSERT throughput without and with each
-    rollup's trigger (ducky.rollups.maintenance; inserts rolled back)."""
+    rollup's trigger (ducky.engines.postgres.maintenance; inserts rolled back)."""
     import statistics
     import time
 
     from ducky.datasets import DataDir
     from ducky.engines.postgres import PostgresEngine
     from ducky.rollups import ROLLUP_QUERIES, ensure_fresh
-    from ducky.rollups.maintenance import measure_insert_cost
-    from ducky.rollups.postgres import PostgresRollups
+    from ducky.engines.postgres.maintenance import measure_insert_cost
+    from ducky.engines.postgres.rollups import PostgresRollups
 
     out = []
     with PostgresEngine(DataDir(data)) as eng:

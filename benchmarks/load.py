@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/load.py --dsn postgresql://... --json out.json
 
 Without --data it writes a synthetic dataset of --events rows (numpy, seeded) once into
---cache and reuses it. Without --dsn it starts a throwaway local server (ducky.pg.server) in a
+--cache and reuses it. Without --dsn it starts a throwaway local server (ducky.engines.postgres.server) in a
 temporary folder and stops it at the end. Each (method, run) is a full `load_datadir` call:
 one transaction, staging tables, keys, ANALYZE, swap. Prints medians of rows/s.
 """
@@ -134,8 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from ducky.datasets import DataDir
-    from ducky.pg.loader import load_datadir
-    from ducky.pg.server import LocalServer
+    from ducky.engines.postgres.loader import load_datadir
+    from ducky.engines.postgres.server import LocalServer
 
     data = args.data or synthetic(args.cache / f"events-{args.events}", args.events)
     dd = DataDir(data)

@@ -193,7 +193,7 @@ def test_to_postgres_loads_the_ingested_directory(
     assert e.value.code == 0, capsys.readouterr().err
     doc = json.loads(capsys.readouterr().out)
     assert doc["merged"] is True and "postgres" in doc
-    with psycopg.connect(pg_dsn) as con:
+    with psycopg.connect(pg_dsn, options="-c search_path=ducky") as con:
         counts = [
             con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
             for t in ("users", "products", "events")

@@ -44,6 +44,8 @@ CHECKS: dict[str, tuple[str, str]] = {
         "",
     ),
 }
+# ducky writes into its own schema (ducky.engines.postgres.ownership); these checks read it there.
+DUCKY_SCHEMA = "-c search_path=ducky"
 PER_TYPE = "SELECT event_type, COUNT(*), SUM(user_id) FROM {src} GROUP BY 1 ORDER BY 1"
 LIST_SUMS = {  # element count and sum of the list column
     "duckdb": "SELECT SUM(len(clicked_product_ids)), SUM(list_sum(clicked_product_ids)) FROM {src}",
@@ -60,12 +62,12 @@ def _duck(data: Path, table: str, sql: str) -> list[tuple[Any, ...]]:
 
 
 def _pg(dsn: str, sql: str, table: str) -> list[tuple[Any, ...]]:
-    with psycopg.connect(dsn) as c:
+    with psycopg.connect(dsn, options=DUCKY_SCHEMA) as c:
         return [tuple(r) for r in c.execute(sql.format(src=table)).fetchall()]  # type: ignore[arg-type]
 
 
 def _counts(dsn: str) -> dict[str, int]:
-    with psycopg.connect(dsn) as c:
+    with psycopg.connect(dsn, options=DUCKY_SCHEMA) as c:
         return {
             t: c.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
             for t in ("users", "products", "events")
@@ -73,7 +75,7 @@ def _counts(dsn: str) -> dict[str, int]:
 
 
 def _staging_left(dsn: str) -> list[str]:
-    with psycopg.connect(dsn) as c:
+    with psycopg.connect(dsn, options=DUCKY_SCHEMA) as c:
         rows = c.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE 'ducky_staging_%'")
         return [r[0] for r in rows.fetchall()]
 
@@ -96,10 +98,10 @@ def test_round_trip_checksums_equal_parquet(
     assert _pg(dsn, LIST_SUMS["postgres"], "search_logs") == _duck(
         generated_dir, "search_logs", LIST_SUMS["duckdb"]
     )
-    with psycopg.connect(dsn) as c:  # keys are built after the data
+    with psycopg.connect(dsn, options=DUCKY_SCHEMA) as c:  # keys are built after the data
         keys = c.execute(
             "SELECT conrelid::regclass::text FROM pg_constraint "
-            "WHERE contype = 'p' AND connamespace = 'public'::regnamespace ORDER BY 1"
+            "WHERE contype = 'p' AND connamespace = 'ducky'::regnamespace ORDER BY 1"
         ).fetchall()
         # COPY FREEZE (binary) or VACUUM (FREEZE) after the load (adbc): every page that holds
         # rows is all-visible, ready for index-only scans.
@@ -204,7 +206,7 @@ def test_binary_numeric_edge_values(tmp_path: Path, pg_fresh_dsn: Callable[[], s
     data = write_datadir(tmp_path / "data", products=products)
     dsn = pg_fresh_dsn()
     load_datadir(data, dsn, tables=["products"], method="binary")
-    with psycopg.connect(dsn) as c:
+    with psycopg.connect(dsn, options=DUCKY_SCHEMA) as c:
         got = c.execute("SELECT price, name FROM products ORDER BY product_id").fetchall()
     assert [g[0] for g in got] == [Decimal(p) for p in prices]
     assert [g[1] for g in got] == [p["name"] for p in products]

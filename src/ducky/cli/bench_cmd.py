@@ -76,6 +76,17 @@ from ducky.cli.context import get_settings
     default=None,
     help="Extra variant files (<query>/<variant>[.<dialect>|.setup...].sql) tried first.",
 )
+@click.option(
+    "--allow-ddl",
+    is_flag=True,
+    help="postgresql:// --data: build the optimized variants' indexes on the shop's tables "
+    "(CREATE INDEX CONCURRENTLY), dropped again afterwards.",
+)
+@click.option(
+    "--keep-optimizations",
+    is_flag=True,
+    help="With --allow-ddl: keep the indexes built (they are listed).",
+)
 def bench(
     engines: str,
     queries: str,
@@ -86,8 +97,12 @@ def bench(
     out_dir: Path | None,
     out_legacy: Path | None,
     sql_dir: Path | None,
+    allow_ddl: bool,
+    keep_optimizations: bool,
 ) -> None:
     """Time every engine and query variant, save plans, check parity, chart the results."""
+    import os
+
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ducky import sql as canonical_sql
@@ -111,6 +126,21 @@ def bench(
         settings.json = True
     elif json_arg is not None:  # the old `--json FILE`
         json_path = json_path or Path(json_arg)
+    if settings.source:  # an existing database: consent flags, no rollup tables by default
+        from ducky.engines.postgres.source import ENV_ALLOW_DDL, ENV_KEEP
+
+        if keep_optimizations and not allow_ddl:
+            from ducky.errors import UserError
+
+            raise UserError("--keep-optimizations needs --allow-ddl")
+        if allow_ddl:
+            os.environ[ENV_ALLOW_DDL] = "1"
+        if keep_optimizations:
+            os.environ[ENV_KEEP] = "1"
+        if variants == "baseline,optimized,rollup":
+            variants = "baseline,optimized"
+        if engines in ("all", "duckdb"):  # the default: the source is a PostgreSQL database
+            engines = "postgres"
     qs = split_list(queries, canonical_sql.QUERIES, "query")
     all_variants = sorted({v for q in qs for v in known_variants(q, sql_dir)})
     vs = split_list(variants, all_variants, "variant")

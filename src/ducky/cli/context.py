@@ -17,9 +17,15 @@ class Settings:
     data: Path
     json: bool = False
     debug: bool = False
+    source: str | None = None  # --data postgresql://...: an existing database, read in place
+    mapping: Path | None = None  # --mapping: its schema/table/column/value names
 
     @property
     def datadir(self) -> DataDir:
+        if self.source:
+            from ducky.engines.postgres.source import PgSource
+
+            return PgSource(self.source, self.mapping)
         from ducky.datasets import DataDir
 
         return DataDir(self.data)

@@ -38,6 +38,19 @@ def _source_option(table: str) -> Any:
 @click.option(
     "--dsn", default=None, envvar="DUCKY_PG_DSN", help="PostgreSQL DSN for --to-postgres."
 )
+@click.option(
+    "--from",
+    "from_url",
+    default=None,
+    metavar="postgresql://...",
+    help="Snapshot users, products and events from this PostgreSQL database (--mapping: its "
+    "schema/table/column/value names).",
+)
+@click.option(
+    "--incremental",
+    is_flag=True,
+    help="With --from: only events at or after the watermark the last run kept.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def ingest(
     users: str | None,
@@ -49,6 +62,8 @@ def ingest(
     daily: bool,
     to_postgres: bool,
     dsn: str | None,
+    from_url: str | None,
+    incremental: bool,
     as_json: bool,
 ) -> None:
     """Ingest files or JSON APIs into the data directory, with data-quality checks."""
@@ -65,15 +80,27 @@ def ingest(
     as_json = as_json or settings.json
     given = {"users": users, "products": products, "events": events, "search_logs": search_logs}
     sources = {k: v for k, v in given.items() if v}
+    extra: dict[str, Any] = {}
+    snap_doc: dict[str, Any] | None = None
+    if from_url is not None or incremental:
+        from ducky.ingest.pg_source import snapshot_sources
+
+        sources, extra, snap_doc = snapshot_sources(
+            from_url, mapping, incremental, settings.data, sources
+        )
+        mapping = None  # applied by the source's views (ducky.engines.postgres.source)
     result = run_ingest(
         settings.data,
         sources,
+        manifest_extra=extra,
         mapping=mapping,
         fail_on=fail_on,
         http=http_options_from_env(),
         progress=not as_json and sys.stderr.isatty(),
     )
     doc = result.to_dict()
+    if snap_doc is not None:
+        doc["pg_source"] = snap_doc
     if to_postgres and result.tripped == []:
         from ducky.ingest.postgres import load_to_postgres
 

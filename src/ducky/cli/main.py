@@ -116,18 +116,54 @@ class DuckyGroup(click.Group):
 @click.version_option(__version__, prog_name="ducky")
 @click.option(
     "--data",
-    type=click.Path(file_okay=False, path_type=Path),
     envvar="DUCKY_DATA",
-    default=Path("data"),
+    default="data",
     show_default=True,
-    help="Data directory (env DUCKY_DATA, then `data` in ducky.toml).",
+    help="Data directory, or a postgresql:// URL of an existing database read in place "
+    "(env DUCKY_DATA, then `data` in ducky.toml).",
+)
+@click.option(
+    "--mapping",
+    "source_mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="DUCKY_MAPPING",
+    default=None,
+    help="With a postgresql:// --data: YAML/TOML mapping of its schema, tables, columns and "
+    "event values onto the canonical ones (env DUCKY_MAPPING).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.option(
+    "--stop-server",
+    is_flag=True,
+    help="Stop the local PostgreSQL server at the end if this command started it "
+    "(env DUCKY_STOP_SERVER=1).",
+)
 @click.pass_context
-def cli(ctx: click.Context, data: Path, as_json: bool, debug: bool) -> None:
+def cli(
+    ctx: click.Context,
+    data: str,
+    source_mapping: Path | None,
+    as_json: bool,
+    debug: bool,
+    stop_server: bool,
+) -> None:
     """ducky: local-first e-commerce analytics."""
-    ctx.obj = Settings(data=data, json=as_json, debug=debug)
+    from ducky.engines.postgres.dsn import is_pg_url  # light: no driver import
+
+    if is_pg_url(data):
+        from ducky.engines.postgres.source import state_path
+
+        # Never a Path: `Path("postgresql://u:pw@h/db")` would print the password later.
+        ctx.obj = Settings(
+            data=state_path(data), json=as_json, debug=debug, source=data, mapping=source_mapping
+        )
+    else:
+        ctx.obj = Settings(data=Path(data), json=as_json, debug=debug, mapping=source_mapping)
+    from ducky.engines.postgres import announce  # light: no driver import
+
+    announce.request_stop(stop_server)
+    ctx.call_on_close(announce.stop_started)
 
 
 def main(argv: list[str] | None = None) -> Any:

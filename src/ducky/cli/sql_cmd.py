@@ -17,9 +17,20 @@ def sql() -> None:
 @click.argument("name", type=click.Choice(list(QUERIES)))
 @engine_option()
 @click.option("--variant", default="optimized", show_default=True)
-def show(name: str, engine: str, variant: str) -> None:
-    """Print the SQL that would run for NAME on an engine."""
+@click.option(
+    "--dialect",
+    default=None,
+    help="Any sqlglot dialect (bigquery, snowflake, clickhouse, ...) instead of an engine's.",
+)
+def show(name: str, engine: str, variant: str, dialect: str | None) -> None:
+    """Print the SQL that would run for NAME on an engine (or in a SQL dialect)."""
     from ducky.engines import engine_class
+
+    if dialect:
+        from ducky.sql.dialects import render_dialect
+
+        click.echo(render_dialect(name, dialect, variant))
+        return
 
     cls = engine_class(engine)
     click.echo(cls.render_sql(name, variant))

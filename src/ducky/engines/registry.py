@@ -62,6 +62,10 @@ def available_engines() -> list[EngineInfo]:
 
 def open_engine(name: str, datadir: DataDir, **options: Any) -> Engine:
     """Instantiate engine `name` over `datadir` (not yet connected)."""
+    if getattr(datadir, "pg_source", False):  # --data postgresql://...: read in place
+        from ducky.engines.postgres.source import open_source_engine
+
+        return open_source_engine(name, datadir, **options)  # type: ignore[arg-type]
     cls = engine_class(name)
     cls.ensure_available(options)
     return cls(datadir, **options)

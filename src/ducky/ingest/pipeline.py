@@ -178,8 +178,10 @@ def run_ingest(
     http: HttpOptions | None = None,
     now: dt.datetime | None = None,
     progress: bool = False,
+    manifest_extra: dict[str, Any] | None = None,
 ) -> IngestResult:
-    """Ingest `sources` (table -> path or URL) into the data directory `data`."""
+    """Ingest `sources` (table -> path or URL) into the data directory `data`.
+    `manifest_extra`: kept in the manifest when merged (e.g. ingest --from's watermark)."""
     from ducky.datasets import DatasetWriter
     from ducky.ingest.mapping import load_mapping
     from ducky.ingest.merge import plan_table, write_merged
@@ -277,6 +279,7 @@ def run_ingest(
         with DatasetWriter(path, producer=PRODUCER, parameters=params) as w:
             write_merged(w, existing, merges, q_new)
             w.extra["ingest"] = summary
+            w.extra.update(manifest_extra or {})
     elif q_new:
         for rel, tbl in q_new.items():
             write_quarantine_file(path / rel, tbl)

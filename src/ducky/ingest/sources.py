@@ -102,6 +102,11 @@ def detect_format(spec: str) -> str:
 
 def read_source(spec: str, table: str, http: HttpOptions | None = None) -> SourceData:
     """Read one source (path or URL) for `table`."""
+    if spec.startswith("pg:"):  # a table of `ingest --from postgresql://` (ingest.pg_source)
+        from ducky.ingest.pg_source import is_registered, read_registered
+
+        if is_registered(spec):
+            return read_registered(spec)
     http = http or HttpOptions()
     fmt = detect_format(spec)
     if fmt == "api":

@@ -6,6 +6,12 @@ import os
 import re
 
 ENV_DSN = "DUCKY_PG_DSN"
+SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_pg_url(value: object) -> bool:
+    """A `postgresql://` URL (as --data / DUCKY_DATA may be), not a path."""
+    return isinstance(value, str) and value.strip().lower().startswith(SCHEMES)
 
 
 def env_dsn() -> str | None:

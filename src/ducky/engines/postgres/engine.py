@@ -103,9 +103,14 @@ class PostgresEngine(Engine):
         dsn: str | None = None,
         method: str = "binary",
         statement_timeout: str | int | None = None,
+        schema: str | None = None,
         **options: Any,
     ) -> None:
         super().__init__(datadir, **options)
+        from ducky.engines.postgres.ownership import schema_name
+
+        # ducky's own schema (engines/postgres/ownership.py): every connection works inside it.
+        self.schema = schema_name(schema)
         self._dsn = dsn or None
         self.method = method
         self.statement_timeout = statement_timeout
@@ -148,6 +153,16 @@ class PostgresEngine(Engine):
         except Exception as e:  # e.g. a DSN libpq cannot even parse
             msg = dsnlib.scrub(dsnlib.first_line(e), dsn)
             raise ConnectionFailed(f"postgres: invalid DSN ({msg})") from e
+        from ducky.engines.postgres.ownership import ensure_schema_psycopg
+
+        try:
+            # Refuses a same-named schema that is not ducky's; never creates it here (the
+            # loader does, in its transaction).
+            ensure_schema_psycopg(self._con, self.schema, create=False)
+        except BaseException:
+            self._con.close()
+            self._con = None
+            raise
         if self.statement_timeout is not None:
             self.execute(f"SET statement_timeout = '{int(self.statement_timeout)}'")
 
@@ -191,7 +206,9 @@ class PostgresEngine(Engine):
         if not force and self.is_current():
             self.timings.append(_timing("load", time.perf_counter() - t0, skipped=True))
             return
-        report = load_datadir(self.datadir, self.dsn, progress=progress, method=self.method)
+        report = load_datadir(
+            self.datadir, self.dsn, progress=progress, method=self.method, schema=self.schema
+        )
         self.last_load = report
         self.timings.append(
             _timing("load", time.perf_counter() - t0, skipped=False, rows=report.rows)
@@ -336,7 +353,10 @@ class PostgresEngine(Engine):
 
     def reset_settings(self) -> None:
         """Back to the server's settings (undo a variant's SET work_mem = ... etc.)."""
-        self.execute("RESET ALL")
+        self.execute("RESET ALL")  # search_path too: back into ducky's schema below
+        from ducky.engines.postgres.ownership import search_path_sql
+
+        self.execute(search_path_sql(self.schema))
         if self.statement_timeout is not None:
             self.execute(f"SET statement_timeout = '{int(self.statement_timeout)}'")
 

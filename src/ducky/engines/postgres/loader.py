@@ -114,9 +114,9 @@ def resolve_dsn(datadir: DataDir, dsn: str | None) -> str:
     env = dsnlib.env_dsn()
     if env:
         return env
-    from ducky.engines.postgres.server import local_server_for
+    from ducky.engines.postgres.announce import ensure_local_server
 
-    return str(local_server_for(datadir.state_dir).ensure_running())
+    return ensure_local_server(datadir.state_dir, datadir.path)
 
 
 def default_tables(datadir: DataDir) -> list[str]:
@@ -236,11 +236,16 @@ def load_datadir(
     method: str = "binary",
     retries: int = 3,
     vacuum: bool = True,
+    schema: str | None = None,
 ) -> LoadReport:
     """Load the canonical tables of `datadir` into PostgreSQL in one transaction.
 
     Re-running replaces the tables (never duplicates); a failure leaves the previous tables
     untouched. Transient connection errors are retried with exponential backoff.
+
+    Everything lands in ducky's own schema (`schema`, else DUCKY_PG_SCHEMA, else `ducky`:
+    ownership.py), created and marked on first use; a same-named schema without ducky's
+    marker is refused, and so is replacing a table that someone else's view reads.
 
     `vacuum` (default) runs VACUUM (FREEZE) on the new tables after the commit: it sets the
     visibility map (index-only scans then skip the heap) and the hint bits, work that
@@ -257,6 +262,9 @@ def load_datadir(
     if unknown:
         raise UserError(f"unknown table(s) {', '.join(unknown)}: choose from {', '.join(TABLES)}")
     dd.validate(tuple(names), deep=True)
+    from ducky.engines.postgres.ownership import schema_name
+
+    schema = schema_name(schema)
     target = resolve_dsn(dd, dsn)
     files = {t: dd.table_files(t) for t in names}
     total = sum(_file_rows(f) for f in files.values())
@@ -279,7 +287,7 @@ def load_datadir(
             report = LoadReport(dsnlib.describe(target), method, attempts=attempt, fingerprint=fp)
             t0 = time.perf_counter()
             try:
-                transfer(target, names, files, fp, report, bar)
+                transfer(target, names, files, fp, report, bar, schema)
             except (DataDirError, UserError):
                 raise
             except Exception as e:
@@ -292,7 +300,7 @@ def load_datadir(
             if vacuum and method not in FROZEN_METHODS:
                 bar.describe("vacuum")
                 t1 = time.perf_counter()
-                _vacuum(target, names)
+                _vacuum(target, names, schema)
                 report.vacuum_seconds = time.perf_counter() - t1
             return report
 
@@ -345,11 +353,14 @@ def _wrap(e: BaseException, target: str) -> EngineError:
     return EngineError(f"postgres ({where}): {msg}")
 
 
-def _vacuum(target: str, names: Sequence[str]) -> None:
+def _vacuum(target: str, names: Sequence[str], schema: str) -> None:
     import psycopg
+
+    from ducky.engines.postgres.ownership import search_path_sql
 
     try:
         with psycopg.connect(target, autocommit=True, connect_timeout=10) as c:
+            c.execute(search_path_sql(schema))
             for t in names:
                 c.execute(f'VACUUM (FREEZE) "{t}"')
     except psycopg.Error as e:
@@ -404,6 +415,13 @@ def _finish_load(
     rebuild of existing rollups. `placeholder` is the driver's parameter marker (ADBC: $1,
     psycopg: %s); `fetch` runs a query and returns its rows."""
     bar.describe("keys, statistics, swap")
+    from ducky.engines.postgres.ownership import dependents_refusal, foreign_dependents_sql
+
+    schema = str(fetch("SELECT current_schema()")[0][0])
+    for t in names:
+        views = [str(r[0]) for r in fetch(foreign_dependents_sql(schema, t))]
+        if views:  # DROP ... CASCADE below would take someone else's view with it
+            raise dependents_refusal(schema, t, views)
     for t in names:
         for stmt in _swap_sql(t):
             execute(stmt)
@@ -427,14 +445,22 @@ def _load_adbc(
     fp: dict[str, Any],
     report: LoadReport,
     bar: _Progress,
+    schema: str,
 ) -> None:
     import adbc_driver_postgresql.dbapi as adbc
     import pyarrow as pa
+
+    from ducky.engines.postgres import ownership
 
     with adbc.connect(target) as conn:  # autocommit off: everything below is one transaction
         cur = conn.cursor()
         try:
             cur.execute(SYNC_COMMIT)
+            cur.execute(ownership.schema_state_sql(schema)[0].replace("%s", "$1"), (schema,))
+            if not ownership.check_schema(list(cur.fetchall()), schema):
+                for stmt in ownership.create_schema_sql(schema):
+                    cur.execute(stmt)
+            cur.execute(ownership.search_path_sql(schema))
             for t in names:
                 bar.describe(t)
                 t0 = time.perf_counter()
@@ -446,7 +472,7 @@ def _load_adbc(
                     arrow_schema(t), _remember(_batches(t, files[t], bar.advance), failure)
                 )
                 try:
-                    rows = cur.adbc_ingest(stage, reader, mode="append")
+                    rows = cur.adbc_ingest(stage, reader, mode="append", db_schema_name=schema)
                 except Exception:
                     # The driver reports a failing stream as its own error; the reader's
                     # error (an unreadable file) is the one that explains it.
@@ -475,6 +501,7 @@ def _load_csv(
     fp: dict[str, Any],
     report: LoadReport,
     bar: _Progress,
+    schema: str,
 ) -> None:
     import io
 
@@ -491,7 +518,7 @@ def _load_csv(
     for t in names:
         if any(c.type.startswith("list") for c in TABLES[t].columns):
             raise UserError(f"the csv load method cannot carry the list column of {t}: use adbc")
-    _load_copy(target, names, files, fp, report, bar, "csv", encode, b"", b"")
+    _load_copy(target, names, files, fp, report, bar, schema, "csv", encode, b"", b"")
 
 
 def _load_binary(
@@ -501,10 +528,13 @@ def _load_binary(
     fp: dict[str, Any],
     report: LoadReport,
     bar: _Progress,
+    schema: str,
 ) -> None:
     from ducky.engines.postgres.binary_copy import HEADER, TRAILER, encode_batch
 
-    _load_copy(target, names, files, fp, report, bar, "binary", encode_batch, HEADER, TRAILER)
+    _load_copy(
+        target, names, files, fp, report, bar, schema, "binary", encode_batch, HEADER, TRAILER
+    )
 
 
 def _load_copy(
@@ -514,6 +544,7 @@ def _load_copy(
     fp: dict[str, Any],
     report: LoadReport,
     bar: _Progress,
+    schema: str,
     fmt: str,
     encode: Callable[[Any], Any],
     header: bytes,
@@ -523,8 +554,11 @@ def _load_copy(
     import psycopg
     from psycopg.copy import QueuedLibpqWriter
 
+    from ducky.engines.postgres.ownership import ensure_schema_psycopg
+
     with psycopg.connect(target, connect_timeout=10) as conn:  # one transaction until commit
         conn.execute(SYNC_COMMIT)
+        ensure_schema_psycopg(conn, schema)
         for t in names:
             bar.describe(t)
             t0 = time.perf_counter()
@@ -558,14 +592,18 @@ def _load_copy(
         conn.commit()
 
 
-def stored_fingerprint(target: str) -> dict[str, Any] | None:
+def stored_fingerprint(target: str, schema: str | None = None) -> dict[str, Any] | None:
     """The fingerprint of the data last loaded into `target`, or None."""
     import json
 
     import psycopg
 
+    from ducky.engines.postgres.ownership import ensure_schema_psycopg, schema_name
+
     try:
         with psycopg.connect(target, connect_timeout=10, autocommit=True) as c:
+            if not ensure_schema_psycopg(c, schema_name(schema), create=False):
+                return None
             if c.execute("SELECT to_regclass(%s)", (META_TABLE,)).fetchone() == (None,):
                 return None
             row = c.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'fingerprint'").fetchone()

@@ -63,7 +63,10 @@ def measure_insert_cost(
     # Every index on events is maintained by both inserts alike; say which ones there were.
     indexes = sorted(
         r["indexname"]
-        for r in eng.run("SELECT indexname FROM pg_indexes WHERE tablename = 'events'").to_pylist()
+        for r in eng.run(
+            "SELECT indexname FROM pg_indexes "
+            "WHERE tablename = 'events' AND schemaname = current_schema()"
+        ).to_pylist()
     )
     plain: list[float] = []
     with_trigger: list[float] = []

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ducky.engines.postgres.ownership import PIN_FUNCTIONS_SQL
 from ducky.rollups import BOUNDS_TABLE, ROLLUP_QUERIES, SOURCES, STATE_TABLE, TABLES, RollupStatus
 
 if TYPE_CHECKING:
@@ -125,6 +126,7 @@ def rebuild_after_load(
         t0 = time.perf_counter()
         for stmt in (*STATE_DDL, *setup_statements(q), *maintain_statements(q)):
             execute(stmt)
+        execute(PIN_FUNCTIONS_SQL)
         secs = time.perf_counter() - t0
         execute(state_upsert_sql(q, secs, with_meta=True))
         out.append((q, secs))
@@ -228,6 +230,7 @@ class PostgresRollups:
             t1 = time.perf_counter()
             for stmt in maintain_statements(query):
                 eng.execute(stmt)
+            eng.execute(PIN_FUNCTIONS_SQL)  # triggers fire in writers' sessions too
             stages.append(
                 StageTiming(
                     "setup", time.perf_counter() - t1, {"sql": "insert/stale triggers on sources"}

@@ -1,0 +1,545 @@
+"""An existing PostgreSQL database as the data source: the shop's own tables, read in place.
+
+`--data postgresql://...` (or DUCKY_DATA) names a database that already holds the shop's
+users, events and products (seed 000's tables). Nothing is copied and nothing is written:
+
+- a mapping (the YAML/TOML of `ducky ingest --mapping`, plus three optional keys, below) says
+  which schema, tables, columns and event values stand for the canonical ones; with the
+  canonical names (seed 000's tables) no mapping is needed;
+- the connection creates one TEMPORARY view per canonical table (in the session's own pg_temp
+  schema, gone when it closes) that renames, casts and recodes the shop's columns, then sets
+  `default_transaction_read_only`: every statement after that runs in a read-only transaction,
+  so the server itself refuses any write, whatever the SQL;
+- the canonical queries run unchanged on those views (`search_path` = pg_temp), so the answers
+  are the same definitions as on a data directory.
+
+Mapping file (all keys optional):
+
+    schema: shop                 # the source tables' schema (default: the user's current one)
+    tables: {users: customers}   # canonical table -> source table
+    events:                      # canonical column -> source column (as for ingest)
+      timestamp: event_time
+    event_types:                 # source value -> canonical event_type value
+      view: viewed
+      cart: add-to-cart
+      purchase: purchased
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ducky.datasets import DataDir
+from ducky.engines.postgres import PostgresEngine
+from ducky.engines.postgres import dsn as dsnlib
+from ducky.engines.postgres.dsn import is_pg_url as is_pg_url  # re-exported: the CLI's test
+from ducky.errors import ConnectionFailed, DataDirError, UserError
+
+if TYPE_CHECKING:
+    from ducky.datasets.datadir import Manifest
+    from ducky.engines.base import Engine
+
+SOURCE_TABLES = ("users", "events", "products")  # what the canonical queries read
+# Canonical column type -> (PostgreSQL type to cast to, format_type() spelling of it).
+_PG_TYPES = {
+    "int64": ("BIGINT", "bigint"),
+    "int32": ("INTEGER", "integer"),
+    "string": ("TEXT", "text"),
+    "date": ("DATE", "date"),
+    "timestamp": ("TIMESTAMP", "timestamp without time zone"),
+    "decimal": ("NUMERIC(12,2)", "numeric(12,2)"),
+    "bool": ("BOOLEAN", "boolean"),
+    "float64": ("DOUBLE PRECISION", "double precision"),
+}
+
+
+@dataclass
+class SourceMapping:
+    """Where the canonical tables are in the shop's database."""
+
+    schema: str | None = None
+    tables: dict[str, str] = field(default_factory=dict)  # canonical -> source table
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)  # table -> canon -> src
+    event_types: dict[str, str] = field(default_factory=dict)  # source value -> canonical
+
+
+def _read_doc(p: Path) -> dict[str, Any]:
+    if not p.is_file():
+        raise UserError(f"mapping file {p}: no such file")
+    text = p.read_text(encoding="utf-8")
+    try:
+        if p.suffix.lower() == ".toml":
+            import tomllib
+
+            doc: Any = tomllib.loads(text)
+        elif p.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            doc = yaml.safe_load(text) or {}
+        else:
+            raise UserError(f"mapping file {p}: use a .yaml, .yml or .toml file")
+    except UserError:
+        raise
+    except Exception as e:  # yaml and tomllib raise their own error types
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise UserError(f"mapping file {p}: not valid {p.suffix[1:].upper()} ({first})") from None
+    if not isinstance(doc, dict):
+        raise UserError(f"mapping file {p}: expected a table name -> columns mapping")
+    return doc
+
+
+def load_source_mapping(path: str | os.PathLike[str] | None) -> SourceMapping:
+    """The mapping file's source keys (schema, tables, event_types) and its column maps,
+    the latter checked exactly as `ducky ingest --mapping` checks them."""
+    if path is None:
+        return SourceMapping()
+    p = Path(path)
+    doc = _read_doc(p)
+    out = SourceMapping()
+    schema = doc.pop("schema", None)
+    if schema is not None and (not isinstance(schema, str) or not schema):
+        raise UserError(f"mapping file {p}: schema must name a schema")
+    out.schema = schema
+    for key, target in (("tables", out.tables), ("event_types", out.event_types)):
+        value = doc.pop(key, None) or {}
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v for k, v in value.items()
+        ):
+            raise UserError(f"mapping file {p}: {key} must map names to names")
+        target.update(value)
+    unknown = [t for t in out.tables if t not in SOURCE_TABLES]
+    if unknown:
+        raise UserError(
+            f"mapping file {p}: tables: unknown canonical table {unknown[0]!r} "
+            f"(tables: {', '.join(SOURCE_TABLES)})"
+        )
+    from ducky.schema import EVENT_TYPES
+
+    bad = [v for v in out.event_types.values() if v not in EVENT_TYPES]
+    if bad:
+        raise UserError(
+            f"mapping file {p}: event_types: {bad[0]!r} is not a canonical event type "
+            f"({', '.join(EVENT_TYPES)})"
+        )
+    # The column part is ingest's format: validate it with ingest's own loader.
+    import tempfile
+
+    import yaml
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rest = Path(tmp) / "columns.yaml"
+        rest.write_text(yaml.safe_dump(doc))
+        from ducky.ingest.mapping import load_mapping
+
+        try:
+            out.columns = load_mapping(rest)
+        except UserError as e:
+            raise UserError(str(e).replace(str(rest), str(p))) from None
+    return out
+
+
+def state_path(dsn: str) -> Path:
+    """A local folder for what a source run writes (bench results): per server and database."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ducky" / "sources"
+    where = dsnlib.describe(dsn)
+    slug = "".join(c if c.isalnum() else "-" for c in where).strip("-")[:60]
+    return base / f"{slug}-{hashlib.sha256(where.encode()).hexdigest()[:8]}"
+
+
+class PgSource(DataDir):
+    """A PostgreSQL database standing where a data directory would: engines that know it
+    (source.open_source_engine) read its tables in place; everything that needs
+    Parquet files gets a clear error naming `ducky ingest --from` instead."""
+
+    pg_source: ClassVar[bool] = True
+
+    def __init__(self, dsn: str, mapping: str | os.PathLike[str] | None = None) -> None:
+        super().__init__(state_path(dsn))
+        self.dsn = dsn.strip()
+        self.mapping_path = Path(mapping) if mapping else None
+        self.mapping = load_source_mapping(self.mapping_path)
+        self.plain: dict[str, dict[str, str]] = {}  # filled by map_tables
+
+    @property
+    def description(self) -> str:
+        return f"postgresql://{dsnlib.describe(self.dsn)}"
+
+    def __repr__(self) -> str:
+        return f"PgSource({self.description!r})"
+
+    def __str__(self) -> str:
+        return self.description
+
+    def exists(self) -> bool:
+        return True
+
+    def table_files(self, table: str) -> list[Path]:
+        return []
+
+    def manifest(self) -> Manifest:
+        raise DataDirError(
+            f"--data {self.description} is a PostgreSQL database, not a data directory: "
+            "this command needs Parquet files; copy them with "
+            "`ducky ingest --from postgresql://...` into a data directory first"
+        )
+
+    def validate(self, tables: tuple[str, ...] = (), deep: bool = True) -> Manifest:
+        """Tables are checked when the engine connects (it maps them); nothing on disk."""
+        from ducky.datasets.datadir import Manifest
+
+        unknown = [t for t in tables if t not in SOURCE_TABLES]
+        if unknown:
+            raise DataDirError(
+                f"--data {self.description}: table {unknown[0]} is not read from a PostgreSQL "
+                f"source (only {', '.join(SOURCE_TABLES)})"
+            )
+        return Manifest(1, {"name": "postgres-source"}, {}, {}, "")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def view_sql(
+    table: str,
+    schema: str,
+    source_table: str,
+    columns: dict[str, str],
+    mapping: SourceMapping,
+) -> str:
+    """CREATE TEMP VIEW <table> over `schema.source_table` with the canonical columns.
+
+    `columns` is the source's column name -> format_type(). Casts only where the type
+    differs (an index on the source column stays usable otherwise)."""
+    from ducky.ingest.mapping import resolve
+    from ducky.schema import TABLES
+
+    where = f"{schema}.{source_table}"
+    colmap = resolve(table, list(columns), {table: mapping.columns.get(table, {})}, where)
+    parts = []
+    for col in TABLES[table].columns:
+        cast, spelled = _PG_TYPES.get(col.type, ("TEXT", "text"))
+        src = colmap.get(col.name)
+        if src is None:
+            expr = f"CAST(NULL AS {cast})"
+        else:
+            expr = _quote(src)
+            if table == "events" and col.name == "event_type" and mapping.event_types:
+                whens = " ".join(
+                    f"WHEN {_literal(k)} THEN {_literal(v)}"
+                    for k, v in sorted(mapping.event_types.items())
+                )
+                expr = f"CASE {expr}::text {whens} ELSE {expr}::text END"
+            elif columns[src] != spelled:
+                expr = f"CAST({expr} AS {cast})"
+        parts.append(f"{expr} AS {_quote(col.name)}")
+    return (
+        f"CREATE TEMP VIEW {_quote(table)} AS SELECT {', '.join(parts)} "
+        f"FROM {_quote(schema)}.{_quote(source_table)}"
+    )
+
+
+def plain_columns(
+    table: str, columns: dict[str, str], mapping: SourceMapping, where: str
+) -> dict[str, str]:
+    """canonical column -> source column for the columns the view passes through unchanged
+    (no cast, no recoding): only an index on those can serve a query on the view."""
+    from ducky.ingest.mapping import resolve
+    from ducky.schema import TABLES
+
+    colmap = resolve(table, list(columns), {table: mapping.columns.get(table, {})}, where)
+    out = {}
+    for col in TABLES[table].columns:
+        src = colmap.get(col.name)
+        if src is None:
+            continue
+        if table == "events" and col.name == "event_type" and mapping.event_types:
+            continue
+        if columns[src] == _PG_TYPES.get(col.type, ("TEXT", "text"))[1]:
+            out[col.name] = src
+    return out
+
+
+def view_statements(con: Any, source: PgSource) -> dict[str, tuple[str, str]]:
+    """canonical table -> (CREATE TEMP VIEW statement, source `schema.table`), read from the
+    catalogs on an open psycopg connection; `source.plain[table]` gets the pass-through
+    columns (see plain_columns)."""
+    m = source.mapping
+    schema = m.schema or str(con.execute("SELECT current_schema()").fetchone()[0])
+    out: dict[str, tuple[str, str]] = {}
+    for t in SOURCE_TABLES:
+        src = m.tables.get(t, t)
+        rows = con.execute(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = %s AND c.relkind IN ('r', 'v', 'm', 'p', 'f') "
+            "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+            (schema, src),
+        ).fetchall()
+        if not rows:
+            hint = "" if source.mapping_path else "; map it with --mapping (tables: ...)"
+            raise DataDirError(
+                f"--data {source.description}: no table {schema}.{src} for {t}{hint}"
+            )
+        cols = {str(r[0]): str(r[1]) for r in rows}
+        where = f"{schema}.{src}"
+        out[t] = (view_sql(t, schema, src, cols, m), where)
+        source.plain[t] = plain_columns(t, cols, m, where)
+    return out
+
+
+def map_tables(con: Any, source: PgSource) -> dict[str, str]:
+    """Create the temp views on an open psycopg connection; canonical -> `schema.table`."""
+    out = {}
+    for t, (sql, where) in view_statements(con, source).items():
+        con.execute(sql)
+        out[t] = where
+    return out
+
+
+def open_source_engine(name: str, source: PgSource, **options: Any) -> Engine:
+    """The engine for a PostgreSQL source: PostgreSQL itself, in place (the default engine
+    name, duckdb, means "wherever the data is" here)."""
+    if name not in ("postgres", "duckdb"):
+        raise UserError(
+            f"--data {source.description} runs in place on PostgreSQL (-e postgres), not on "
+            f"{name}: copy the tables with `ducky ingest --from postgresql://...` to use {name}"
+        )
+    PostgresEngine.ensure_available(options)
+    return PgSourceEngine(source, **options)
+
+
+class PgSourceEngine(PostgresEngine):
+    """PostgresEngine on the shop's own tables: temp views, read-only session, no load."""
+
+    def __init__(self, source: PgSource, **options: Any) -> None:
+        options.pop("dsn", None)  # the source's DSN is the one --data gave
+        super().__init__(source, dsn=source.dsn, **options)
+        self.source = source
+        self.mapped: dict[str, str] = {}
+        self.created: list[dict[str, Any]] = []  # indexes built by prepare (allow_ddl)
+        self.suggested: list[str] = []  # indexes not built (no allow_ddl): their DDL
+
+    @property
+    def target(self) -> str:
+        return dsnlib.describe(self.source.dsn)
+
+    def connect(self) -> None:
+        import psycopg
+
+        if self._con is not None:
+            return
+        dsn = self.source.dsn
+        try:
+            con = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
+        except psycopg.Error as e:
+            msg = dsnlib.scrub(dsnlib.first_line(e), dsn)
+            raise ConnectionFailed(f"postgres: cannot connect to {self.target}: {msg}") from e
+        except Exception as e:  # e.g. a DSN libpq cannot even parse
+            msg = dsnlib.scrub(dsnlib.first_line(e), dsn)
+            raise ConnectionFailed(f"postgres: invalid DSN ({msg})") from e
+        try:
+            # UTC: a timestamptz source column becomes the canonical (UTC) timestamp.
+            con.execute("SET TimeZone = 'UTC'")
+            self.mapped = map_tables(con, self.source)
+            con.execute("SET search_path TO pg_temp")
+            # From here on the server refuses any write this session could attempt.
+            con.execute("SET default_transaction_read_only = on")
+        except psycopg.Error as e:
+            con.close()
+            msg = dsnlib.scrub(dsnlib.first_line(e), dsn)
+            raise ConnectionFailed(f"postgres ({self.target}): {msg}") from e
+        except BaseException:
+            con.close()
+            raise
+        self._con = con
+        if self.statement_timeout is not None:
+            self.execute(f"SET statement_timeout = '{int(self.statement_timeout)}'")
+
+    def is_current(self) -> bool:
+        return True
+
+    def load(self, force: bool = False, progress: bool | None = None) -> None:
+        """Nothing to load: the tables are read where they are."""
+        from ducky.engines.base import StageTiming
+
+        self.connect()
+        self.timings.append(StageTiming("load", 0.0, {"skipped": True, "in_place": True}))
+
+    def reset_settings(self) -> None:
+        self.execute("RESET ALL")
+        self.execute("SET TimeZone = 'UTC'")
+        self.execute("SET search_path TO pg_temp")
+        self.execute("SET default_transaction_read_only = on")
+        if self.statement_timeout is not None:
+            self.execute(f"SET statement_timeout = '{int(self.statement_timeout)}'")
+
+    # -- optimizing a database ducky does not own: only with consent ------------------------
+    def prepare(self, query: str, variant: str) -> list[Any]:
+        """A variant's setup, on the shop's database.
+
+        baseline: nothing (the shop's tables as they are). Otherwise SET statements run (the
+        session's own settings); each CREATE INDEX is rewritten onto the source table
+        (CREATE INDEX CONCURRENTLY: writers are not blocked) and built only with
+        allow_ddl (`ducky bench --allow-ddl`, DUCKY_PG_ALLOW_DDL=1), else reported as
+        not built; every other statement (VACUUM, tables, rollups) is skipped. Indexes
+        built here are dropped when the engine closes unless keep_optimizations."""
+        from ducky.engines.base import StageTiming, classify_setup, setup_statements
+
+        if variant == "rollup":
+            raise UserError(
+                f"the rollup variant builds tables and triggers: not on --data "
+                f"{self.source.description}, read in place (bench -V baseline,optimized)"
+            )
+        if variant == "baseline":
+            return []
+        self.connect()
+        stages: list[StageTiming] = []
+        for stmt in setup_statements(query, variant, self.dialect):
+            kind, _ = classify_setup(stmt)
+            head = stmt.lstrip().split(None, 1)[0].upper()
+            if head == "SET":
+                self.execute(stmt)
+                continue
+            if kind != "index":
+                stages.append(StageTiming("setup", 0.0, {"skipped": _short(stmt)}))
+                continue
+            stages.append(self._index(stmt))
+        self.timings.extend(stages)
+        return stages
+
+    def _index(self, stmt: str) -> Any:
+        import time
+
+        from ducky.engines.base import StageTiming
+
+        ddl, name, reason = rewrite_index(stmt, self.source, self.mapped)
+        if ddl is None:
+            return StageTiming("index", 0.0, {"skipped": reason, "sql": _short(stmt)})
+        assert name is not None
+        schema = ddl_schema(self.mapped, stmt)
+        if self._index_exists(schema, name):  # not ours to rebuild or drop
+            return StageTiming("index", 0.0, {"object": name, "existing": True, "sql": ddl})
+        if not _flag(self.options.get("allow_ddl"), ENV_ALLOW_DDL):
+            self.suggested.append(ddl)
+            return StageTiming(
+                "index", 0.0, {"sql": ddl, "skipped": "not built: needs --allow-ddl"}
+            )
+        t0 = time.perf_counter()
+        self.execute("SET default_transaction_read_only = off")
+        try:
+            self.execute(ddl)
+        finally:
+            self.execute("SET default_transaction_read_only = on")
+        secs = time.perf_counter() - t0
+        qualified = f'"{schema}"."{name}"'
+        size = int(self.run(f"SELECT pg_relation_size('{qualified}')").column(0)[0].as_py())
+        self.created.append({"index": qualified, "sql": ddl, "bytes": size, "build_s": secs})
+        return StageTiming("index", secs, {"object": qualified, "bytes": size, "sql": ddl})
+
+    def _index_exists(self, schema: str, name: str) -> bool:
+        sql = f"SELECT to_regclass('{_quote(schema)}.{_quote(name)}') IS NOT NULL"
+        return bool(self.run(sql).column(0)[0].as_py())
+
+    def close(self) -> None:
+        """Drop the indexes this engine built unless kept; say what to apply permanently."""
+        import sys
+
+        keep = _flag(self.options.get("keep_optimizations"), ENV_KEEP)
+        if self._con is not None and self.created and not keep:
+            self.execute("SET default_transaction_read_only = off")
+            for ix in self.created:
+                self.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {ix['index']}")
+        for ix in self.created:
+            state = "kept" if keep else "dropped again"
+            print(
+                f"ducky: {state}: {ix['sql']}  -- {ix['bytes']:,} bytes, built in "
+                f"{ix['build_s']:.3f} s",
+                file=sys.stderr,
+            )
+        if self.created and not keep:
+            print(
+                "ducky: to keep them, run the statements above (the bench shows each "
+                "variant's gain) or rerun with --keep-optimizations",
+                file=sys.stderr,
+            )
+        for ddl in dict.fromkeys(self.suggested):
+            print(f"ducky: not built (needs --allow-ddl): {ddl}", file=sys.stderr)
+        self.created, self.suggested = [], []
+        super().close()
+
+
+ENV_ALLOW_DDL = "DUCKY_PG_ALLOW_DDL"
+ENV_KEEP = "DUCKY_PG_KEEP_OPTIMIZATIONS"
+
+
+def _flag(value: Any, env: str) -> bool:
+    if value is None:
+        value = os.environ.get(env, "")
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _short(stmt: str) -> str:
+    return " ".join(stmt.split())[:200]
+
+
+_INDEX = re.compile(
+    r"^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
+    r"(\w+)\s+ON\s+(\w+)\s*(.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def ddl_schema(mapped: dict[str, str], stmt: str) -> str:
+    m = _INDEX.match(_code(stmt))
+    table = m.group(3) if m else "events"
+    return mapped.get(table, "public.x").split(".", 1)[0]
+
+
+def _code(stmt: str) -> str:
+    return "\n".join(ln.split("--", 1)[0] for ln in stmt.splitlines()).strip()
+
+
+def rewrite_index(
+    stmt: str, source: PgSource, mapped: dict[str, str]
+) -> tuple[str | None, str | None, str]:
+    """(DDL on the source table, index name, "") or (None, None, why not)."""
+    m = _INDEX.match(_code(stmt))
+    if m is None:
+        return None, None, "not a plain CREATE INDEX"
+    unique, name, table, rest = m.groups()
+    if table not in mapped:
+        return None, None, f"{table} is not a mapped table"
+    plain = source.plain.get(table, {})
+    from ducky.schema import TABLES
+
+    for col in TABLES[table].column_names:
+        used = re.search(rf'(?<![\w"]){col}(?![\w"])|"{col}"', rest)
+        if used is None:
+            continue
+        if col not in plain:
+            return (
+                None,
+                None,
+                (
+                    f"{table}.{col} is converted by the mapping (type or values): an index on "
+                    "the source column cannot serve the query"
+                ),
+            )
+        src = _quote(plain[col])
+        rest = re.sub(rf'(?<![\w"]){col}(?![\w"])|"{col}"', lambda _m, s=src: s, rest)
+    schema, src_table = mapped[table].split(".", 1)
+    ddl = (
+        f"CREATE {unique or ''}INDEX CONCURRENTLY IF NOT EXISTS {_quote(name)} "
+        f"ON {_quote(schema)}.{_quote(src_table)} {rest.strip()}"
+    )
+    return ddl, name, ""

@@ -1,0 +1,79 @@
+/* Cohort retention (METRICS.md): monthly signup cohorts, weekly returns measured from each */
+/* user's own signup date: week = floor((date(t) - signup_date) / 7), events before signup */
+/* ignored. A cell is complete when every user of the cohort was observable for all of week k: */
+/* max(signup_date) + 7*(k+1) - 1 <= last data date. Incomplete cells get rate NULL (never 0 %). */
+/* Parameters: :weeks (last week shown, 8), :event_type (NULL = any event counts as a return). */
+WITH bounds AS (
+  SELECT
+    CAST(MAX("timestamp") AS Nullable(DATE)) AS last_day
+  FROM events
+), cohort_users AS (
+  SELECT
+    user_id,
+    signup_date,
+    CAST(dateTrunc('MONTH', signup_date) AS Nullable(DATE)) AS cohort_month
+  FROM users
+), cohorts AS (
+  SELECT
+    cohort_month,
+    COUNT(*) AS cohort_size,
+    MAX(signup_date) AS last_signup
+  FROM cohort_users
+  GROUP BY
+    cohort_month
+), active_days AS (
+  SELECT DISTINCT
+    user_id,
+    CAST("timestamp" AS Nullable(DATE)) AS day
+  FROM events
+  WHERE
+    (
+      NULL IS NULL OR event_type = NULL
+    )
+), activity AS (
+  SELECT DISTINCT
+    u.cohort_month,
+    u.user_id,
+    CAST(FLOOR(DATE_DIFF(DAY, u.signup_date, a.day) / 7) AS Nullable(Int32)) AS week
+  FROM active_days AS a
+  JOIN cohort_users AS u
+    ON u.user_id = a.user_id
+  WHERE
+    a.day >= u.signup_date AND DATE_DIFF(DAY, u.signup_date, a.day) < 7 * (
+      8 + 1
+    )
+), retained AS (
+  SELECT
+    cohort_month,
+    week,
+    COUNT(*) AS retained
+  FROM activity
+  GROUP BY
+    cohort_month,
+    week
+), grid AS (
+  SELECT
+    c.cohort_month,
+    c.cohort_size,
+    c.last_signup,
+    w.week
+  FROM cohorts AS c
+  CROSS JOIN UNNEST(GENERATE_SERIES(0, 8)) AS w(week)
+)
+SELECT
+  g.cohort_month,
+  CAST(g.cohort_size AS Nullable(Int64)) AS cohort_size,
+  g.week,
+  CAST(COALESCE(r.retained, 0) AS Nullable(Int64)) AS retained,
+  CASE
+    WHEN DATE_DIFF(DAY, g.last_signup, b.last_day) >= 7 * g.week + 6
+    THEN CAST(COALESCE(r.retained, 0) AS Nullable(Float64)) / g.cohort_size
+  END AS rate,
+  DATE_DIFF(DAY, g.last_signup, b.last_day) >= 7 * g.week + 6 AS complete
+FROM grid AS g
+CROSS JOIN bounds AS b
+LEFT JOIN retained AS r
+  ON r.cohort_month = g.cohort_month AND r.week = g.week
+ORDER BY
+  g.cohort_month,
+  g.week
