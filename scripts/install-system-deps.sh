@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the test suite needs and pip cannot provide: a JRE for Spark and headless
-# Chromium for rendering the HTML report (and poppler-utils to read its PDF in tests). Installed only when missing (needs root / apt).
+# Chromium for rendering the HTML report, poppler-utils to read its PDF in tests. Installed only
+# when missing (needs root / apt).
 set -euo pipefail
 need=()
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)

@@ -37,7 +37,8 @@ def split_sentences(text: str) -> list[str]:
 
 def checked(text: str, allowed: set[str]) -> tuple[list[str], list[str]]:
     """(kept, dropped) sentences: a sentence is kept when all its numbers are in `allowed`."""
-    kept, dropped = [], []
+    kept: list[str] = []
+    dropped: list[str] = []
     for s in split_sentences(text):
         (kept if all(n in allowed for n in numbers_in(s)) else dropped).append(s)
     return kept, dropped
