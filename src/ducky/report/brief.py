@@ -20,7 +20,7 @@ from ducky.report import html as h
 if TYPE_CHECKING:
     from ducky.report.context import ReportContext
 
-NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+NUMBER = re.compile(r"\d(?:[\d,]*\d)?(?:\.\d+)?")  # no trailing comma
 
 
 @dataclass
