@@ -142,7 +142,7 @@ def retention_part(ctx: ReportContext) -> Part:
         k, before, after, _pp = max(steps, key=lambda s: s[3])
         part.sentences.append(
             f"Shape: the biggest drop-off is week {k - 1} \u2192 {k} "
-            f"({fmt.pct(before)} \u2192 {fmt.pct(after)}, averaged over the complete cohorts)."
+            f"({fmt.pct(before)} \u2192 {fmt.pct(after)} of the cohorts complete at week {k})."
         )
     plateau = _plateau(avg)
     if plateau is not None:
@@ -151,6 +151,13 @@ def retention_part(ctx: ReportContext) -> Part:
             f"From week {wk} on, the average curve flattens at about {fmt.pct(rate)} "
             "(each later week moves it by less than 1 pp)."
         )
+    else:
+        pts = [(k, r) for k, r in enumerate(avg) if r is not None and k >= 1]
+        if len(pts) >= 2:
+            part.sentences.append(
+                f"No plateau yet: the average keeps falling from {fmt.pct(pts[0][1])} in week "
+                f"{pts[0][0]} to {fmt.pct(pts[-1][1])} in week {pts[-1][0]}."
+            )
     week = min(FOCUS_WEEK, m.weeks)
     done = [c for c in m.cohorts if c.size > 0 and c.complete(week)]
     ranked = sorted(done, key=lambda c: (-(c.rates[week] or 0.0), -c.size, c.month))
@@ -165,7 +172,7 @@ def retention_part(ctx: ReportContext) -> Part:
         )
     trend = next((s for s in result.insights if s.startswith("Week-1 retention is")), None)
     if trend:
-        part.sentences.append("Trend: " + trend)
+        part.sentences.append("Trend: w" + trend[1:])
     # Actions, each tied to a number above.
     later = [s for s in steps if s[0] >= 2 and s[3] > 0]
     if later:
@@ -282,8 +289,30 @@ def build_brief(ctx: ReportContext) -> Brief:
     )
 
 
-def render_brief(brief: Brief) -> str:
+def kpis(ctx: ReportContext) -> list[tuple[str, str]]:
+    """The headline figures shown above the brief's prose (the same strings as its tables)."""
+    b = ctx.business()
+    out: list[tuple[str, str]] = []
+    if b.totals:
+        t = b.totals[0]
+        cur = f" ({t.currency})" if t.currency else ""
+        out += [
+            (f"revenue{cur}", fmt.money(t.revenue)),
+            ("orders", fmt.count(t.orders)),
+            (f"avg order value{cur}", fmt.money(t.aov)),
+            ("repeat purchase rate", fmt.pct(b.repeat_rate)),
+        ]
+        steps = b.funnel_rates()
+        if steps and steps[0][1]:
+            out.append(("view \u2192 purchase", fmt.pct(steps[-1][1] / steps[0][1])))
+    return out
+
+
+def render_brief(brief: Brief, headline: list[tuple[str, str]] | None = None) -> str:
     """The brief's HTML: a print page of its own (see style.css, `.brief`)."""
+    strip = "".join(
+        f'<div class="kpi">{h.esc(k)}<b>{h.esc(v)}</b></div>' for k, v in headline or []
+    )
     cols = []
     for p in brief.parts:
         prose = " ".join(h.esc(s) for s in p.sentences)
@@ -304,5 +333,6 @@ def render_brief(brief: Brief) -> str:
         '<section id="brief" class="brief" data-ran="true"><h2>Strategy brief</h2>'
         '<p class="sub">Written from this run\u2019s results; every number is in a table '
         "or chart caption on the following pages.</p>"
-        f'<div class="parts">{"".join(cols)}</div>{note}</section>'
+        + (f'<div class="kpis">{strip}</div>' if strip else "")
+        + f'<div class="parts">{"".join(cols)}</div>{note}</section>'
     )

@@ -93,7 +93,7 @@ def build_report(
 
     `narrator`, when given, rephrases the brief's prose (see ducky.report.narrate); the
     template prose is what the report carries without one."""
-    from ducky.report.brief import build_brief, render_brief
+    from ducky.report.brief import build_brief, kpis, render_brief
 
     datadir.validate()
     ctx = ReportContext(datadir, engine, compute)
@@ -101,7 +101,7 @@ def build_report(
     brief = build_brief(ctx)
     if narrator is not None:
         brief = narrator(brief)
-    brief_html = render_brief(brief)
+    brief_html = render_brief(brief, kpis(ctx))
     sections.insert(0, Section("brief", "Strategy brief", brief_html, 0))
     text = render(sections[1:], ctx, brief_html)
     out.parent.mkdir(parents=True, exist_ok=True)
