@@ -58,7 +58,7 @@ def business_part(ctx: ReportContext) -> Part:
         return part
     for t in b.totals:
         part.sentences.append(
-            f"Revenue {fmt.money(t.revenue)} {fmt.currency(t.currency)} from "
+            f"Revenue {fmt.money(t.revenue)}{' ' + t.currency if t.currency else ''} from "
             f"{fmt.count(t.orders)} orders by {fmt.count(t.buyers)} buyers: average order "
             f"value {fmt.money(t.aov)}."
         )
