@@ -14,7 +14,19 @@ if TYPE_CHECKING:
 
 # One sequential colormap per engine, in order of first appearance: hues never repeat across
 # engines, and the variant is the shade (light = baseline, dark = the most prepared variant).
-NICE_TICKS = (1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0, 10.0, 60.0, 600.0, 3600.0, 36000.0)
+NICE_TICKS: tuple[float, ...] = (
+    1e-5,
+    1e-4,
+    1e-3,
+    1e-2,
+    0.1,
+    1.0,
+    10.0,
+    60.0,
+    600.0,
+    3600.0,
+    36000.0,
+)
 HUES = ("Blues", "Oranges", "Greens", "Purples", "Reds", "Greys", "YlOrBr", "BuGn")
 
 
@@ -120,11 +132,14 @@ def figure(records: list[Record], title: str = "ducky bench") -> Any:
             )
     ax.set_yscale("log")
     # Ticks at round human durations (1 ms, 10 ms, 1 s, 1 min...), not at 1000 s = "17 min".
-    ax.yaxis.set_major_locator(FixedLocator(NICE_TICKS))
-    ax.yaxis.set_minor_formatter(NullFormatter())
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: human_seconds(v)))
     lo = min(r.min_s for r in records) if records else 1e-3
     hi = max(r.max_s for r in records) if records else 1.0
+    # Under three decades, 1-2-5 steps so the axis has more than two or three labels.
+    fine = hi * 4 / (lo / 2) < 1e3
+    ticks = [m * 10.0**e for e in range(-6, 5) for m in (1, 2, 5)] if fine else NICE_TICKS
+    ax.yaxis.set_major_locator(FixedLocator(ticks))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: human_seconds(v)))
     ax.set_ylim(lo / 2, hi * 4)  # headroom for the labels on the tallest bars
     ax.set_xticks(xs_cluster, [q for _e, q in clusters], fontsize=9)
     # engine names under their clusters
