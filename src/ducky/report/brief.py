@@ -122,7 +122,16 @@ def optimization_part(ctx: ReportContext) -> Part:
                 )
         line += f". Recommendation: {recommendation(q)}."
         part.bullets.append(line)
-    part.sentences.append("The DDL to apply is listed under \u201cDDL to apply\u201d below.")
+    from ducky.report.optimize import ddl
+
+    if any(
+        ddl(q.query, v.name, q.dialect) for q in opts for v in q.variants if (v.speedup or 0) >= 1.1
+    ):
+        part.sentences.append("The DDL to apply is listed under \u201cDDL to apply\u201d below.")
+    if any("rewrite" in v.kinds and (v.speedup or 0) >= 1.1 for q in opts for v in q.variants):
+        part.sentences.append(
+            "A rewrite is printed by `ducky sql show <query> --variant optimized -e <engine>`."
+        )
     return part
 
 
