@@ -105,3 +105,26 @@ def test_lines_chart_highlights_best_worst_and_average_with_twelve_cohorts() -> 
     # the scale follows the return weeks (week 0 = 100 % is above it, and says so)
     assert ax.get_ylim()[1] == pytest.approx(100 * 300 / 1030 * 1.3)
     assert any("week 0: 100 %" in t.get_text() for t in ax.texts)
+
+
+def test_recommendations_follow_the_measurements() -> None:
+    from ducky.report.optimize import analyse, recommendation
+
+    def rec(variant: str, s: float, parity: bool = True, **stage: object) -> dict[str, object]:
+        return {
+            "engine": "duckdb", "query": "revenue", "variant": variant, "median_s": s,
+            "speedup_vs_baseline": 0.1 / s, "parity": parity, "setup_s": 0.5,
+            "bottleneck": "READ_PARQUET on events: 56% of time" if variant == "baseline" else "",
+            "stages": [stage] if stage else [],
+        }  # fmt: skip
+
+    doc = {"records": [rec("baseline", 0.1), rec("optimized", 0.11), rec("rollup", 0.01)]}
+    (q,) = analyse(doc)
+    text = recommendation(q)
+    assert text.startswith("no gain from the rewrite: a full scan is already the plan (READ")
+    assert "use the rollup for dashboards (10.0x; build 500.0 ms)" in text
+    doc = {"records": [rec("baseline", 0.1), rec("optimized", 0.01, parity=False)]}
+    (q,) = analyse(doc)
+    assert recommendation(q) == (
+        "do not use the optimized variant: its rows differ from the baseline"
+    )

@@ -136,6 +136,12 @@ def recommendation(qo: QueryOpt) -> str:
     opt = next((v for v in qo.variants if v.name == "optimized"), None)
     roll = next((v for v in qo.variants if v.name == "rollup"), None)
     parts = []
+    # A variant whose rows differ from the baseline is wrong, however fast: never recommended.
+    for v in (opt, roll):
+        if v is not None and not v.parity:
+            parts.append(f"do not use the {v.name} variant: its rows differ from the baseline")
+    opt = opt if opt is not None and opt.parity else None
+    roll = roll if roll is not None and roll.parity else None
     if opt and opt.speedup is not None and opt.speedup < NO_GAIN:
         plan = f" ({qo.baseline.bottleneck})" if qo.baseline and qo.baseline.bottleneck else ""
         if "index" in opt.kinds:
