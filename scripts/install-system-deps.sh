@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # System packages the test suite needs and pip cannot provide: a JRE for Spark and headless
-# Chromium for rendering the HTML report. Installed only when missing (needs root / apt).
+# Chromium for rendering the HTML report, poppler-utils to read its PDF in tests. Installed only
+# when missing (needs root / apt).
 set -euo pipefail
 need=()
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)  # tests read the report PDF
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

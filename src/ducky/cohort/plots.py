@@ -148,46 +148,108 @@ def draw_heatmap(matrix: CohortMatrix, definition: str, subtitle: str = "") -> F
     return fig
 
 
+def highlighted(matrix: CohortMatrix) -> tuple[int | None, int | None]:
+    """Indexes of the best and worst cohort at the insights' focus week (the same ranking as
+    the printed insight: highest rate first, ties to the larger, then older, cohort)."""
+    from ducky.cohort.insights import FOCUS_WEEK
+
+    week = min(FOCUS_WEEK, matrix.weeks)
+    done = [(i, c) for i, c in enumerate(matrix.cohorts) if c.size > 0 and c.complete(week)]
+    if len(done) < 2:
+        return None, None
+    ranked = sorted(done, key=lambda ic: (-(ic[1].rates[week] or 0.0), -ic[1].size, ic[1].month))
+    return ranked[0][0], ranked[-1][0]
+
+
 def draw_lines(matrix: CohortMatrix, definition: str, subtitle: str = "") -> Figure:
-    """One line per cohort (older = darker) over its complete weeks, plus the bold average."""
+    """One line per cohort over its complete weeks: the best and worst cohort (at week 4) in
+    colour, the others muted grey, the weighted average bold black; labels at the line ends.
+
+    Twelve equally loud lines are unreadable; what people ask is "how does the average look,
+    and which cohorts stand out", so only those carry colour and a label."""
     import numpy as np
-    from matplotlib import colormaps
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    from ducky.cohort.insights import FOCUS_WEEK
 
     grid = rates_percent(matrix)
     avg = _grid([matrix.average_rates()])[0]
     weeks = np.arange(grid.shape[1])
     fig = Figure(figsize=(10, 5.6), dpi=110)
     ax = fig.add_subplot(1, 1, 1)
-    cmap = colormaps["viridis"]
-    n = len(matrix.cohorts)
+    best, worst = highlighted(matrix)
+    style = {best: ("#1a9850", 2.4, "best"), worst: ("#d73027", 2.4, "worst")}
+
+    def end_label(ys: np.ndarray, text: str, colour: str, bold: bool = False) -> None:
+        ok = np.flatnonzero(np.isfinite(ys))
+        if len(ok):
+            k = int(ok[-1])
+            ax.annotate(
+                text,
+                (float(weeks[k]), float(ys[k])),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+                color=colour,
+                fontweight="bold" if bold else "normal",
+            )
+
     for i, c in enumerate(matrix.cohorts):
         # NaN points (incomplete weeks) are simply not drawn: the line stops where data stops.
-        ax.plot(
-            weeks,
-            grid[i],
-            color=cmap(0.9 * i / max(n - 1, 1)),
-            linewidth=1.2,
-            marker="o",
-            markersize=2.5,
-            alpha=0.85,
-            label=c.label,
-        )
-    ax.plot(weeks, avg, color="black", linewidth=3.0, marker="o", label="avg (weighted)")
+        if i in style:
+            colour, width, _ = style[i]
+            ax.plot(weeks, grid[i], color=colour, linewidth=width, marker="o", markersize=3.5,
+                    label=c.label, zorder=3)  # fmt: skip
+        else:
+            ax.plot(weeks, grid[i], color="#b8bcc4", linewidth=1.0, marker="o", markersize=1.8,
+                    alpha=0.8, label=c.label, zorder=1)  # fmt: skip
+    ax.plot(weeks, avg, color="black", linewidth=3.0, marker="o", label="avg (weighted)", zorder=4)
+    for hi in (best, worst):
+        if hi is not None:
+            colour, _, word = style[hi]
+            end_label(grid[hi], f"{word}: {matrix.cohorts[hi].label}", colour, bold=True)
+    end_label(avg, "average", "black", bold=True)
     ax.set_xticks(weeks, [f"w{k}" for k in weeks])
+    ax.set_xlim(-0.3, weeks[-1] + 2.2 if len(weeks) else 1)  # room for the end labels
     ax.set_xlabel("weeks since signup")
     ax.set_ylabel("retained %")
     ax.set_ylim(bottom=0)
+    # Week 0 holds the signup day (near 100 %): scaled to it, the return weeks that differ
+    # between cohorts squeeze into the bottom quarter. Scale to the return weeks instead and
+    # say where week 0 went.
+    body = grid[:, 1:] if grid.shape[1] > 1 else grid
+    if np.isfinite(body).any() and np.isfinite(avg[:1]).all():
+        top = float(np.nanmax(body)) * 1.3
+        if avg[0] > top:
+            ax.set_ylim(0, top)
+            ax.annotate(
+                f"week 0: {avg[0]:.0f} % on average (above the scale)",
+                (1, top),  # right of the steep week 0 -> 1 segment, not on it
+                xytext=(8, -4),
+                textcoords="offset points",
+                va="top",
+                fontsize=8,
+                color="#444444",
+            )
     ax.grid(True, alpha=0.3)
-    ax.legend(
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-        fontsize=7,
-        frameon=False,
-        ncol=1 if n <= 18 else 2,
-        title="cohort (older = darker)",
-        title_fontsize=7,
-    )
+    ax.spines[["top", "right"]].set_visible(False)
+    handles = [Line2D([], [], color="black", linewidth=3.0, label="average (weighted by size)")]
+    if best is not None and worst is not None:
+        wk = min(FOCUS_WEEK, matrix.weeks)
+        handles += [
+            Line2D([], [], color="#1a9850", linewidth=2.4,
+                   label=f"best at w{wk}: {matrix.cohorts[best].label}"),
+            Line2D([], [], color="#d73027", linewidth=2.4,
+                   label=f"worst at w{wk}: {matrix.cohorts[worst].label}"),
+        ]  # fmt: skip
+    others = len(matrix.cohorts) - sum(i is not None for i in (best, worst))
+    if others:
+        handles.append(
+            Line2D([], [], color="#b8bcc4", linewidth=1.0, label=f"{others} other cohorts")
+        )
+    ax.legend(handles=handles, loc="upper right", fontsize=8, frameon=False)
     ax.set_title(TITLE, fontsize=10, fontweight="bold")
     fig.text(
         0.01,
@@ -197,7 +259,7 @@ def draw_lines(matrix: CohortMatrix, definition: str, subtitle: str = "") -> Fig
         va="bottom",
         color="#444444",
     )
-    fig.subplots_adjust(left=0.07, right=0.78 if n <= 18 else 0.68, top=0.92, bottom=0.2)
+    fig.subplots_adjust(left=0.07, right=0.97, top=0.92, bottom=0.2)
     return fig
 
 

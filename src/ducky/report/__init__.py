@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from ducky.report.builder import Section, build_report
+from ducky.report.builder import build_report
+from ducky.report.context import Section
 
 __all__ = ["Section", "build_report"]

@@ -1,17 +1,18 @@
-"""The optimization section: the latest `ducky bench` run (table, chart, bottlenecks)."""
+"""The optimization section: the latest `ducky bench` run (chart, what each variant did and
+cost, the plans' bottlenecks, every timing) and the DDL to apply."""
 
 from __future__ import annotations
 
-import json
-
+from ducky.report import fmt
 from ducky.report import html as h
-from ducky.report.builder import ReportContext, Section
+from ducky.report.context import ReportContext, Section
 
 
 def render_bench(ctx: ReportContext) -> Section:
-    folder = ctx.datadir.path / "bench"
-    latest = folder / "latest.json"
-    if not latest.is_file():
+    from ducky.report.optimize import analyse, ddl, engine_label
+
+    doc = ctx.bench_doc()
+    if doc is None:
         return Section(
             "bench",
             "Engine and index optimization",
@@ -19,26 +20,52 @@ def render_bench(ctx: ReportContext) -> Section:
             30,
             ran=False,
         )
-    doc = json.loads(latest.read_text())
-    records = doc["records"] if isinstance(doc, dict) else doc
-    rows = [
-        (
-            r.get("engine"),
-            r.get("query"),
-            r.get("variant"),
-            f"{r.get('median_s', 0):.4f}",
-            f"{r.get('speedup_vs_baseline', 1):.1f}x" if r.get("speedup_vs_baseline") else "",
-            "yes" if r.get("parity") else "NO",
-            r.get("bottleneck") or "",
-        )
-        for r in records
-    ]
+    opts = analyse(doc)
+    rows = []
+    for q in opts:
+        for v in [*([q.baseline] if q.baseline else []), *q.variants]:
+            rows.append(
+                (
+                    engine_label(q.engine),
+                    q.query,
+                    v.name,
+                    v.what if v.name != "baseline" else "query as written",
+                    fmt.dur(v.median_s),
+                    fmt.speed(v.speedup) if v.speedup else "",
+                    "yes" if v.parity else "NO",
+                    v.bottleneck,
+                    fmt.dur(v.build_s) if v.name != "baseline" else "",
+                    fmt.size(v.bytes) if v.bytes is not None else "",
+                    (
+                        f"{fmt.speed(v.slowdown)} slower"
+                        + (
+                            f" ({v.rows_per_s[0]:,.0f} \u2192 {v.rows_per_s[1]:,.0f} rows/s)"
+                            if v.rows_per_s
+                            else ""
+                        )
+                    )
+                    if v.slowdown
+                    else "",
+                )
+            )
     body = h.table(
-        ["engine", "query", "variant", "median s", "vs baseline", "parity", "bottleneck"],
+        ["engine", "query", "variant", "what was done", "median", "vs baseline", "parity",
+         "plan bottleneck", "build", "size", "inserts"],
         rows,
-        {3, 4},
-    )
-    chart = folder / "chart.png"
+        {4, 5, 8, 9},
+    )  # fmt: skip
+    chart = ctx.datadir.path / "bench" / "chart.png"
     if chart.is_file():
         body = h.img_file(chart, "benchmark chart") + body
+    ddls = []
+    for q in opts:
+        for v in q.variants:
+            text = ddl(q.query, v.name, q.dialect) if v.speedup and v.speedup >= 1.1 else None
+            if text:
+                ddls.append(
+                    f"<h4>{h.esc(engine_label(q.engine))} \u00b7 {h.esc(q.query)} \u00b7 "
+                    f"{h.esc(v.name)}</h4><pre>{h.esc(text)}</pre>"
+                )
+    if ddls:
+        body += '<h3 id="ddl">DDL to apply</h3>' + "".join(ddls)
     return Section("bench", "Engine and index optimization", body, 30)

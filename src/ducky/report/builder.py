@@ -6,32 +6,17 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ducky.report import html as h
+from ducky.report.context import ReportContext, Section
 
 if TYPE_CHECKING:
     from ducky.datasets import DataDir
+    from ducky.report.brief import Brief
 
-
-@dataclass
-class Section:
-    """One part of the page. `ran` is False when the section only says what to run."""
-
-    id: str
-    title: str
-    html: str
-    order: int = 50
-    ran: bool = True
-
-
-@dataclass
-class ReportContext:
-    datadir: DataDir
-    engine: str = "duckdb"
-    compute: bool = True  # compute missing pieces on demand (cheap ones: metrics, cohort)
+__all__ = ["Provider", "ReportContext", "Section", "build_report"]
 
 
 Provider = Callable[[ReportContext], Section | None]
@@ -42,9 +27,11 @@ def builtin_providers() -> list[Provider]:
 
     return [
         sections.dataset,
+        sections.business,
         sections.metrics,
         sections.bench,
         sections.cohort,
+        sections.segment_value,
         sections.quality,
         sections.definitions,
     ]
@@ -80,11 +67,15 @@ def collect(ctx: ReportContext) -> list[Section]:
     return sorted(sections, key=lambda s: s.order)
 
 
-def render(sections: list[Section], ctx: ReportContext) -> str:
-    body = "".join(
-        f'<section id="{h.esc(s.id)}" data-ran="{str(s.ran).lower()}">'
-        f"<h2>{h.esc(s.title)}</h2>{s.html}</section>"
-        for s in sections
+def render(sections: list[Section], ctx: ReportContext, brief_html: str = "") -> str:
+    body = (
+        brief_html
+        + '<h1 class="evidence">Evidence</h1>'
+        + "".join(
+            f'<section id="{h.esc(s.id)}" data-ran="{str(s.ran).lower()}">'
+            f"<h2>{h.esc(s.title)}</h2>{s.html}</section>"
+            for s in sections
+        )
     )
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     subtitle = f"Data directory {ctx.datadir.path} · engine {ctx.engine} · generated {now}"
@@ -92,13 +83,27 @@ def render(sections: list[Section], ctx: ReportContext) -> str:
 
 
 def build_report(
-    datadir: DataDir, out: Path, engine: str = "duckdb", compute: bool = True
+    datadir: DataDir,
+    out: Path,
+    engine: str = "duckdb",
+    compute: bool = True,
+    narrator: Callable[[Brief], Brief] | None = None,
 ) -> list[Section]:
-    """Write the report to `out` atomically and return its sections."""
+    """Write the report to `out` atomically and return its sections (the brief first).
+
+    `narrator`, when given, rephrases the brief's prose (see ducky.report.narrate); the
+    template prose is what the report carries without one."""
+    from ducky.report.brief import build_brief, kpis, render_brief
+
     datadir.validate()
     ctx = ReportContext(datadir, engine, compute)
     sections = collect(ctx)
-    text = render(sections, ctx)
+    brief = build_brief(ctx)
+    if narrator is not None:
+        brief = narrator(brief)
+    brief_html = render_brief(brief, kpis(ctx))
+    sections.insert(0, Section("brief", "Strategy brief", brief_html, 0))
+    text = render(sections[1:], ctx, brief_html)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     tmp.write_text(text, encoding="utf-8")

@@ -50,3 +50,33 @@ def wau_chart(weeks: Sequence[Any], users: Sequence[int], complete: Sequence[boo
     ax.legend(loc="upper left", fontsize=8)
     fig.autofmt_xdate()
     return _fig_bytes(fig)
+
+
+def revenue_chart(business: Any) -> bytes:
+    """Revenue by month (bars) and by week (line) of the largest currency, one panel each."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    main = business.totals[0].currency if business.totals else None
+    months = [p for p in business.by_month if p.currency == main]
+    weeks = [p for p in business.by_week if p.currency == main]
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 2.8), width_ratios=[1, 1.6])
+    money = FuncFormatter(lambda v, _: f"{v / 1000:,.0f}k" if abs(v) >= 1000 else f"{v:,.0f}")
+    a1.bar([f"{p.start:%y-%m}" for p in months], [p.revenue for p in months], color="#3b6fd8")
+    a1.set_title("revenue by month", fontsize=9)
+    a1.tick_params(axis="x", labelrotation=90, labelsize=7)
+    a2.plot([p.start for p in weeks], [p.revenue for p in weeks], color="#3b6fd8", linewidth=1.6)
+    a2.set_title("revenue by week (weeks start Monday; edge weeks partial)", fontsize=9)
+    a2.tick_params(axis="x", labelsize=7)
+    for a in (a1, a2):
+        a.yaxis.set_major_formatter(money)
+        a.tick_params(axis="y", labelsize=7)
+        a.grid(axis="y", alpha=0.3)
+        a.spines[["top", "right"]].set_visible(False)
+    label = f"revenue ({main})" if main else "revenue"
+    a1.set_ylabel(label, fontsize=8)
+    fig.tight_layout()
+    return _fig_bytes(fig)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ducky.report.builder import ReportContext, Section
+from ducky.report.context import ReportContext, Section
 
 
 def render_quality(ctx: ReportContext) -> Section | None:

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 from ducky.report import html as h
-from ducky.report.builder import ReportContext, Section
-
-if TYPE_CHECKING:
-    pass
+from ducky.report.context import ReportContext, Section
 
 
 def dataset(ctx: ReportContext) -> Section:
@@ -60,6 +56,18 @@ def metrics(ctx: ReportContext) -> Section:
         + f'<p class="definition">{h.esc(definition("revenue"))}</p>'
     )
     return Section("metrics", "Core metrics", body, order=20)
+
+
+def business(ctx: ReportContext) -> Section:
+    from ducky.report.business_section import render_business
+
+    return render_business(ctx)
+
+
+def segment_value(ctx: ReportContext) -> Section | None:
+    from ducky.report.business_section import render_segment_value
+
+    return render_segment_value(ctx)
 
 
 def bench(ctx: ReportContext) -> Section:

@@ -1,0 +1,200 @@
+"""Business facts for the brief: revenue per currency, orders, AOV, revenue over time, the
+view -> cart -> purchase funnel and the repeat purchase rate, computed with DuckDB SQL straight
+over the data directory's Parquet files.
+
+Revenue follows METRICS.md: a purchase's `amount` when the events carry one, else
+`quantity` (default 1) x `products.price`; orders are distinct `order_id`s, an order-less
+purchase counting as its own order; amounts are never summed across currencies. Those columns
+are optional (ingested shops may have them, generated ones do not), so the SQL is written for
+the columns actually present.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ducky.datasets import DataDir
+
+VIEW, CART, PURCHASE = "viewed", "add-to-cart", "purchased"
+
+
+@dataclass(frozen=True)
+class CurrencyTotals:
+    currency: str | None  # None: the data records no currency (one currency, unnamed)
+    revenue: float
+    orders: int
+    purchases: int
+    buyers: int
+
+    @property
+    def aov(self) -> float:
+        return self.revenue / self.orders if self.orders else 0.0
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    currency: str | None
+    revenue: float
+    orders: int
+
+
+@dataclass(frozen=True)
+class SegmentValue:
+    segment: str
+    currency: str | None
+    users: int
+    buyers: int
+    revenue: float
+    orders: int
+
+    @property
+    def aov(self) -> float:
+        return self.revenue / self.orders if self.orders else 0.0
+
+
+@dataclass
+class Business:
+    totals: list[CurrencyTotals] = field(default_factory=list)  # largest revenue first
+    by_month: list[Period] = field(default_factory=list)
+    by_week: list[Period] = field(default_factory=list)
+    funnel: list[tuple[str, int]] = field(default_factory=list)  # (step, distinct users)
+    buyers: int = 0
+    repeat_buyers: int = 0  # buyers with two or more orders
+    revenue_source: str = ""  # how a purchase's revenue was computed, for the caption
+    # Per segment of the last `ducky segment` run (empty when none): revenue per currency.
+    by_segment: list[SegmentValue] = field(default_factory=list)
+
+    @property
+    def repeat_rate(self) -> float:
+        return self.repeat_buyers / self.buyers if self.buyers else 0.0
+
+    def funnel_rates(self) -> list[tuple[str, int, float | None]]:
+        """(step, users, conversion from the previous step); None for the first step."""
+        out: list[tuple[str, int, float | None]] = []
+        prev: int | None = None
+        for step, users in self.funnel:
+            out.append((step, users, (users / prev if prev else 0.0) if prev is not None else None))
+            prev = users
+        return out
+
+
+def _columns(con: Any, source: str) -> set[str]:
+    return {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+
+
+def business_facts(datadir: DataDir) -> Business:
+    import duckdb
+
+    out = Business()
+    if not datadir.has_table("events"):
+        return out
+    con = duckdb.connect()
+    try:
+        glob = datadir.table_glob("events").replace("'", "''")
+        events = f"read_parquet('{glob}', union_by_name = true, hive_partitioning = false)"
+        cols = _columns(con, events)
+        has_products = datadir.has_table("products")
+        price = "NULL"
+        join = ""
+        if has_products and "product_id" in cols:
+            prod = datadir.table_glob("products").replace("'", "''")
+            join = f"LEFT JOIN read_parquet('{prod}') AS p ON e.product_id = p.product_id"
+            price = "p.price"
+        qty = "COALESCE(e.quantity, 1)" if "quantity" in cols else "1"
+        line = f"CAST({qty} AS DECIMAL(18, 2)) * {price}"
+        if "amount" in cols:
+            rev = f"COALESCE(e.amount, {line})"
+            out.revenue_source = "amount paid, else quantity x product price"
+        else:
+            rev = line
+            out.revenue_source = (
+                "quantity x product price"
+                if "quantity" in cols
+                else "product price (1 per purchase)"
+            )
+        cur = "CAST(e.currency AS VARCHAR)" if "currency" in cols else "CAST(NULL AS VARCHAR)"
+        # An order-less purchase is its own order: give it a unique synthetic key.
+        order = (
+            "COALESCE(CAST(e.order_id AS VARCHAR), 'row-' || CAST(e.rowid_ AS VARCHAR))"
+            if "order_id" in cols
+            else "'row-' || CAST(e.rowid_ AS VARCHAR)"
+        )
+        con.execute(
+            f"""
+            CREATE TEMP TABLE purchases AS
+            SELECT e.user_id, e."timestamp" AS ts, {cur} AS currency,
+                   CAST({rev} AS DECIMAL(18, 2)) AS revenue, {order} AS order_key
+            FROM (SELECT *, row_number() OVER () AS rowid_ FROM {events}
+                  WHERE event_type = '{PURCHASE}') AS e
+            {join}
+            """
+        )
+        for c, revenue, orders, purchases, buyers in con.execute(
+            """
+            SELECT currency, COALESCE(SUM(revenue), 0), COUNT(DISTINCT order_key), COUNT(*),
+                   COUNT(DISTINCT user_id)
+            FROM purchases GROUP BY currency ORDER BY 2 DESC, currency
+            """
+        ).fetchall():
+            out.totals.append(
+                CurrencyTotals(c, float(revenue), int(orders), int(purchases), int(buyers))
+            )
+        for unit, target in (("month", out.by_month), ("week", out.by_week)):
+            for start, c, revenue, orders in con.execute(
+                f"""
+                SELECT CAST(date_trunc('{unit}', ts) AS DATE) AS start, currency,
+                       COALESCE(SUM(revenue), 0), COUNT(DISTINCT order_key)
+                FROM purchases GROUP BY 1, 2 ORDER BY 1, 2
+                """
+            ).fetchall():
+                target.append(Period(start, c, float(revenue), int(orders)))
+        counts = dict(
+            con.execute(
+                f"""
+                SELECT event_type, COUNT(DISTINCT user_id) FROM {events}
+                WHERE event_type IN ('{VIEW}', '{CART}', '{PURCHASE}') GROUP BY 1
+                """
+            ).fetchall()
+        )
+        out.funnel = [
+            ("viewed a product", int(counts.get(VIEW, 0))),
+            ("added to cart", int(counts.get(CART, 0))),
+            ("purchased", int(counts.get(PURCHASE, 0))),
+        ]
+        seg = datadir.path / "segments" / "segments.parquet"
+        if seg.is_file():
+            out.by_segment = _segment_values(con, seg)
+        row = con.execute(
+            """
+            SELECT COUNT(*), COUNT(*) FILTER (WHERE n >= 2)
+            FROM (SELECT user_id, COUNT(DISTINCT order_key) AS n FROM purchases GROUP BY 1)
+            """
+        ).fetchone()
+        out.buyers, out.repeat_buyers = (int(row[0]), int(row[1])) if row else (0, 0)
+    finally:
+        con.close()
+    return out
+
+
+def _segment_values(con: Any, path: Any) -> list[SegmentValue]:
+    """Revenue, orders and buyers per segment (users of the segment with no purchase count in
+    `users` only). Read defensively: a segments file without the columns yields nothing."""
+    src = "read_parquet('" + str(path).replace("'", "''") + "')"
+    if not {"user_id", "segment"} <= _columns(con, src):
+        return []
+    rows = con.execute(
+        f"""
+        WITH s AS (SELECT DISTINCT user_id, segment FROM {src}),
+             sizes AS (SELECT segment, COUNT(*) AS users FROM s GROUP BY 1)
+        SELECT s.segment, p.currency, any_value(z.users), COUNT(DISTINCT p.user_id),
+               COALESCE(SUM(p.revenue), 0), COUNT(DISTINCT p.order_key)
+        FROM s JOIN sizes AS z USING (segment)
+        LEFT JOIN purchases AS p ON p.user_id = s.user_id
+        GROUP BY 1, 2 ORDER BY 5 DESC, 1
+        """
+    ).fetchall()
+    return [SegmentValue(str(a), b, int(c), int(d), float(e), int(f)) for a, b, c, d, e, f in rows]

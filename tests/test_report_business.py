@@ -1,0 +1,83 @@
+"""Business facts of the brief, on a hand-written shop whose answers are known: revenue from
+`amount` when present else quantity x price, orders as distinct order_id (an order-less
+purchase is its own order), currencies never summed, the funnel and the repeat rate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from ducky.datasets import DataDir
+from ducky.report.business import business_facts
+
+
+def _shop(root: Path, with_contract_columns: bool) -> DataDir:
+    ts = dt.datetime(2025, 1, 6, 10)
+    rows = [
+        # user, type, product, order, qty, amount, currency
+        (1, "viewed", 10, None, None, None, None),
+        (1, "add-to-cart", 10, None, None, None, None),
+        (1, "purchased", 10, "o1", 2, None, "EUR"),  # 2 x 5.00 = 10.00 EUR
+        (1, "purchased", 11, "o1", 1, 7.5, "EUR"),  # same order, amount paid 7.50
+        (1, "purchased", 11, "o2", 1, None, "EUR"),  # 1 x 20.00, second order: repeat buyer
+        (2, "viewed", 10, None, None, None, None),
+        (2, "add-to-cart", 11, None, None, None, None),
+        (2, "purchased", 11, None, 3, None, "USD"),  # order-less: its own order, 60.00 USD
+        (3, "viewed", 11, None, None, None, None),
+    ]
+    cols = list(zip(*rows, strict=True))
+    data = {
+        "user_id": pa.array(cols[0], pa.int64()),
+        "event_type": pa.array(cols[1]),
+        "product_id": pa.array(cols[2], pa.int64()),
+        "timestamp": pa.array([ts + dt.timedelta(days=i) for i in range(len(rows))]),
+    }
+    if with_contract_columns:
+        data |= {
+            "order_id": pa.array(cols[3], pa.string()),
+            "quantity": pa.array(cols[4], pa.int32()),
+            "amount": pa.array(cols[5], pa.float64()),
+            "currency": pa.array(cols[6], pa.string()),
+        }
+    (root / "events" / "month=2025-01").mkdir(parents=True)
+    pq.write_table(pa.table(data), root / "events" / "month=2025-01" / "part-0.parquet")
+    products = pa.table(
+        {
+            "product_id": pa.array([10, 11], pa.int64()),
+            "category": ["a", "b"],
+            "price": pa.array([5.0, 20.0], pa.float64()),
+        }
+    )
+    pq.write_table(products, root / "products.parquet")
+    return DataDir(root)
+
+
+def test_business_facts_with_order_quantity_amount_currency(tmp_path: Path) -> None:
+    b = business_facts(_shop(tmp_path, with_contract_columns=True))
+    by = {t.currency: t for t in b.totals}
+    assert set(by) == {"EUR", "USD"}  # never summed across currencies
+    assert by["USD"].revenue == pytest.approx(60.0) and by["USD"].orders == 1
+    assert by["EUR"].revenue == pytest.approx(37.5)
+    assert by["EUR"].orders == 2 and by["EUR"].purchases == 3
+    assert by["EUR"].aov == pytest.approx(18.75)
+    assert [t.currency for t in b.totals] == ["USD", "EUR"]  # largest revenue first
+    assert b.funnel == [("viewed a product", 3), ("added to cart", 2), ("purchased", 2)]
+    assert b.buyers == 2 and b.repeat_buyers == 1 and b.repeat_rate == 0.5
+    assert [(p.start, p.currency) for p in b.by_month] == [
+        (dt.date(2025, 1, 1), "EUR"),
+        (dt.date(2025, 1, 1), "USD"),
+    ]
+    assert "amount paid" in b.revenue_source
+
+
+def test_business_facts_without_contract_columns(tmp_path: Path) -> None:
+    b = business_facts(_shop(tmp_path, with_contract_columns=False))
+    # one unnamed currency, 1 x price per purchase, each purchase its own order
+    assert len(b.totals) == 1 and b.totals[0].currency is None
+    assert b.totals[0].revenue == pytest.approx(5.0 + 20.0 + 20.0 + 20.0)
+    assert b.totals[0].orders == 4
+    assert b.repeat_buyers == 1  # user 1: three purchases, three orders

@@ -1,0 +1,130 @@
+"""Charts people read: the bench chart's colours follow engine (hue) and variant (shade), its
+log axis has human ticks; the cohort lines chart highlights best, worst and average."""
+
+from __future__ import annotations
+
+import colorsys
+import datetime as dt
+
+import pytest
+
+from ducky.bench.chart import figure, human_seconds
+from ducky.bench.results import Record
+from ducky.cohort.matrix import Cohort, CohortMatrix, weighted_average
+from ducky.cohort.plots import draw_lines, highlighted
+
+
+def _rec(engine: str, query: str, variant: str, s: float) -> Record:
+    return Record(engine, query, variant, [s], s, s, s, 1, True, None, [], 0.0, None, None, "")
+
+
+def test_bench_chart_one_hue_per_engine_one_shade_per_variant() -> None:
+    import matplotlib.pyplot as plt
+
+    recs = [
+        _rec(e, q, v, base * f)
+        for e, base in (("duckdb", 0.05), ("postgres", 2.0))
+        for q in ("wau", "revenue")
+        for v, f in (("baseline", 1.0), ("optimized", 0.5), ("rollup", 0.01))
+    ]
+    fig = figure(recs)
+    try:
+        ax = fig.axes[0]
+        bars = ax.patches
+        assert len(bars) == 12
+        hues: dict[str, list[tuple[str, float, float]]] = {}
+        for r, bar in zip(recs, bars, strict=True):
+            red, green, blue, _ = bar.get_facecolor()
+            h, lightness, _s = colorsys.rgb_to_hls(red, green, blue)
+            hues.setdefault(r.engine, []).append((r.variant, h, lightness))
+        # one hue family per engine: hues within an engine close, across engines far apart
+        duck = [h for _, h, _ in hues["duckdb"]]
+        pg = [h for _, h, _ in hues["postgres"]]
+        assert max(duck) - min(duck) < 0.05 and max(pg) - min(pg) < 0.05
+        assert abs(sum(duck) / 6 - sum(pg) / 6) > 0.3
+        # one shade per variant: baseline lightest, rollup darkest, the same for each query
+        for rows in hues.values():
+            light = {v: lt for v, _, lt in rows}
+            assert light["baseline"] > light["optimized"] > light["rollup"]
+        # the legend sits below the plot (in the figure, not beside the axes) with 6 entries
+        legend = fig.legends[0]
+        assert [t.get_text() for t in legend.get_texts()][:2] == [
+            "duckdb · baseline",
+            "postgres · baseline",
+        ]
+        assert ax.get_yscale() == "log"
+        fig.canvas.draw()
+        ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+        assert "1 s" in ticks and "10 ms" in ticks
+        # each bar carries its median as a label
+        labels = {t.get_text() for t in ax.texts}
+        assert {"50 ms", "2 s", "20 ms"} <= labels
+    finally:
+        plt.close(fig)
+
+
+def test_human_seconds_ticks() -> None:
+    assert [human_seconds(x) for x in (5e-4, 0.0012, 0.0923, 6.9, 60, 188.4, 3600)] == [
+        "500 µs", "1.2 ms", "92 ms", "6.9 s", "1 min", "3.1 min", "1 h",
+    ]  # fmt: skip
+
+
+def _twelve() -> CohortMatrix:
+    cohorts = []
+    for i in range(12):
+        size = 1000 + 10 * i
+        w4 = {3: 300, 7: 120}.get(i, 200)  # cohort 3 best, cohort 7 worst at week 4
+        retained = tuple([size, 280, 250, 230, w4, 180, 170, 160, 150])
+        rates = tuple((r / size) if i + k <= 14 else None for k, r in enumerate(retained))
+        cohorts.append(Cohort(dt.date(2025, i + 1, 1), size, retained, rates))
+    t = tuple(cohorts)
+    return CohortMatrix(8, t, weighted_average(t, 8), ())
+
+
+def test_lines_chart_highlights_best_worst_and_average_with_twelve_cohorts() -> None:
+    m = _twelve()
+    assert highlighted(m) == (3, 7)
+    fig = draw_lines(m, "definition")
+    ax = fig.axes[0]
+    lines = ax.get_lines()
+    assert len(lines) == 13 and lines[-1].get_label() == "avg (weighted)"
+    muted = [ln for i, ln in enumerate(lines[:-1]) if i not in (3, 7)]
+    assert {ln.get_color() for ln in muted} == {"#b8bcc4"}
+    assert lines[3].get_color() != lines[7].get_color() != "#b8bcc4"
+    assert lines[3].get_linewidth() > muted[0].get_linewidth()
+    assert lines[-1].get_linewidth() >= lines[3].get_linewidth()
+    box = ax.get_legend()
+    assert box is not None
+    legend = [t.get_text() for t in box.get_texts()]
+    assert legend == [
+        "average (weighted by size)",
+        "best at w4: 2025-04 (n=1,030)",
+        "worst at w4: 2025-08 (n=1,070)",
+        "10 other cohorts",
+    ]
+    # the scale follows the return weeks (week 0 = 100 % is above it, and says so)
+    assert ax.get_ylim()[1] == pytest.approx(100 * 300 / 1030 * 1.3)
+    assert any("week 0: 100 %" in t.get_text() for t in ax.texts)
+
+
+def test_recommendations_follow_the_measurements() -> None:
+    from ducky.report.optimize import analyse, recommendation
+
+    def rec(variant: str, s: float, parity: bool = True, **stage: object) -> dict[str, object]:
+        return {
+            "engine": "duckdb", "query": "revenue", "variant": variant, "median_s": s,
+            "speedup_vs_baseline": 0.1 / s, "parity": parity, "setup_s": 0.5,
+            "bottleneck": "READ_PARQUET on events: 56% of time" if variant == "baseline" else "",
+            "stages": [stage] if stage else [],
+        }  # fmt: skip
+
+    doc = {"records": [rec("baseline", 0.1), rec("optimized", 0.11), rec("rollup", 0.01)]}
+    (q,) = analyse(doc)
+    text = recommendation(q)
+    assert text.startswith("no gain from the rewrite: a full scan is already the plan (READ")
+    assert "use the rollup for dashboards (10.0x; build 500.0 ms)" in text
+    doc = {"records": [rec("baseline", 0.1), rec("optimized", 0.01, parity=False)]}
+    (q,) = analyse(doc)
+    assert recommendation(q) == (
+        "do not use the optimized variant: its rows differ from the baseline"
+    )
