@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -155,6 +156,15 @@ def _open(
     help="URL of an endpoint speaking the HF feature-extraction protocol.",
 )
 @click.option("--k", "k_opt", default="auto", show_default=True, help="Segments: N or auto.")
+@click.option("--k-min", default=2, show_default=True, type=int, help="Smallest k for --k auto.")
+@click.option("--k-max", default=20, show_default=True, type=int, help="Largest k for --k auto.")
+@click.option(
+    "--labels",
+    "labels_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Extra segment labels (JSON like the shipped taxonomy, or 'id: description' lines).",
+)
 @click.option("--seed", default=42, show_default=True, type=int, help="Random seed.")
 @click.option(
     "--balance",
@@ -193,6 +203,9 @@ def segment(
     model: str | None,
     hf_endpoint: str | None,
     k_opt: str,
+    k_min: int,
+    k_max: int,
+    labels_file: str | None,
     seed: int,
     balance: float,
     push_es: bool,
@@ -203,8 +216,6 @@ def segment(
     date_to: str | None,
 ) -> None:
     """Segment users from their search history (embeddings + K-means) and name the segments."""
-    from pathlib import Path
-
     from ducky.cli.output import dumps
     from ducky.plugins.segment import outputs, pipeline
     from ducky.plugins.segment.embed import make_embedder
@@ -213,6 +224,13 @@ def segment(
     settings = get_settings()
     datadir = settings.datadir
     k = _parse_k(k_opt)
+    if k_min < 2 or k_max < k_min:
+        raise UserError(f"--k-min {k_min} / --k-max {k_max}: need 2 <= k-min <= k-max")
+    labels_path = Path(labels_file) if labels_file else None
+    if labels_path is not None:
+        from ducky.plugins.segment.naming import load_taxonomy
+
+        load_taxonomy(labels_path)  # a bad file is one line before any work
     t_from, t_to = _parse_ts(date_from, "--from"), _parse_ts(date_to, "--to")
     source = source or ("es" if es_url else "parquet")
     if (push_es or tag_logs) and not es_url:
@@ -239,7 +257,16 @@ def segment(
             else:
                 logs = read_search_logs(datadir, t_from, t_to)
             result = pipeline.segment(
-                logs, datadir, emb, k=k, seed=seed, balance=balance, progress=progress
+                logs,
+                datadir,
+                emb,
+                k=k,
+                seed=seed,
+                balance=balance,
+                progress=progress,
+                k_min=k_min,
+                k_max=k_max,
+                labels_file=labels_path,
             )
             result.quality = pipeline.evaluate(result, datadir)
             outputs.write_segments(datadir, result, plot=Path(plot_path) if plot_path else None)
@@ -249,7 +276,12 @@ def segment(
                     store, result, segments_index, progress=lambda n: progress("push", n, None)
                 )
                 if tag_logs:
-                    segs = dict(zip(result.user_ids.tolist(), result.segment_of_user, strict=True))
+                    segs = {
+                        str(u): n
+                        for u, n in zip(
+                            result.user_ids.tolist(), result.segment_of_user, strict=True
+                        )
+                    }
                     rep = store.tag_logs(
                         es_index,
                         segs,
@@ -284,6 +316,8 @@ def _print_summary(doc: dict[str, Any]) -> None:
     t.add_column("segment", no_wrap=True)  # names are identifiers: never cut or wrapped
     for col, just in [
         ("users", "right"),
+        ("confidence", "right"),
+        ("evidence", "left"),
         ("top terms", "left"),
         ("representative queries", "left"),
         ("avg order value", "right"),
@@ -294,6 +328,8 @@ def _print_summary(doc: dict[str, Any]) -> None:
         t.add_row(
             s["segment"],
             f"{s['users']:,}",
+            f"{s['confidence']:.0%}" if s["kind"] != "terms" else "-",
+            _evidence(s),
             ", ".join(s["top_terms"]),
             "; ".join(s["representative_queries"]),
             aov,
@@ -304,6 +340,11 @@ def _print_summary(doc: dict[str, Any]) -> None:
         f"run {doc['run_id']} · {doc['distinct_queries']:,} distinct queries, "
         f"{doc['embedded_now']:,} embedded now ({doc['embedder']}) · written to {doc['output']}"
     ]
+    sil = doc.get("silhouette") or {}
+    if sil:
+        best = max(sil, key=lambda kk: sil[kk])
+        lines.append(f"silhouette {sil[best]:.3f} at k={best} (k tried: {', '.join(sil)})")
+    lines += [f"note: {n}" for n in doc.get("notes", [])]
     q = doc.get("quality")
     if q:
         lines.append(
@@ -315,6 +356,15 @@ def _print_summary(doc: dict[str, Any]) -> None:
         lines.append(f"pushed {p['documents']:,} docs to {p['index']} (alias {p['alias']})")
     for line in lines:
         c.print(f"[dim]{line}[/dim]", soft_wrap=True)
+
+
+def _evidence(s: dict[str, Any]) -> str:
+    if s["kind"] == "other_language":
+        return "searches in languages the model does not read"
+    sup = ", ".join(f"{k} {v:.0%}" for k, v in s["support"].items())
+    if s["kind"] == "terms":
+        return f"no label fits ({sup or 'no label near'}): named by its top terms"
+    return f"{sup}; terms agree: {', '.join(s['agreeing_terms'][:4])}"
 
 
 @click.group("es")

@@ -99,7 +99,7 @@ def load_onnx_encoder() -> Any:
         if not target.is_file():
             # ~15-20 s once per machine (torch load + export + check): say why the bar waits
             _notice(f"exporting the local model to ONNX once for this machine: {target}")
-            export(path, target)
+            export(path, target, load_model())
         _loaded["onnx"] = OnnxEncoder(target, path)
     return _loaded["onnx"]
 

@@ -22,8 +22,13 @@ LOGS_MAPPING: dict[str, Any] = {
 SEGMENTS_MAPPING: dict[str, Any] = {
     "dynamic": "strict",
     "properties": {
-        "user_id": {"type": "long"},
+        # keyword: ids may be text ("abc123"); a numeric id is kept as the number in _source
+        "user_id": {"type": "keyword"},
         "segment": {"type": "keyword"},
+        "segment_kind": {"type": "keyword"},
+        "confidence": {"type": "float"},
+        "evidence": {"type": "text"},
+        "representative_queries": {"type": "keyword"},
         "score": {"type": "float"},
         "top_terms": {"type": "keyword"},
         "run_id": {"type": "keyword"},
