@@ -150,6 +150,13 @@ def _open(
 )
 @click.option("--model", default=None, help="Embedding model id (default all-MiniLM-L6-v2).")
 @click.option(
+    "--device",
+    type=click.Choice(["auto", "cpu", "cuda"]),
+    default="auto",
+    show_default=True,
+    help="Local embedder device: auto = CUDA (fp16) when torch sees one.",
+)
+@click.option(
     "--hf-endpoint",
     envvar="DUCKY_HF_ENDPOINT",
     default=None,
@@ -201,6 +208,7 @@ def segment(
     pagination: str,
     embedder: str,
     model: str | None,
+    device: str,
     hf_endpoint: str | None,
     k_opt: str,
     k_min: int,
@@ -238,10 +246,12 @@ def segment(
     if tag_logs and not push_es:
         raise UserError("--tag-logs goes with --push-es")
     datadir.manifest()  # a clear error for a missing data directory before any work
-    emb = make_embedder(embedder, model, endpoint=hf_endpoint)
+    emb = make_embedder(embedder, model, endpoint=hf_endpoint, device=device)
     need_store = source == "es" or push_es
     store = _open(es_url, es_backend, es_api_key, es_user, es_password) if need_store else None
     extra: dict[str, Any] = {"source": source}
+    if getattr(emb, "device", None):
+        extra["device"] = emb.device  # type: ignore[attr-defined]
     try:
         with _progress(not settings.json) as progress:
             if source == "es":
