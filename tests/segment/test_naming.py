@@ -168,3 +168,33 @@ def test_bad_k_range_and_labels_file_are_one_line(synth_dir: Path, tmp_path: Pat
     r = run_cli("--data", str(synth_dir), "segment", "--labels", str(tmp_path / "nope.json"))
     assert r.code == 2 and r.stderr.startswith("error: --labels: cannot read")
     assert r.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.model
+def test_rerun_keeps_names_and_reports_changes(
+    handwritten_run: pipeline.SegmentationResult, tmp_path: Path
+) -> None:
+    """A second run on new data (the automotive users left, three dog owners joined) is matched
+    to the first run's centres: names stay, and the summary says what is gone and grown."""
+    d = tmp_path / "data"
+    d.mkdir()
+    dd = DataDir(d)
+    outputs.write_segments(dd, handwritten_run)
+    first = {s.name: s.size for s in handwritten_run.segments}
+    logs = handwritten_eval.logs_table().to_pylist()
+    logs = [r for r in logs if not str(r["user_id"]).startswith("a0")]
+    dog = [r for r in logs if r["user_id"] == "p01"]
+    logs += [{**r, "user_id": f"dog{i}"} for i in range(3) for r in dog]
+    res = pipeline.segment(pa.Table.from_pylist(logs), dd, LocalEmbedder(), k=None, seed=42)
+    ch = outputs.match_previous_run(dd, res)
+    assert ch is not None
+    gone = [g["segment"] for g in ch["gone"]]
+    assert "automotive" in gone
+    assert "pets_dog" in {g["segment"] for g in ch["grown"]}
+    # the clustering of the new data may merge or split a pair of segments (reported as
+    # gone/new); every other segment keeps its name
+    kept = {s.name for s in res.segments}
+    assert len(set(first) & kept) >= len(first) - 3, ch
+    outputs.write_segments(dd, res)
+    summary = json.loads((d / "segments" / "summary.json").read_text())
+    assert "automotive" in {g["segment"] for g in summary["changes"]["gone"]}

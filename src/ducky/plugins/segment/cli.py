@@ -278,6 +278,7 @@ def segment(
                 k_max=k_max,
                 labels_file=labels_path,
             )
+            outputs.match_previous_run(datadir, result)  # names follow their segments
             result.quality = pipeline.evaluate(result, datadir)
             outputs.write_segments(datadir, result, plot=Path(plot_path) if plot_path else None)
             if push_es:
@@ -355,6 +356,14 @@ def _print_summary(doc: dict[str, Any]) -> None:
         best = max(sil, key=lambda kk: sil[kk])
         lines.append(f"silhouette {sil[best]:.3f} at k={best} (k tried: {', '.join(sil)})")
     lines += [f"note: {n}" for n in doc.get("notes", [])]
+    ch = doc.get("changes")
+    if ch:
+        parts = [
+            f"{kind} {', '.join(x['segment'] for x in ch[kind])}"
+            for kind in ("new", "grown", "shrunk", "gone")
+            if ch.get(kind)
+        ]
+        lines.append("since the previous run: " + ("; ".join(parts) if parts else "same segments"))
     q = doc.get("quality")
     if q:
         lines.append(

@@ -55,6 +55,7 @@ def summary(result: SegmentationResult) -> dict[str, Any]:
         "notes": result.notes,
         "languages": result.languages,
         "quality": result.quality,
+        "changes": result.changes,
         "timings_s": result.timings,
         "segments": [
             {
@@ -78,6 +79,45 @@ def summary(result: SegmentationResult) -> dict[str, Any]:
     }
 
 
+def centroids_table(result: SegmentationResult) -> pa.Table:
+    """Each named segment's centre (unit mean query embedding): what the next run matches."""
+    import pyarrow as pa
+
+    assert result.centroids is not None
+    segs = [s for s in result.segments if s.kind != "other_language"]
+    return pa.table(
+        {
+            "segment": pa.array([s.name for s in segs], pa.string()),
+            "users": pa.array([s.size for s in segs], pa.int64()),
+            "centroid": pa.array(
+                [result.centroids[s.index].tolist() for s in segs], pa.list_(pa.float32())
+            ),
+            "model": pa.array([result.model] * len(segs), pa.string()),
+        }
+    )
+
+
+def match_previous_run(datadir: DataDir, result: SegmentationResult) -> dict[str, Any] | None:
+    """Compare with `<data>/segments/centroids.parquet` from the previous run (same model)."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from ducky.plugins.segment.pipeline import match_previous
+
+    path = datadir.path / SEGMENTS_DIR / "centroids.parquet"
+    if not path.is_file():
+        return None
+    try:
+        prev = pq.read_table(path).to_pylist()
+    except Exception:  # an unreadable leftover is no reason to fail this run
+        return None
+    prev = [p for p in prev if p.get("model") == result.model]
+    if not prev:
+        return None
+    c = np.asarray([p["centroid"] for p in prev], dtype=np.float32)
+    return match_previous(result, c, prev)
+
+
 def write_segments(datadir: DataDir, result: SegmentationResult, plot: Path | None = None) -> Path:
     """Write segments.parquet, summary.json and projection.png into a temp dir, then swap it
     in; `plot` also gets a copy of the PNG."""
@@ -88,6 +128,8 @@ def write_segments(datadir: DataDir, result: SegmentationResult, plot: Path | No
     tmp.mkdir(parents=True)
     try:
         pq.write_table(assignments_table(result), tmp / "segments.parquet", compression="zstd")
+        if result.centroids is not None:
+            pq.write_table(centroids_table(result), tmp / "centroids.parquet")
         doc = summary(result)
         plot_projection(result, tmp / "projection.png")
         if plot is not None:

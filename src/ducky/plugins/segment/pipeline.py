@@ -47,6 +47,8 @@ class SegmentationResult:
     languages: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # plain warnings (weak structure, ...)
     clustered: np.ndarray | None = None  # per user: True when the user was clustered
+    centroids: np.ndarray | None = None  # per segment: unit mean query embedding
+    changes: dict[str, Any] | None = None  # against the previous run (see match_previous)
 
     @property
     def segment_of_user(self) -> list[str]:
@@ -278,6 +280,7 @@ def segment(
         languages=lang_info,
         notes=notes,
         clustered=keep,
+        centroids=centroids,
     )
 
 
@@ -330,3 +333,72 @@ def evaluate(result: SegmentationResult, datadir: DataDir) -> dict[str, Any] | N
         "ari": round(float(adjusted_rand_score(true, seg)), 4),
         "name_accuracy": round(float(ok.mean()), 4),
     }
+
+
+MATCH_MIN_COSINE = 0.85  # a segment is "the same" as a previous one when its centre is this close
+SIZE_CHANGE = 0.10  # grown/shrunk when the size moved by more than 10%
+
+
+def match_previous(
+    result: SegmentationResult, centroids_prev: np.ndarray, prev: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Match this run's segments to the previous run's (cosine of the centres, one-to-one,
+    greedy from the closest pair) so names stay attached to what they described: a matched
+    segment keeps the previous name; it is reported as same/grown/shrunk; unmatched ones are
+    new; previous ones left over are gone. `prev`: the previous summary's segments, in the
+    order of `centroids_prev`."""
+    if result.centroids is None or not len(centroids_prev):
+        return {}
+    cur = [s for s in result.segments if s.kind != "other_language"]
+    sims = result.centroids[[s.index for s in cur]] @ centroids_prev.T
+    pairs = sorted(
+        ((float(sims[i, j]), i, j) for i in range(len(cur)) for j in range(len(prev))),
+        key=lambda t: (-t[0], t[1], t[2]),
+    )
+    used_i: set[int] = set()
+    used_j: set[int] = set()
+    matched: dict[int, int] = {}
+    for sim, i, j in pairs:
+        if sim < MATCH_MIN_COSINE:
+            break
+        if i in used_i or j in used_j:
+            continue
+        matched[i] = j
+        used_i.add(i)
+        used_j.add(j)
+    taken = {prev[j]["segment"] for j in matched.values()}
+    out: dict[str, list[dict[str, Any]]] = {"same": [], "grown": [], "shrunk": [], "new": []}
+    for i, s in enumerate(cur):
+        if i in matched:
+            p = prev[matched[i]]
+            weak_before = str(p["segment"]).startswith(("terms_", "segment_"))
+            if not (weak_before and s.kind != "terms"):
+                s.name = p["segment"]  # the name stays with the segment it described
+            before, now = int(p["users"]), s.size
+            status = "same"
+            if now > before * (1 + SIZE_CHANGE):
+                status = "grown"
+            elif now < before * (1 - SIZE_CHANGE):
+                status = "shrunk"
+            out[status].append(
+                {
+                    "segment": s.name,
+                    "users_before": before,
+                    "users": now,
+                    "cosine": round(float(sims[i, matched[i]]), 3),
+                }
+            )
+        else:
+            while s.name in taken:  # a new segment may not take a kept name
+                s.name = f"{s.name}_new"
+            taken.add(s.name)
+            out["new"].append({"segment": s.name, "users": s.size})
+    gone = [
+        {"segment": prev[j]["segment"], "users_before": int(prev[j]["users"])}
+        for j in range(len(prev))
+        if j not in used_j
+    ]
+    result.names = [s.name for s in result.segments]
+    changes: dict[str, Any] = {**out, "gone": gone}
+    result.changes = changes
+    return changes
