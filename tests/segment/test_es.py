@@ -144,7 +144,8 @@ def test_reload_is_idempotent_and_failures_are_counted(
     report = store.bulk(
         [
             {"_index": "bad_logs", "_id": "1", "_source": good},
-            {"_index": "bad_logs", "_id": "2", "_source": {**good, "user_id": "not a number"}},
+            # user_id is a keyword (text ids like "abc123" are fine): a bad date fails instead
+            {"_index": "bad_logs", "_id": "2", "_source": {**good, "timestamp": "not a date"}},
             {"_index": "bad_logs", "_id": "3", "_source": {**good, "unexpected": 1}},
         ]
     )

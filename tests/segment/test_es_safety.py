@@ -94,3 +94,46 @@ def test_server_gone_mid_push_is_one_line(
         if server.process.poll() is None:
             server.process.kill()
             server.process.wait()
+
+
+@pytest.mark.parametrize("backend", ["elasticsearch", "opensearch"])
+def test_seed_shaped_documents_extract_unchanged(es_url: str, backend: str) -> None:
+    """Seed 000's shape: text user ids and zoned ("Z") timestamps come back as text ids and
+    naive UTC times; numbers are never forced on the ids."""
+    import datetime as dt
+
+    from ducky.plugins.segment.store.queries import LOGS_MAPPING
+
+    store = open_store(es_url, backend)
+    index = f"seed_shaped_{backend}"
+    try:
+        store.create_index(index, LOGS_MAPPING, replace=True)
+        docs = [
+            ("abc123", "dog food", "2025-01-01T10:00:00Z"),
+            ("Z", "cat litter", "2025-01-01T12:30:00.250Z"),
+            ("007", "dog leash", "2025-01-02T00:00:00+02:00"),
+        ]
+        rep = store.bulk(
+            {
+                "_index": index,
+                "_id": str(i),
+                "_source": {
+                    "user_id": u,
+                    "search_query": q,
+                    "clicked_product_ids": [],
+                    "timestamp": ts,
+                },
+            }
+            for i, (u, q, ts) in enumerate(docs)
+        )
+        assert rep.failed == 0
+        store.refresh(index)
+        t = store.extract(index).sort_by("user_id")
+    finally:
+        store.close()
+    assert t["user_id"].to_pylist() == ["007", "Z", "abc123"]
+    assert t["timestamp"].to_pylist() == [
+        dt.datetime(2025, 1, 1, 22, 0),
+        dt.datetime(2025, 1, 1, 12, 30, 0, 250000),
+        dt.datetime(2025, 1, 1, 10, 0),
+    ]

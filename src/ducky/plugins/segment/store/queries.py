@@ -8,7 +8,8 @@ from typing import Any
 LOGS_MAPPING: dict[str, Any] = {
     "dynamic": "strict",
     "properties": {
-        "user_id": {"type": "long"},
+        # keyword, not long: ids may be text ("abc123"); numbers stay numbers in _source
+        "user_id": {"type": "keyword"},
         "search_query": {
             "type": "text",
             "fields": {"raw": {"type": "keyword", "ignore_above": 256}},
