@@ -354,7 +354,8 @@ def _print_summary(doc: dict[str, Any]) -> None:
     sil = doc.get("silhouette") or {}
     if sil:
         best = max(sil, key=lambda kk: sil[kk])
-        lines.append(f"silhouette {sil[best]:.3f} at k={best} (k tried: {', '.join(sil)})")
+        tried = f"{min(sil, key=int)}..{max(sil, key=int)}" if len(sil) > 1 else best
+        lines.append(f"silhouette {sil[best]:.3f} at k={best} (k tried: {tried})")
     lines += [f"note: {n}" for n in doc.get("notes", [])]
     ch = doc.get("changes")
     if ch:
@@ -378,12 +379,13 @@ def _print_summary(doc: dict[str, Any]) -> None:
 
 
 def _evidence(s: dict[str, Any]) -> str:
+    """Short for the terminal (the JSON and the report have the whole support table)."""
     if s["kind"] == "other_language":
-        return "searches in languages the model does not read"
-    sup = ", ".join(f"{k} {v:.0%}" for k, v in s["support"].items())
+        return "other languages"
+    sup = ", ".join(f"{k} {v:.0%}" for k, v in list(s["support"].items())[:2])
     if s["kind"] == "terms":
-        return f"no label fits ({sup or 'no label near'}): named by its top terms"
-    return f"{sup}; terms agree: {', '.join(s['agreeing_terms'][:4])}"
+        return f"no label fits ({sup or 'none near'})"
+    return f"{sup} | {', '.join(s['agreeing_terms'][:3])}"
 
 
 @click.group("es")
