@@ -133,9 +133,15 @@ def test_cli_auto_uses_hf_when_token_set_then_cache(
     assert r.code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["embedder"] == "hf"
-    # every distinct query and the 6 label descriptions went to the server exactly once
+    # every distinct query, and the taxonomy's descriptions, keywords and the segments' top
+    # terms used for naming, went to the server exactly once (the cache holds each text once)
     assert doc["embedded_now"] == doc["distinct_queries"]
-    assert sum(hf_server.calls) == doc["distinct_queries"] + 6
+    import pyarrow.parquet as pq
+
+    cached = sum(
+        pq.read_metadata(f).num_rows for f in (data / ".ducky" / "embeddings").rglob("*.parquet")
+    )
+    assert sum(hf_server.calls) == cached > doc["distinct_queries"]
     assert doc["quality"]["ari"] == 1.0
     hf_server.reset()
     r = run_inproc("--json", "--data", str(data), "segment", "--k", "6", env=env)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -149,12 +150,28 @@ def _open(
 )
 @click.option("--model", default=None, help="Embedding model id (default all-MiniLM-L6-v2).")
 @click.option(
+    "--device",
+    type=click.Choice(["auto", "cpu", "cuda"]),
+    default="auto",
+    show_default=True,
+    help="Local embedder device: auto = CUDA (fp16) when torch sees one.",
+)
+@click.option(
     "--hf-endpoint",
     envvar="DUCKY_HF_ENDPOINT",
     default=None,
     help="URL of an endpoint speaking the HF feature-extraction protocol.",
 )
 @click.option("--k", "k_opt", default="auto", show_default=True, help="Segments: N or auto.")
+@click.option("--k-min", default=2, show_default=True, type=int, help="Smallest k for --k auto.")
+@click.option("--k-max", default=20, show_default=True, type=int, help="Largest k for --k auto.")
+@click.option(
+    "--labels",
+    "labels_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Extra segment labels (JSON like the shipped taxonomy, or 'id: description' lines).",
+)
 @click.option("--seed", default=42, show_default=True, type=int, help="Random seed.")
 @click.option(
     "--balance",
@@ -191,8 +208,12 @@ def segment(
     pagination: str,
     embedder: str,
     model: str | None,
+    device: str,
     hf_endpoint: str | None,
     k_opt: str,
+    k_min: int,
+    k_max: int,
+    labels_file: str | None,
     seed: int,
     balance: float,
     push_es: bool,
@@ -203,8 +224,6 @@ def segment(
     date_to: str | None,
 ) -> None:
     """Segment users from their search history (embeddings + K-means) and name the segments."""
-    from pathlib import Path
-
     from ducky.cli.output import dumps
     from ducky.plugins.segment import outputs, pipeline
     from ducky.plugins.segment.embed import make_embedder
@@ -213,6 +232,13 @@ def segment(
     settings = get_settings()
     datadir = settings.datadir
     k = _parse_k(k_opt)
+    if k_min < 2 or k_max < k_min:
+        raise UserError(f"--k-min {k_min} / --k-max {k_max}: need 2 <= k-min <= k-max")
+    labels_path = Path(labels_file) if labels_file else None
+    if labels_path is not None:
+        from ducky.plugins.segment.naming import load_taxonomy
+
+        load_taxonomy(labels_path)  # a bad file is one line before any work
     t_from, t_to = _parse_ts(date_from, "--from"), _parse_ts(date_to, "--to")
     source = source or ("es" if es_url else "parquet")
     if (push_es or tag_logs) and not es_url:
@@ -220,10 +246,12 @@ def segment(
     if tag_logs and not push_es:
         raise UserError("--tag-logs goes with --push-es")
     datadir.manifest()  # a clear error for a missing data directory before any work
-    emb = make_embedder(embedder, model, endpoint=hf_endpoint)
+    emb = make_embedder(embedder, model, endpoint=hf_endpoint, device=device)
     need_store = source == "es" or push_es
     store = _open(es_url, es_backend, es_api_key, es_user, es_password) if need_store else None
     extra: dict[str, Any] = {"source": source}
+    if getattr(emb, "device", None):
+        extra["device"] = emb.device  # type: ignore[attr-defined]
     try:
         with _progress(not settings.json) as progress:
             if source == "es":
@@ -239,8 +267,18 @@ def segment(
             else:
                 logs = read_search_logs(datadir, t_from, t_to)
             result = pipeline.segment(
-                logs, datadir, emb, k=k, seed=seed, balance=balance, progress=progress
+                logs,
+                datadir,
+                emb,
+                k=k,
+                seed=seed,
+                balance=balance,
+                progress=progress,
+                k_min=k_min,
+                k_max=k_max,
+                labels_file=labels_path,
             )
+            outputs.match_previous_run(datadir, result)  # names follow their segments
             result.quality = pipeline.evaluate(result, datadir)
             outputs.write_segments(datadir, result, plot=Path(plot_path) if plot_path else None)
             if push_es:
@@ -249,7 +287,12 @@ def segment(
                     store, result, segments_index, progress=lambda n: progress("push", n, None)
                 )
                 if tag_logs:
-                    segs = dict(zip(result.user_ids.tolist(), result.segment_of_user, strict=True))
+                    segs = {
+                        str(u): n
+                        for u, n in zip(
+                            result.user_ids.tolist(), result.segment_of_user, strict=True
+                        )
+                    }
                     rep = store.tag_logs(
                         es_index,
                         segs,
@@ -284,6 +327,8 @@ def _print_summary(doc: dict[str, Any]) -> None:
     t.add_column("segment", no_wrap=True)  # names are identifiers: never cut or wrapped
     for col, just in [
         ("users", "right"),
+        ("confidence", "right"),
+        ("evidence", "left"),
         ("top terms", "left"),
         ("representative queries", "left"),
         ("avg order value", "right"),
@@ -294,6 +339,8 @@ def _print_summary(doc: dict[str, Any]) -> None:
         t.add_row(
             s["segment"],
             f"{s['users']:,}",
+            f"{s['confidence']:.0%}" if s["kind"] != "terms" else "-",
+            _evidence(s),
             ", ".join(s["top_terms"]),
             "; ".join(s["representative_queries"]),
             aov,
@@ -304,6 +351,20 @@ def _print_summary(doc: dict[str, Any]) -> None:
         f"run {doc['run_id']} · {doc['distinct_queries']:,} distinct queries, "
         f"{doc['embedded_now']:,} embedded now ({doc['embedder']}) · written to {doc['output']}"
     ]
+    sil = doc.get("silhouette") or {}
+    if sil:
+        best = max(sil, key=lambda kk: sil[kk])
+        tried = f"{min(sil, key=int)}..{max(sil, key=int)}" if len(sil) > 1 else best
+        lines.append(f"silhouette {sil[best]:.3f} at k={best} (k tried: {tried})")
+    lines += [f"note: {n}" for n in doc.get("notes", [])]
+    ch = doc.get("changes")
+    if ch:
+        parts = [
+            f"{kind} {', '.join(x['segment'] for x in ch[kind])}"
+            for kind in ("new", "grown", "shrunk", "gone")
+            if ch.get(kind)
+        ]
+        lines.append("since the previous run: " + ("; ".join(parts) if parts else "same segments"))
     q = doc.get("quality")
     if q:
         lines.append(
@@ -315,6 +376,16 @@ def _print_summary(doc: dict[str, Any]) -> None:
         lines.append(f"pushed {p['documents']:,} docs to {p['index']} (alias {p['alias']})")
     for line in lines:
         c.print(f"[dim]{line}[/dim]", soft_wrap=True)
+
+
+def _evidence(s: dict[str, Any]) -> str:
+    """Short for the terminal (the JSON and the report have the whole support table)."""
+    if s["kind"] == "other_language":
+        return "other languages"
+    sup = ", ".join(f"{k} {v:.0%}" for k, v in list(s["support"].items())[:2])
+    if s["kind"] == "terms":
+        return f"no label fits ({sup or 'none near'})"
+    return f"{sup} | {', '.join(s['agreeing_terms'][:3])}"
 
 
 @click.group("es")

@@ -18,7 +18,13 @@ if TYPE_CHECKING:
 
 MINIBATCH_ABOVE = 50_000
 SILHOUETTE_SAMPLE = 3_000
-K_RANGE = range(2, 13)
+K_MIN, K_MAX = 2, 20
+K_TOLERANCE = 0.01  # the smallest k within this of the best silhouette wins: a flat top is noise
+MIN_USERS = 20  # below this a split says nothing: refuse with a clear message
+WEAK_SILHOUETTE = 0.10  # best silhouette below this: little cluster structure, said plainly
+N_INIT = 10  # K-means restarts on large data
+N_INIT_SMALL = 100  # ... and below SMALL_N users, where restarts are cheap and the landscape of
+SMALL_N = 5_000  # a weakly structured sample has many local minima (seed agreement measured)
 PCA_DIMS = 32
 PCA_SAMPLE = 20_000
 
@@ -32,10 +38,17 @@ class Clustering:
     k: int
     silhouette: dict[int, float]  # k -> silhouette on the sample (only with k=auto)
 
+    @property
+    def weak(self) -> bool:
+        """True when the best silhouette says the users barely form groups."""
+        return bool(self.silhouette) and max(self.silhouette.values()) < WEAK_SILHOUETTE
 
-def _kmeans(x: np.ndarray, k: int, seed: int, n_init: int = 4) -> object:
+
+def _kmeans(x: np.ndarray, k: int, seed: int, n_init: int | None = None) -> object:
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
+    if n_init is None:
+        n_init = N_INIT_SMALL if len(x) <= SMALL_N else N_INIT
     if len(x) > MINIBATCH_ABOVE:
         return MiniBatchKMeans(
             n_clusters=k, random_state=seed, batch_size=8192, n_init=n_init, max_no_improvement=20
@@ -43,7 +56,7 @@ def _kmeans(x: np.ndarray, k: int, seed: int, n_init: int = 4) -> object:
     return KMeans(n_clusters=k, random_state=seed, n_init=n_init).fit(x)
 
 
-def choose_k(x: np.ndarray, seed: int, ks: range = K_RANGE) -> dict[int, float]:
+def choose_k(x: np.ndarray, seed: int, ks: range = range(K_MIN, K_MAX + 1)) -> dict[int, float]:
     """Silhouette of K-means for each k on one seeded sample."""
     import numpy as np
     from sklearn.cluster import KMeans
@@ -61,14 +74,17 @@ def choose_k(x: np.ndarray, seed: int, ks: range = K_RANGE) -> dict[int, float]:
     for k in ks:
         if k >= len(s):
             break
-        labels = KMeans(n_clusters=k, random_state=seed, n_init=2).fit_predict(s)
+        n_init = 20 if len(s) <= 1_000 else 4  # cheap on small samples, steadier choice of k
+        labels = KMeans(n_clusters=k, random_state=seed, n_init=n_init).fit_predict(s)
         if len(set(labels.tolist())) < 2:
             continue
         out[k] = float(silhouette_score(dist, labels, metric="precomputed"))
     return out
 
 
-def cluster(x: np.ndarray, k: int | None, seed: int) -> Clustering:
+def cluster(
+    x: np.ndarray, k: int | None, seed: int, k_min: int = K_MIN, k_max: int = K_MAX
+) -> Clustering:
     import sklearn.cluster  # noqa: F401  (loads the OpenMP runtime so the limit below applies)
     from threadpoolctl import threadpool_limits
 
@@ -77,7 +93,7 @@ def cluster(x: np.ndarray, k: int | None, seed: int) -> Clustering:
     # default threads vs 1.3 s with one; 300 users: 17.7 s vs 1.1 s).
     threads = int(os.environ.get("DUCKY_SEGMENT_THREADS", "1") or 1)
     with threadpool_limits(limits=threads):
-        return _cluster(x, k, seed)
+        return _cluster(x, k, seed, k_min, k_max)
 
 
 def reduce(x: np.ndarray, seed: int, dims: int = PCA_DIMS) -> np.ndarray:
@@ -99,19 +115,25 @@ def reduce(x: np.ndarray, seed: int, dims: int = PCA_DIMS) -> np.ndarray:
     return out
 
 
-def _cluster(x: np.ndarray, k: int | None, seed: int) -> Clustering:
+def _cluster(x: np.ndarray, k: int | None, seed: int, k_min: int, k_max: int) -> Clustering:
     import numpy as np
 
     x = reduce(x, seed)
     n = len(x)
-    if n < 2:
-        raise UserError(f"need at least 2 users with search history to segment, found {n}")
+    if n < MIN_USERS:
+        raise UserError(
+            f"only {n} users to cluster: segmenting needs at least {MIN_USERS} "
+            "(a split of so few says nothing)"
+        )
+    if k_min < 2 or k_max < k_min:
+        raise UserError(f"--k-min {k_min} / --k-max {k_max}: need 2 <= k-min <= k-max")
     sil: dict[int, float] = {}
     if k is None:
-        sil = choose_k(x, seed)
+        sil = choose_k(x, seed, range(k_min, min(k_max, n - 1) + 1))
         if not sil:
             raise UserError("too few distinct users to choose k: pass --k N")
-        k = max(sil, key=lambda kk: (sil[kk], -kk))
+        best = max(sil.values())
+        k = min(kk for kk, v in sil.items() if v >= best - K_TOLERANCE)
     if k < 1 or k > n:
         raise UserError(f"--k {k} is out of range for {n} users")
     model = _kmeans(x, k, seed)
@@ -129,5 +151,20 @@ def _cluster(x: np.ndarray, k: int | None, seed: int) -> Clustering:
         d_own[i : i + len(xs)] = np.sqrt(np.take_along_axis(d2, order[:, :1], 1)[:, 0])
         second = order[:, 1:2] if k > 1 else order[:, :1]
         d_second[i : i + len(xs)] = np.sqrt(np.take_along_axis(d2, second, 1)[:, 0])
+    if not sil and k > 1:
+        sil = {k: _silhouette_of(x, labels, seed)}  # a given k is reported on too
     score = np.where(d_second > 0, 1 - d_own / np.maximum(d_second, 1e-12), 1.0).astype(np.float32)
     return Clustering(labels, centers, d_own, np.clip(score, 0, 1), k, sil)
+
+
+def _silhouette_of(x: np.ndarray, labels: np.ndarray, seed: int) -> float:
+    import numpy as np
+    from sklearn.metrics import silhouette_score
+
+    if len(set(labels.tolist())) < 2:
+        return 0.0
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(len(x), size=min(len(x), SILHOUETTE_SAMPLE), replace=False))
+    if len(set(labels[idx].tolist())) < 2:
+        return 0.0
+    return float(silhouette_score(x[idx], labels[idx]))

@@ -164,7 +164,7 @@ def _sql_str(s: str) -> str:
 def _ids_table(user_ids: np.ndarray) -> Any:
     import pyarrow as pa
 
-    return pa.table({"user_id": pa.array(user_ids, pa.int64())})
+    return pa.table({"user_id": pa.array(user_ids.tolist())})  # int64 or text, as given
 
 
 def combine(

@@ -3,6 +3,7 @@ versioned Elasticsearch index behind an alias, and the projection plot."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -24,10 +25,13 @@ def assignments_table(result: SegmentationResult) -> pa.Table:
     import pyarrow as pa
 
     n = len(result.user_ids)
+    conf = [result.segments[i].confidence for i in result.labels.tolist()]
     return pa.table(
         {
-            "user_id": pa.array(result.user_ids, pa.int64()),
+            # ids pass through as the source had them: integers stay int64, "abc123" stays text
+            "user_id": pa.array(result.user_ids.tolist()),
             "segment": pa.array(result.segment_of_user, pa.string()),
+            "confidence": pa.array(conf, pa.float32()),
             "score": pa.array(result.score, pa.float32()),
             "distance": pa.array(result.distance, pa.float32()),
             "run_id": pa.array([result.run_id] * n, pa.string()),
@@ -48,13 +52,22 @@ def summary(result: SegmentationResult) -> dict[str, Any]:
         "distinct_queries": result.distinct_queries,
         "embedded_now": result.embedded_now,
         "silhouette": {str(k): round(v, 4) for k, v in result.silhouette.items()},
+        "notes": result.notes,
+        "languages": result.languages,
         "quality": result.quality,
+        "changes": result.changes,
         "timings_s": result.timings,
         "segments": [
             {
                 "segment": s.name,
+                "kind": s.kind,
+                "label": s.label,
+                "group": s.group,
+                "parts": s.parts,
                 "matched": s.matched,
-                "similarity": s.similarity,
+                "confidence": s.confidence,
+                "support": s.support,
+                "agreeing_terms": s.agreeing_terms,
                 "users": s.size,
                 "top_terms": s.top_terms,
                 "representative_queries": s.queries,
@@ -64,6 +77,45 @@ def summary(result: SegmentationResult) -> dict[str, Any]:
             for s in sorted(result.segments, key=lambda s: (-s.size, s.name))
         ],
     }
+
+
+def centroids_table(result: SegmentationResult) -> pa.Table:
+    """Each named segment's centre (unit mean query embedding): what the next run matches."""
+    import pyarrow as pa
+
+    assert result.centroids is not None
+    segs = [s for s in result.segments if s.kind != "other_language"]
+    return pa.table(
+        {
+            "segment": pa.array([s.name for s in segs], pa.string()),
+            "users": pa.array([s.size for s in segs], pa.int64()),
+            "centroid": pa.array(
+                [result.centroids[s.index].tolist() for s in segs], pa.list_(pa.float32())
+            ),
+            "model": pa.array([result.model] * len(segs), pa.string()),
+        }
+    )
+
+
+def match_previous_run(datadir: DataDir, result: SegmentationResult) -> dict[str, Any] | None:
+    """Compare with `<data>/segments/centroids.parquet` from the previous run (same model)."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from ducky.plugins.segment.pipeline import match_previous
+
+    path = datadir.path / SEGMENTS_DIR / "centroids.parquet"
+    if not path.is_file():
+        return None
+    try:
+        prev = pq.read_table(path).to_pylist()
+    except Exception:  # an unreadable leftover is no reason to fail this run
+        return None
+    prev = [p for p in prev if p.get("model") == result.model]
+    if not prev:
+        return None
+    c = np.asarray([p["centroid"] for p in prev], dtype=np.float32)
+    return match_previous(result, c, prev)
 
 
 def write_segments(datadir: DataDir, result: SegmentationResult, plot: Path | None = None) -> Path:
@@ -76,6 +128,8 @@ def write_segments(datadir: DataDir, result: SegmentationResult, plot: Path | No
     tmp.mkdir(parents=True)
     try:
         pq.write_table(assignments_table(result), tmp / "segments.parquet", compression="zstd")
+        if result.centroids is not None:
+            pq.write_table(centroids_table(result), tmp / "centroids.parquet")
         doc = summary(result)
         plot_projection(result, tmp / "projection.png")
         if plot is not None:
@@ -138,38 +192,68 @@ def push_segments(
     store: SearchLogStore, result: SegmentationResult, alias: str, progress: Any = None
 ) -> dict[str, Any]:
     """Index the assignments as `<alias>-<run_id>`, then swap `alias` onto it atomically.
-    Same inputs -> same run id -> same index name and document ids (user_id): idempotent."""
+    Same inputs -> same run id -> same index name and document ids (user_id): idempotent.
+
+    The live alias is never put at risk: a new run writes a NEW index and only the final
+    `_aliases` call moves the alias; the indexes it left are deleted after that. A re-push of
+    the same run id whose index is the live one writes the same documents into it in place
+    (nothing is deleted first); a failure there leaves the alias and its index as they were."""
     from ducky.errors import EngineError
     from ducky.plugins.segment.store.queries import SEGMENTS_MAPPING
 
     index = f"{alias}-{result.run_id}"
-    terms = {s.index: s.top_terms for s in result.segments}
-    store.create_index(index, SEGMENTS_MAPPING, replace=True)
+    segs = {s.index: s for s in result.segments}
+    live = store.alias_targets(alias)
+    in_place = index in live
+    if not in_place:
+        # not live: a leftover of an interrupted push of this run may be replaced safely
+        store.create_index(index, SEGMENTS_MAPPING, replace=True)
 
     def actions() -> Any:
         for uid, lab, sc in zip(
             result.user_ids.tolist(), result.labels.tolist(), result.score.tolist(), strict=True
         ):
+            seg = segs[lab]
             yield {
                 "_index": index,
                 "_id": str(uid),
                 "_source": {
                     "user_id": uid,
-                    "segment": result.names[lab],
+                    "segment": seg.name,
+                    "segment_kind": seg.kind,
+                    "confidence": seg.confidence,
+                    "evidence": seg.evidence(),
                     "score": round(float(sc), 6),
-                    "top_terms": terms[lab],
+                    "top_terms": seg.top_terms,
+                    "representative_queries": seg.queries,
                     "run_id": result.run_id,
                     "model": result.model,
                 },
             }
 
-    report: BulkReport = store.bulk(actions(), progress=progress)
+    try:
+        report: BulkReport = store.bulk(actions(), progress=progress)
+    except BaseException:
+        if not in_place:
+            _drop_quietly(store, index)
+        raise
     if report.failed:
-        store.client.indices.delete(index=index)
+        if not in_place:
+            _drop_quietly(store, index)
+        where = f"index {index} kept: it is live" if in_place else f"index {index} removed"
         raise EngineError(
             f"{report.failed} of {report.ok + report.failed} segment documents failed to index "
-            f"(index {index} removed, alias {alias} unchanged): " + "; ".join(report.errors)
+            f"({where}, alias {alias} unchanged): " + "; ".join(report.errors)
         )
     store.refresh(index)
     removed = store.swap_alias(alias, index)
     return {"index": index, "alias": alias, "documents": report.ok, "removed_indexes": removed}
+
+
+def _drop_quietly(store: SearchLogStore, index: str) -> None:
+    """Remove a half-written, never-live index; when the cluster is gone too, the original
+    error is the one to report (the leftover is replaced by the next push of this run)."""
+    from ducky.errors import DuckyError
+
+    with contextlib.suppress(DuckyError):
+        store.delete_index(index)

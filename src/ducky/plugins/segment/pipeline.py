@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from ducky.errors import DataDirError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import numpy as np
     import pyarrow as pa
 
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
     from ducky.plugins.segment.features import Behaviour, QueryTable
     from ducky.plugins.segment.naming import SegmentInfo
 
-FEATURES_VERSION = 1  # bump when features change: part of the run id
+FEATURES_VERSION = 2  # bump when features change: part of the run id
 
 
 @dataclass
@@ -28,9 +30,9 @@ class SegmentationResult:
     run_id: str
     model: str
     embedder: str
-    k: int
+    k: int  # clusters fitted (the other-language group, if any, is extra)
     user_ids: np.ndarray
-    labels: np.ndarray
+    labels: np.ndarray  # per user: index into `segments` (k = the other-language group)
     names: list[str]
     segments: list[SegmentInfo]
     distance: np.ndarray
@@ -42,25 +44,75 @@ class SegmentationResult:
     embedded_now: int  # distinct queries the model had to embed this run (cache misses)
     timings: dict[str, float] = field(default_factory=dict)
     quality: dict[str, Any] | None = None
+    languages: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # plain warnings (weak structure, ...)
+    clustered: np.ndarray | None = None  # per user: True when the user was clustered
+    centroids: np.ndarray | None = None  # per segment: unit mean query embedding
+    changes: dict[str, Any] | None = None  # against the previous run (see match_previous)
 
     @property
     def segment_of_user(self) -> list[str]:
         return [self.names[i] for i in self.labels.tolist()]
 
 
-def run_id_for(qt: QueryTable, model: str, k: int | None, seed: int, balance: float) -> str:
+def run_id_for(
+    qt: QueryTable, model: str, k: int | None, seed: int, balance: float, extra: Any = None
+) -> str:
     """A digest of the inputs: same searches (in any row order), model and parameters -> same
     id. Hashes the integer-coded rows in canonical order (user, query, weight), which is what
-    the features see, plus the distinct query texts; no string sort of millions of rows."""
+    the features see, plus the distinct query texts and the user ids; no string sort of
+    millions of rows."""
     import numpy as np
 
     h = hashlib.sha256()
-    h.update(json.dumps([model, k, seed, balance, FEATURES_VERSION]).encode())
+    h.update(json.dumps([model, k, seed, balance, FEATURES_VERSION, extra]).encode())
     # QueryTable rows are already in canonical order (see features.encode_queries)
-    for arr in (qt.user_ids[qt.user_idx], qt.query_idx, qt.weight):
+    for arr in (qt.user_idx, qt.query_idx, qt.weight):
         h.update(np.ascontiguousarray(arr).tobytes())
+    h.update("\x00".join(str(u) for u in qt.user_ids.tolist()).encode())
     h.update("\x00".join(qt.texts.to_pylist()).encode())
     return h.hexdigest()[:12]
+
+
+def _split_languages(qt: QueryTable) -> tuple[QueryTable, np.ndarray, dict[str, Any]]:
+    """Rows of English queries of mostly-English users (for clustering), the mask of users kept,
+    and the counts by language. A user is "other language" when half or more of their searches
+    are detected as another language (see lang.py)."""
+    import numpy as np
+
+    from ducky.plugins.segment import lang
+    from ducky.plugins.segment.features import QueryTable
+
+    codes = [lang.detect(t) for t in qt.texts.to_pylist()]
+    foreign_q = np.asarray([c != lang.ENGLISH for c in codes], dtype=bool)
+    row_foreign = foreign_q[qt.query_idx]
+    n_users = len(qt.user_ids)
+    rows_per_user = np.bincount(qt.user_idx, minlength=n_users)
+    foreign_per_user = np.bincount(qt.user_idx, weights=row_foreign, minlength=n_users)
+    other_user = foreign_per_user >= 0.5 * np.maximum(rows_per_user, 1)
+    keep_rows = ~row_foreign & ~other_user[qt.user_idx]
+    sub = QueryTable(
+        qt.user_ids,
+        qt.texts,
+        qt.user_idx[keep_rows],
+        qt.query_idx[keep_rows],
+        qt.weight[keep_rows],
+        int(keep_rows.sum()),
+    )
+    by_lang: dict[str, int] = {}
+    for c, q in zip(codes, foreign_q.tolist(), strict=True):
+        if q:
+            by_lang[c] = by_lang.get(c, 0) + 1
+    info = {
+        "model_languages": ["en"],
+        "other_language_users": int(other_user.sum()),
+        "other_language_queries": int(foreign_q.sum()),
+        "other_language_rows": int(row_foreign.sum()),
+        "queries_by_language": dict(sorted(by_lang.items())),
+    }
+    # users whose every English search was dropped have nothing to cluster on either
+    has_rows = np.bincount(sub.user_idx, minlength=n_users) > 0
+    return sub, ~other_user & has_rows, info
 
 
 def segment(
@@ -71,6 +123,9 @@ def segment(
     seed: int = 42,
     balance: float = 1.0,
     progress: Callable[[str, int, int | None], None] | None = None,
+    k_min: int = 2,
+    k_max: int = 20,
+    labels_file: Path | None = None,
 ) -> SegmentationResult:
     """Embed, featurize, cluster and name. `progress(stage, advance, total)` drives a bar."""
     import numpy as np
@@ -79,13 +134,15 @@ def segment(
     from ducky.plugins.segment import features, naming
     from ducky.plugins.segment.embed.cache import EmbeddingCache, cache_dir
 
+    taxonomy = naming.load_taxonomy(labels_file)  # a bad --labels file fails before any work
     t: dict[str, float] = {}
     t0 = time.perf_counter()
     if logs.num_rows == 0:
         raise DataDirError("no search logs in the selected source and time range")
-    qt = features.encode_queries(logs)
-    if qt.rows == 0:
+    qt_all = features.encode_queries(logs)
+    if qt_all.rows == 0:
         raise DataDirError("the search logs hold no non-empty query")
+    qt, keep, lang_info = _split_languages(qt_all)
     t["encode"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -106,12 +163,21 @@ def segment(
     t["features"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    cl = clustering.cluster(x, k, seed)
+    kept = np.flatnonzero(keep)
+    cl = clustering.cluster(x[kept], k, seed, k_min, k_max)
+    n_users = len(qt.user_ids)
+    labels = np.full(n_users, cl.k, dtype=np.int64)  # cl.k = the other-language group
+    labels[kept] = cl.labels
+    distance = np.full(n_users, np.nan, dtype=np.float32)
+    distance[kept] = cl.distance
+    score = np.zeros(n_users, dtype=np.float32)
+    score[kept] = cl.score
     t["cluster"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    centroids = naming.unit_centroids(user_vecs, cl.labels, cl.k)
-    price_z = _segment_price_z(behaviour, cl.labels, cl.k)
+    n_groups = cl.k + (1 if len(kept) < n_users else 0)
+    centroids = naming.unit_centroids(user_vecs, labels, n_groups)
+    price_z = _segment_price_z(behaviour, labels, n_groups)
 
     def embed_labels(texts: list[str]) -> np.ndarray:
         import pyarrow as pa
@@ -120,52 +186,101 @@ def segment(
 
         return cache.lookup_or_embed(pa.array([normalize_text(s) for s in texts]), embedder)
 
-    names, matched, sims = naming.name_segments(centroids, price_z, embed_labels)
-    terms = naming.c_tf_idf(qt, cl.labels, cl.k)
-    reps = naming.representative_queries(qt, cl.labels, qvecs, centroids, cl.k)
-    names = [
-        n if m or not terms[i] else f"{n}_{terms[i][0]}"
-        for i, (n, m) in enumerate(zip(names, matched, strict=True))
-    ]
-    sizes = np.bincount(cl.labels, minlength=cl.k)
+    terms = naming.c_tf_idf(qt, labels, n_groups)
+    namings = naming.name_segments(qt, labels, cl.k, qvecs, terms[: cl.k], embed_labels, taxonomy)
+    reps = naming.representative_queries(qt, labels, qvecs, centroids, n_groups)
+    sizes = np.bincount(labels, minlength=n_groups)
     infos = []
-    for i in range(cl.k):
+    for i in range(n_groups):
         aov = None
         if behaviour is not None:
-            vals = behaviour.aov[cl.labels == i]
+            vals = behaviour.aov[labels == i]
             vals = vals[~np.isnan(vals)]
             aov = float(vals.mean()) if len(vals) else None
-        infos.append(
-            naming.SegmentInfo(
+        if i < cl.k:
+            nm = namings[i]
+            info = naming.SegmentInfo(
                 index=i,
-                name=names[i],
-                matched=matched[i],
-                similarity=round(sims[i], 4),
+                name=nm.name,
+                kind=nm.kind,
+                label=nm.label,
+                group=nm.group,
+                confidence=round(nm.confidence, 3),
+                support=nm.support,
+                agreeing_terms=nm.agreeing_terms,
+                parts=nm.parts,
                 size=int(sizes[i]),
                 top_terms=terms[i],
                 queries=reps[i],
-                avg_order_value=None if aov is None else round(aov, 2),
-                price_z=None if price_z is None else round(float(price_z[i]), 3),
             )
-        )
+        else:  # not clustered: their searches are in languages the model does not read
+            other = [
+                qt_all.texts[int(q)].as_py()
+                for q in np.unique(qt_all.query_idx[~keep[qt_all.user_idx]])[:3]
+            ]
+            info = naming.SegmentInfo(
+                index=i,
+                name=naming.OTHER_LANGUAGE,
+                kind="other_language",
+                label=None,
+                group=None,
+                confidence=1.0,
+                support={},
+                agreeing_terms=[],
+                parts=[],
+                size=int(sizes[i]),
+                top_terms=[],
+                queries=other,
+            )
+        info.avg_order_value = None if aov is None else round(aov, 2)
+        info.price_z = None if price_z is None else round(float(price_z[i]), 3)
+        infos.append(info)
     t["name"] = time.perf_counter() - t0
+    notes = []
+    if cl.silhouette:
+        best = max(cl.silhouette.values())
+        if cl.weak:
+            notes.append(
+                f"weak cluster structure: best silhouette {best:.3f} (< "
+                f"{clustering.WEAK_SILHOUETTE}); these segments cut a continuum, treat them "
+                "as rough groups"
+            )
+        best_k = max(cl.silhouette, key=lambda kk: cl.silhouette[kk])
+        if k is None and best_k == max(cl.silhouette) and best_k < len(kept) - 1:
+            notes.append(
+                f"the silhouette is best at the largest k tried ({best_k}): the data may hold "
+                "more groups; try a larger --k-max"
+            )
+    if lang_info["other_language_users"]:
+        notes.append(
+            f"{lang_info['other_language_users']} users search mostly in other languages "
+            f"({', '.join(lang_info['queries_by_language'])}): kept out of the clustering "
+            f"as '{naming.OTHER_LANGUAGE}' (the model reads English)"
+        )
+    extra = None if labels_file is None else [k_min, k_max, str(labels_file)]
+    if labels_file is None and (k_min, k_max) != (2, 20):
+        extra = [k_min, k_max]
     return SegmentationResult(
-        run_id=run_id_for(qt, embedder.model, k, seed, balance),
+        run_id=run_id_for(qt_all, embedder.model, k, seed, balance, extra),
         model=embedder.model,
         embedder=embedder.kind,
         k=cl.k,
         user_ids=qt.user_ids,
-        labels=cl.labels,
-        names=names,
+        labels=labels,
+        names=[s.name for s in infos],
         segments=infos,
-        distance=cl.distance,
-        score=cl.score,
+        distance=distance,
+        score=score,
         features=x,
         silhouette=cl.silhouette,
-        log_rows=qt.rows,
-        distinct_queries=len(qt.texts),
+        log_rows=qt_all.rows,
+        distinct_queries=len(qt_all.texts),
         embedded_now=embedded_now,
         timings={k_: round(v, 3) for k_, v in t.items()},
+        languages=lang_info,
+        notes=notes,
+        clustered=keep,
+        centroids=centroids,
     )
 
 
@@ -189,26 +304,101 @@ def _segment_price_z(behaviour: Behaviour | None, labels: np.ndarray, k: int) ->
 
 def evaluate(result: SegmentationResult, datadir: DataDir) -> dict[str, Any] | None:
     """ARI and name accuracy against `truth/personas.parquet` when the generator left one.
-    Read only after fitting: truth never influences the segments."""
+    Read only after fitting: truth never influences the segments. A user's name is right when
+    the segment's taxonomy label or group (or one of their aliases) is the user's persona."""
     import numpy as np
     import pyarrow.parquet as pq
     from sklearn.metrics import adjusted_rand_score
+
+    from ducky.plugins.segment.naming import load_taxonomy
 
     path = datadir.path / "truth" / "personas.parquet"
     if not path.is_file():
         return None
     truth = pq.read_table(path, columns=["user_id", "persona"])
-    tid = truth["user_id"].to_numpy()
+    tid = np.asarray(truth["user_id"].to_pylist(), dtype=result.user_ids.dtype)
     tp = np.asarray(truth["persona"].to_pylist(), dtype=object)
     pos = np.searchsorted(result.user_ids, tid)
     pos = np.clip(pos, 0, len(result.user_ids) - 1)
     found = result.user_ids[pos] == tid
     if not found.any():
         return None
-    pred = np.asarray(result.names, dtype=object)[result.labels[pos[found]]]
+    tax = load_taxonomy()
+    right = [tax.answers(s.label, s.group) for s in result.segments]
+    seg = result.labels[pos[found]]
     true = tp[found]
+    ok = np.asarray([t in right[g] for g, t in zip(seg.tolist(), true.tolist(), strict=True)])
     return {
         "users_evaluated": int(found.sum()),
-        "ari": round(float(adjusted_rand_score(true, pred)), 4),
-        "name_accuracy": round(float((pred == true).mean()), 4),
+        "ari": round(float(adjusted_rand_score(true, seg)), 4),
+        "name_accuracy": round(float(ok.mean()), 4),
     }
+
+
+MATCH_MIN_COSINE = 0.85  # a segment is "the same" as a previous one when its centre is this close
+SIZE_CHANGE = 0.10  # grown/shrunk when the size moved by more than 10%
+
+
+def match_previous(
+    result: SegmentationResult, centroids_prev: np.ndarray, prev: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Match this run's segments to the previous run's (cosine of the centres, one-to-one,
+    greedy from the closest pair) so names stay attached to what they described: a matched
+    segment keeps the previous name; it is reported as same/grown/shrunk; unmatched ones are
+    new; previous ones left over are gone. `prev`: the previous summary's segments, in the
+    order of `centroids_prev`."""
+    if result.centroids is None or not len(centroids_prev):
+        return {}
+    cur = [s for s in result.segments if s.kind != "other_language"]
+    sims = result.centroids[[s.index for s in cur]] @ centroids_prev.T
+    pairs = sorted(
+        ((float(sims[i, j]), i, j) for i in range(len(cur)) for j in range(len(prev))),
+        key=lambda t: (-t[0], t[1], t[2]),
+    )
+    used_i: set[int] = set()
+    used_j: set[int] = set()
+    matched: dict[int, int] = {}
+    for sim, i, j in pairs:
+        if sim < MATCH_MIN_COSINE:
+            break
+        if i in used_i or j in used_j:
+            continue
+        matched[i] = j
+        used_i.add(i)
+        used_j.add(j)
+    taken = {prev[j]["segment"] for j in matched.values()}
+    out: dict[str, list[dict[str, Any]]] = {"same": [], "grown": [], "shrunk": [], "new": []}
+    for i, s in enumerate(cur):
+        if i in matched:
+            p = prev[matched[i]]
+            weak_before = str(p["segment"]).startswith(("terms_", "segment_"))
+            if not (weak_before and s.kind != "terms"):
+                s.name = p["segment"]  # the name stays with the segment it described
+            before, now = int(p["users"]), s.size
+            status = "same"
+            if now > before * (1 + SIZE_CHANGE):
+                status = "grown"
+            elif now < before * (1 - SIZE_CHANGE):
+                status = "shrunk"
+            out[status].append(
+                {
+                    "segment": s.name,
+                    "users_before": before,
+                    "users": now,
+                    "cosine": round(float(sims[i, matched[i]]), 3),
+                }
+            )
+        else:
+            while s.name in taken:  # a new segment may not take a kept name
+                s.name = f"{s.name}_new"
+            taken.add(s.name)
+            out["new"].append({"segment": s.name, "users": s.size})
+    gone = [
+        {"segment": prev[j]["segment"], "users_before": int(prev[j]["users"])}
+        for j in range(len(prev))
+        if j not in used_j
+    ]
+    result.names = [s.name for s in result.segments]
+    changes: dict[str, Any] = {**out, "gone": gone}
+    result.changes = changes
+    return changes

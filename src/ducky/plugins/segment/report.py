@@ -28,6 +28,7 @@ def section(datadir: Any) -> dict[str, Any]:
         rows.append(
             "<tr>"
             f"<td>{html.escape(s['segment'])}</td><td class='num'>{s['users']:,}</td>"
+            f"<td class='num'>{_confidence(s)}</td><td>{html.escape(_evidence(s))}</td>"
             f"<td>{html.escape(', '.join(s['top_terms']))}</td>"
             f"<td>{html.escape('; '.join(s['representative_queries']))}</td>"
             f"<td class='num'>{aov}</td></tr>"
@@ -35,11 +36,13 @@ def section(datadir: Any) -> dict[str, Any]:
     parts = [
         f"<p>{doc['users']:,} users in {doc['k']} segments (model {html.escape(doc['model'])}, "
         f"run {html.escape(doc['run_id'])}).</p>",
-        "<table><thead><tr><th>segment</th><th>users</th><th>top terms</th>"
+        "<table><thead><tr><th>segment</th><th>users</th><th>confidence</th><th>evidence</th>"
+        "<th>top terms</th>"
         "<th>representative queries</th><th>avg order value</th></tr></thead><tbody>"
         + "".join(rows)
         + "</tbody></table>",
     ]
+    parts += [f"<p>Note: {html.escape(n)}</p>" for n in doc.get("notes", [])]
     q = doc.get("quality")
     if q:
         parts.append(
@@ -51,3 +54,18 @@ def section(datadir: Any) -> dict[str, Any]:
         b64 = base64.b64encode(png.read_bytes()).decode()
         parts.append(f"<img alt='user segments projection' src='data:image/png;base64,{b64}'/>")
     return {"id": "segments", "title": "User segments", "html": "\n".join(parts), "order": 60}
+
+
+def _confidence(s: dict[str, Any]) -> str:
+    if s.get("kind", "label") == "terms" or "confidence" not in s:
+        return "-"
+    return f"{s['confidence']:.0%}"
+
+
+def _evidence(s: dict[str, Any]) -> str:
+    sup = ", ".join(f"{k} {v:.0%}" for k, v in (s.get("support") or {}).items())
+    if s.get("kind") == "other_language":
+        return "searches in languages the model does not read"
+    if s.get("kind") == "terms":
+        return f"no label fits ({sup or 'none near'}); named by its top terms"
+    return f"{sup}; agreeing terms: {', '.join((s.get('agreeing_terms') or [])[:4])}"

@@ -34,6 +34,7 @@ def make_embedder(
     model: str | None = None,
     token: str | None = None,
     endpoint: str | None = None,
+    device: str = "auto",
 ) -> Embedder:
     """`auto` is the HF Inference API when a token is set (HF_TOKEN), else the local model."""
     token = token if token is not None else os.environ.get("HF_TOKEN") or None
@@ -47,7 +48,9 @@ def make_embedder(
             raise UserError(
                 f"the local embedder only ships {DEFAULT_MODEL}; use --embedder hf for {model}"
             )
-        return LocalEmbedder()
+        from ducky.plugins.segment.embed.local import resolve_device
+
+        return LocalEmbedder(device=resolve_device(device))
     if kind == "hf":
         from ducky.plugins.segment.embed.hf import HFEmbedder
 

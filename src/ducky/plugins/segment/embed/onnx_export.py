@@ -83,14 +83,13 @@ def _pooled_module(transformer: Any) -> Any:
     return Pooled()
 
 
-def export(model_dir: Path, target: Path) -> None:
-    """Export, verify against torch, then rename into `target` (atomic). Raises on mismatch."""
+def export(model_dir: Path, target: Path, st: Any) -> None:
+    """Export the loaded SentenceTransformer `st`, verify it against torch, then rename into
+    `target` (atomic). Raises on mismatch. The caller passes the model in, so this module does
+    not import `local` (which imports this one)."""
     import onnx  # noqa: F401  (torch's exporter needs it: fail with an ImportError naming it)
     import torch
 
-    from ducky.plugins.segment.embed.local import load_model
-
-    st = load_model()
     transformer = st[0].auto_model
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".{target.name}.{uuid.uuid4().hex[:12]}.tmp"

@@ -4,6 +4,7 @@ helpers module, error translation and point-in-time calls, the only APIs that di
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
@@ -66,6 +67,17 @@ class SearchLogStore(ABC):
                 self.client.indices.delete(index=index)
             body = {"settings": {"number_of_replicas": 0}, "mappings": mapping}
             self.client.indices.create(index=index, body=body)
+
+    def delete_index(self, index: str) -> None:
+        with self.errors():
+            self.client.indices.delete(index=index)
+
+    def alias_targets(self, alias: str) -> list[str]:
+        """The indexes `alias` points at now (empty when there is no such alias)."""
+        with self.errors():
+            if not self.client.indices.exists_alias(name=alias):
+                return []
+            return sorted(self.client.indices.get_alias(name=alias).keys())
 
     def refresh(self, index: str) -> None:
         with self.errors():
@@ -157,10 +169,8 @@ class SearchLogStore(ABC):
         pagination: str = "scroll",
         progress: Progress | None = None,
     ) -> pa.Table:
-        """The search logs in `index` as an Arrow table with the canonical search_logs schema."""
+        """The search logs in `index` as an Arrow table with the search_logs columns."""
         import pyarrow as pa
-
-        from ducky.schema import arrow_schema
 
         if not self.exists(index):
             raise UserError(f"index {index} not found at {self.url}: load it with `ducky es load`")
@@ -178,20 +188,24 @@ class SearchLogStore(ABC):
         clicked = [
             c if c is None or isinstance(c, list) else [c] for c in cols["clicked_product_ids"]
         ]
-        schema = arrow_schema("search_logs")
-        try:
-            ts = pa.array(cols["timestamp"], pa.string()).cast(pa.timestamp("us"))
-        except pa.ArrowInvalid as e:
-            raise EngineError(f"index {index}: unreadable timestamp ({e})") from e
-        return pa.table(
+        t = pa.table(
             {
-                "user_id": pa.array(cols["user_id"], pa.int64()),
+                "user_id": _ids_array(cols["user_id"]),
                 "search_query": pa.array(cols["search_query"], pa.string()),
-                "clicked_product_ids": pa.array(clicked, pa.list_(pa.int64())),
-                "timestamp": ts,
-            },
-            schema=schema,
+                "clicked_product_ids": _clicked_array(clicked),
+                "timestamp": _timestamps(cols["timestamp"], index),
+            }
         )
+        from ducky.schema import arrow_schema
+
+        # the canonical schema (not-null flags included) whenever the documents fit it; text
+        # ids (seed 000's "abc123") keep their own type instead of being cast to numbers
+        schema = arrow_schema("search_logs")
+        same_types = all(schema.field(f).type == t.schema.field(f).type for f in t.column_names)
+        if same_types:
+            with contextlib.suppress(pa.ArrowInvalid):
+                return t.cast(schema)
+        return t
 
     # -- segments ----------------------------------------------------------------------------
     def swap_alias(self, alias: str, new_index: str) -> list[str]:
@@ -222,7 +236,7 @@ class SearchLogStore(ABC):
     def tag_logs(
         self,
         index: str,
-        segment_of: dict[int, str],
+        segment_of: dict[str, str],
         progress: Progress | None = None,
         pagination: str = "scroll",
     ) -> BulkReport:
@@ -232,7 +246,8 @@ class SearchLogStore(ABC):
 
         def actions() -> Iterator[dict[str, Any]]:
             for h in hits:
-                seg = segment_of.get(int(h["_source"]["user_id"]))
+                # ids compared as text: "abc123" and 42 both pass through unchanged
+                seg = segment_of.get(str(h["_source"]["user_id"]))
                 if seg is not None:
                     yield {
                         "_op_type": "update",
@@ -244,3 +259,39 @@ class SearchLogStore(ABC):
         report = self.bulk(actions(), progress=progress)
         self.refresh(index)
         return report
+
+
+def _ids_array(ids: list[Any]) -> pa.Array:
+    """User ids as the documents hold them: all integers -> int64, else text, never cast to a
+    number ("abc123" stays "abc123"; an id that only looks numeric in a text field stays text)."""
+    import pyarrow as pa
+
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in ids if v is not None):
+        return pa.array(ids, pa.int64())
+    return pa.array([None if v is None else str(v) for v in ids], pa.string())
+
+
+def _clicked_array(clicked: list[Any]) -> pa.Array:
+    import pyarrow as pa
+
+    flat = [v for c in clicked if c for v in c]
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in flat):
+        return pa.array(clicked, pa.list_(pa.int64()))
+    return pa.array(
+        [None if c is None else [str(v) for v in c] for c in clicked], pa.list_(pa.string())
+    )
+
+
+def _timestamps(values: list[Any], index: str) -> pa.Array:
+    """ISO strings, naive (read as UTC) or zoned ("...Z", "+02:00"), as naive UTC timestamps."""
+    import pyarrow as pa
+
+    arr = pa.array(values, pa.string())
+    try:
+        return arr.cast(pa.timestamp("us"))
+    except pa.ArrowInvalid:
+        pass
+    try:  # zoned strings: parse as UTC instants, then drop the zone (ducky's naive-UTC convention)
+        return arr.cast(pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us"))
+    except pa.ArrowInvalid as e:
+        raise EngineError(f"index {index}: unreadable timestamp ({e})") from e

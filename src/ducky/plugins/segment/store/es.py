@@ -103,6 +103,9 @@ class ElasticsearchStore(SearchLogStore):
             raise EngineError(
                 f"Elasticsearch at {self.url}: HTTP {e.meta.status}: {e.message}"
             ) from e
+        except elastic_transport.TransportError as e:
+            # any other transport failure (TLS, serialization, a dropped connection mid-bulk)
+            raise EngineError(f"Elasticsearch at {self.url}: {type(e).__name__}: {e}") from e
 
     def _open_pit(self, index: str, keep_alive: str) -> str:
         return str(self.client.open_point_in_time(index=index, keep_alive=keep_alive)["id"])

@@ -43,6 +43,9 @@ class OpenSearchStore(SearchLogStore):
             raise UserError(f"OpenSearch at {self.url}: not found: {e.error}") from e
         except opensearchpy.TransportError as e:
             raise EngineError(f"OpenSearch at {self.url}: HTTP {e.status_code}: {e.error}") from e
+        except opensearchpy.OpenSearchException as e:
+            # serialization errors, improperly configured client: still one line
+            raise EngineError(f"OpenSearch at {self.url}: {type(e).__name__}: {e}") from e
 
     def _open_pit(self, index: str, keep_alive: str) -> str:
         res: Any = self.client.create_pit(index=index, params={"keep_alive": keep_alive})

@@ -8,7 +8,8 @@ from typing import Any
 LOGS_MAPPING: dict[str, Any] = {
     "dynamic": "strict",
     "properties": {
-        "user_id": {"type": "long"},
+        # keyword, not long: ids may be text ("abc123"); numbers stay numbers in _source
+        "user_id": {"type": "keyword"},
         "search_query": {
             "type": "text",
             "fields": {"raw": {"type": "keyword", "ignore_above": 256}},
@@ -22,8 +23,13 @@ LOGS_MAPPING: dict[str, Any] = {
 SEGMENTS_MAPPING: dict[str, Any] = {
     "dynamic": "strict",
     "properties": {
-        "user_id": {"type": "long"},
+        # keyword: ids may be text ("abc123"); a numeric id is kept as the number in _source
+        "user_id": {"type": "keyword"},
         "segment": {"type": "keyword"},
+        "segment_kind": {"type": "keyword"},
+        "confidence": {"type": "float"},
+        "evidence": {"type": "text"},
+        "representative_queries": {"type": "keyword"},
         "score": {"type": "float"},
         "top_terms": {"type": "keyword"},
         "run_id": {"type": "keyword"},
