@@ -1,0 +1,281 @@
+"""Benchmark: ducky's full-scan answers beside the tools its users would pick instead.
+
+One process, the same Parquet files `ducky gen` writes, four contenders per metric:
+
+- **ducky**: the canonical `optimized` variant through ducky's DuckDB engine (views over the
+  Parquet files), i.e. what `ducky query <q>` runs. The SQL is rendered once per data directory
+  (rendering and any statistics it reads are timed separately, as `render_s`).
+- **Polars lazy**: `scan_parquet` on the same files, written the way the Polars docs would
+  (`n_unique` per group, a join for revenue, `unique()` then `len()` for cohort).
+- **chDB**: embedded ClickHouse through ducky's `chdb` engine (its `optimized` variant: the
+  ClickHouse overrides use `uniqExact`, ClickHouse's native exact distinct count).
+- **plain DuckDB SQL**: the straightforward SQL a user would write (ducky's `baseline` text:
+  COUNT(DISTINCT) per group) on a bare DuckDB connection over the same files.
+
+Every contender's answer is checked equal to ducky's (same columns, rows and order; floats and
+decimals within the bench tolerance) before anything is timed; a mismatch stops the run. Times
+are medians of --rounds interleaved rounds (each round runs every contender once per metric, in
+a rotated order, so a background hiccup does not land on one contender only), after a warm-up.
+
+    flock /tmp/ducky-heavy.lock python benchmarks/peers.py --data /tmp/shop-10m \
+        --out docs/benchmarks/peers-10m --rounds 5
+
+writes <out>.json (every run) and <out>.md (the table for docs/BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+QUERIES = ("wau", "revenue", "cohort")
+CONTENDERS = ("ducky", "polars", "chdb", "duckdb_sql")
+LABELS = {
+    "ducky": "ducky full scan",
+    "polars": "Polars lazy",
+    "chdb": "chDB (ClickHouse)",
+    "duckdb_sql": "plain DuckDB SQL",
+}
+PEERS = ("polars", "chdb", "duckdb_sql")
+COHORT_WEEKS = 8
+
+Runner = Callable[[], pa.Table]
+
+
+# -- Polars -------------------------------------------------------------------------------------
+def polars_runners(datadir: Any) -> dict[str, Runner]:
+    import polars as pl
+
+    events_files = [str(p) for p in datadir.table_files("events")]
+
+    def events() -> Any:
+        return pl.scan_parquet(events_files, hive_partitioning=False)
+
+    def wau() -> pa.Table:
+        ev = events()
+        bounds = ev.select(
+            first_day=pl.col("timestamp").min().dt.date(),
+            last_day=pl.col("timestamp").max().dt.date(),
+        )
+        weekly = ev.group_by(week_start=pl.col("timestamp").dt.truncate("1w").dt.date()).agg(
+            active_users=pl.col("user_id").n_unique().cast(pl.Int64)
+        )
+        out = (
+            weekly.join(bounds, how="cross")
+            .with_columns(
+                complete=(pl.col("week_start") >= pl.col("first_day"))
+                & ((pl.col("last_day") - pl.col("week_start")).dt.total_days() >= 6)
+            )
+            .select("week_start", "active_users", "complete")
+            .sort("week_start")
+        )
+        return out.collect().to_arrow()
+
+    def revenue() -> pa.Table:
+        products = pl.scan_parquet(datadir.table_files("products")).select(
+            "product_id", "category", "price"
+        )
+        out = (
+            events()
+            .filter(pl.col("event_type") == "purchased")
+            .select("user_id", "product_id")
+            .join(products, on="product_id")
+            .group_by("category")
+            .agg(
+                revenue=pl.col("price").sum(),
+                purchases=pl.len().cast(pl.Int64),
+                buyers=pl.col("user_id").n_unique().cast(pl.Int64),
+            )
+            .sort(["revenue", "category"], descending=[True, False])
+        )
+        return out.collect().to_arrow()
+
+    def cohort() -> pa.Table:
+        users = pl.scan_parquet(datadir.table_files("users")).select(
+            "user_id", "signup_date", cohort_month=pl.col("signup_date").dt.month_start()
+        )
+        ev = events()
+        last_day = ev.select(last_day=pl.col("timestamp").max().dt.date())
+        cohorts = users.group_by("cohort_month").agg(
+            cohort_size=pl.len().cast(pl.Int64), last_signup=pl.col("signup_date").max()
+        )
+        retained = (
+            ev.select("user_id", day=pl.col("timestamp").dt.date())
+            .unique()
+            .join(users, on="user_id")
+            .with_columns(days=(pl.col("day") - pl.col("signup_date")).dt.total_days())
+            .filter((pl.col("days") >= 0) & (pl.col("days") < 7 * (COHORT_WEEKS + 1)))
+            .group_by("cohort_month", week=(pl.col("days") // 7).cast(pl.Int32))
+            .agg(retained=pl.col("user_id").n_unique().cast(pl.Int64))
+        )
+        weeks = pl.LazyFrame({"week": pl.Series(range(COHORT_WEEKS + 1), dtype=pl.Int32)})
+        complete = (pl.col("last_day") - pl.col("last_signup")).dt.total_days() >= (
+            7 * pl.col("week") + 6
+        )
+        out = (
+            cohorts.join(weeks, how="cross")
+            .join(last_day, how="cross")
+            .join(retained, on=["cohort_month", "week"], how="left")
+            .with_columns(retained=pl.col("retained").fill_null(0), complete=complete)
+            .with_columns(
+                rate=pl.when(pl.col("complete")).then(
+                    pl.col("retained").cast(pl.Float64) / pl.col("cohort_size")
+                )
+            )
+            .select("cohort_month", "cohort_size", "week", "retained", "rate", "complete")
+            .sort("cohort_month", "week")
+        )
+        return out.collect().to_arrow()
+
+    return {"wau": wau, "revenue": revenue, "cohort": cohort}
+
+
+# -- the SQL contenders -------------------------------------------------------------------------
+def sql_runners(engine: Any, variant: str, params: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Runners for each query's `variant` on an opened engine, rendered once (and how long)."""
+    runners: dict[str, Runner] = {}
+    render_s: dict[str, float] = {}
+    for q in QUERIES:
+        t0 = time.perf_counter()
+        sql = engine.render(q, variant, **params.get(q, {}))
+        render_s[q] = time.perf_counter() - t0
+        runners[q] = (lambda s: lambda: engine.run(s))(sql)
+    return {"runners": runners, "render_s": render_s}
+
+
+def plain_duckdb_runners(datadir: Any) -> tuple[Any, dict[str, Runner]]:
+    """A bare DuckDB connection (no ducky engine) over the same files, running the
+    straightforward SQL (ducky's baseline text, which is what a seed solution writes)."""
+    import duckdb
+
+    from ducky import sql as canonical_sql
+
+    con = duckdb.connect()
+    for t in ("events", "users", "products"):
+        glob = datadir.table_glob(t).replace("'", "''")
+        con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{glob}')")
+    runners: dict[str, Runner] = {}
+    for q in QUERIES:
+        sql = canonical_sql.render(
+            q, "duckdb", "baseline", {"weeks": COHORT_WEEKS} if q == "cohort" else {}
+        )
+        runners[q] = (lambda s: lambda: con.sql(s).to_arrow_table())(sql)
+    return con, runners
+
+
+# -- the run ------------------------------------------------------------------------------------
+def main() -> None:
+    from ducky.bench.runner import compare
+    from ducky.datasets import DataDir
+    from ducky.engines.chdb import ChdbEngine
+    from ducky.engines.duckdb import DuckDBEngine
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--data", type=Path, required=True, help="a data directory ducky gen wrote")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--out", type=Path, required=True, help="writes OUT.json and OUT.md")
+    ap.add_argument("--only", nargs="*", choices=QUERIES, default=list(QUERIES))
+    args = ap.parse_args()
+
+    import chdb
+    import duckdb
+    import polars as pl
+
+    dd = DataDir(args.data)
+    params = {"cohort": {"weeks": COHORT_WEEKS}}
+    duck = DuckDBEngine(dd)
+    duck.connect()
+    duck.load()
+    ch = ChdbEngine(dd)
+    ch.connect()
+    ch.load()
+    ducky = sql_runners(duck, "optimized", params)
+    chq = sql_runners(ch, "optimized", params)
+    _, plain = plain_duckdb_runners(dd)
+    runners: dict[str, dict[str, Runner]] = {
+        "ducky": ducky["runners"],
+        "polars": polars_runners(dd),
+        "chdb": chq["runners"],
+        "duckdb_sql": plain,
+    }
+    events = int(duck.run("SELECT COUNT(*) AS n FROM events").column(0)[0].as_py())
+
+    # Warm-up, and every answer checked against ducky's before timing anything.
+    for q in args.only:
+        want = runners["ducky"][q]()
+        for c in PEERS:
+            why = compare(want, runners[c][q]())
+            if why is not None:
+                raise SystemExit(f"{c} {q} differs from ducky: {why}")
+
+    times: dict[str, dict[str, list[float]]] = {q: {c: [] for c in CONTENDERS} for q in args.only}
+    for r in range(args.rounds):
+        order = CONTENDERS[r % len(CONTENDERS) :] + CONTENDERS[: r % len(CONTENDERS)]
+        for q in args.only:
+            for c in order:
+                t0 = time.perf_counter()
+                runners[c][q]()
+                times[q][c].append(time.perf_counter() - t0)
+        print(f"round {r + 1}/{args.rounds} done", flush=True)
+
+    medians = {q: {c: statistics.median(v) for c, v in times[q].items()} for q in times}
+    result = {
+        "data": str(args.data),
+        "events": events,
+        "rounds": args.rounds,
+        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": {"platform": platform.platform(), "cpus": __import__("os").cpu_count()},
+        "versions": {
+            "duckdb": duckdb.__version__,
+            "polars": pl.__version__,
+            "chdb": chdb.__version__,
+        },
+        "render_s": {"ducky": ducky["render_s"], "chdb": chq["render_s"]},
+        "times_s": times,
+        "median_s": medians,
+        "ratio_to_best_peer": {
+            q: medians[q]["ducky"] / min(medians[q][c] for c in PEERS) for q in medians
+        },
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
+    args.out.with_suffix(".md").write_text(markdown(result))
+    print(markdown(result))
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The peers table: medians, each peer's time as a ratio of ducky's to the best peer."""
+    med = result["median_s"]
+    n = result["events"]
+    head = f"{n / 1e6:.0f}M events" if n >= 1_000_000 else f"{n:,} events"
+    lines = [
+        f"| {head} | " + " | ".join(LABELS[c] for c in CONTENDERS) + " | ducky / best peer |",
+        "|---|" + "---|" * (len(CONTENDERS) + 1),
+    ]
+    for q, row in med.items():
+        best = min(row[c] for c in PEERS)
+        cells = [
+            f"{row[c]:.3f} s" + (" (best peer)" if c != "ducky" and row[c] == best else "")
+            for c in CONTENDERS
+        ]
+        lines.append(f"| {q} | " + " | ".join(cells) + f" | **{row['ducky'] / best:.2f}x** |")
+    lines.append("")
+    lines.append(
+        f"Medians of {result['rounds']} interleaved rounds; every answer equal to ducky's; "
+        + ", ".join(f"{k} {v}" for k, v in result["versions"].items())
+        + f"; {result['machine']['cpus']} CPUs."
+    )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
