@@ -122,7 +122,7 @@ class ChdbEngine(Engine):
         ch = _CH_TYPES[logical]
         return f"Nullable({ch})" if nullable and not ch.startswith("Array") else ch
 
-    def load(self) -> None:
+    def load(self, force: bool = False) -> None:  # views: nothing to force
         for t in TABLES:
             if self.datadir.has_table(t):
                 self.execute(f"CREATE OR REPLACE VIEW `{t}` AS {self.source(t)}")
