@@ -99,9 +99,11 @@ def test_debug_shows_traceback(tmp_path: Path) -> None:
 
 
 def test_sql_show_renders_per_dialect() -> None:
-    r = run_cli("sql", "show", "wau", "--engine", "duckdb")
+    r = run_cli("sql", "show", "wau", "--engine", "duckdb", "--variant", "baseline")
     assert r.code == 0
     assert "DATE_TRUNC('WEEK'" in r.stdout and "NULL IS NULL" in r.stdout
+    spark = run_cli("sql", "show", "wau", "--engine", "spark", "--variant", "baseline")
+    assert spark.code == 0 and "`timestamp`" in spark.stdout and '"timestamp"' in r.stdout
 
 
 def test_engines_lists_duckdb_as_available() -> None:

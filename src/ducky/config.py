@@ -43,6 +43,14 @@ ENV_VARS: dict[str, str] = {
     "DUCKY_HTTP_TIMEOUT": "ingest from JSON APIs: seconds per request",
     "DUCKY_HTTP_RETRIES": "ingest from JSON APIs: retries per request",
     "DUCKY_HTTP_BACKOFF": "ingest from JSON APIs: first retry delay in seconds",
+    "DUCKY_PG_SCHEMA": "PostgreSQL schema ducky owns and writes to (-o schema=); default ducky",
+    "DUCKY_PG_ALLOW_DDL": "1: bench may create its optimizations on a database ducky does not own",
+    "DUCKY_PG_KEEP_OPTIMIZATIONS": "1: keep what bench created there (default: removed)",
+    "DUCKY_STOP_SERVER": "1: stop the local PostgreSQL server this command started (--stop-server)",
+    "DUCKY_MAPPING": "mapping file (YAML/TOML) for a postgresql:// --data source (--mapping)",
+    "DUCKY_CHROMIUM": "path to Chromium/Chrome for report --pdf",
+    "DUCKY_NARRATE_MODEL": "chat model for report --narrate hf",
+    "DUCKY_NARRATE_ENDPOINT": "chat endpoint URL for report --narrate hf (default: Inference API)",
 }
 SECRET_VARS = frozenset({"DUCKY_ES_PASSWORD", "DUCKY_ES_API_KEY"})
 

@@ -3,6 +3,18 @@
 /* ignored. A cell is complete when every user of the cohort was observable for all of week k: */
 /* max(signup_date) + 7*(k+1) - 1 <= last data date. Incomplete cells get rate NULL (never 0 %). */
 /* Parameters: :weeks (last week shown, 8), :event_type (NULL = any event counts as a return). */
+/* Why this shape (measured with benchmarks/peers.py, docs/BENCHMARKS.md): */
+/* 1. No DISTINCT over (user, day) first. Every event is probed once against the users hash */
+/*    table (a few million rows at most), and only events inside the first :weeks + 1 weeks */
+/*    after signup go on: that costs less than hashing ~all (user, day) pairs of the events. */
+/* 2. Days as integers. UTC day numbers (epoch microseconds floor-divided by a day; the shift by */
+/*    10,000,000 days keeps the dividend positive, as `//` truncates toward zero) and signup day */
+/*    numbers make the week since signup integer arithmetic, not a DATE cast per event. */
+/* 3. Retained users as bits: one 256-bit BITSTRING per (cohort, week, block of 256 ids), the */
+/*    cell's users the sum of BIT_COUNT. Exact, constant bounds, no statistics; sparse ids only */
+/*    mean more groups. When user_id is not an integer column, the constant typeof() test turns */
+/*    the bit branch into an empty result at plan time and COUNT(DISTINCT) answers instead. */
+/* baseline.sql keeps the straightforward shape (COUNT(DISTINCT) per cell over the raw join). */
 WITH bounds AS (
   SELECT
     CAST(MAX("timestamp") AS DATE) AS last_day
@@ -10,45 +22,72 @@ WITH bounds AS (
 ), cohort_users AS (
   SELECT
     user_id,
-    signup_date,
+    DATE_DIFF('DAY', CAST('1970-01-01' AS DATE), signup_date) AS signup_day,
     CAST(DATE_TRUNC('MONTH', signup_date) AS DATE) AS cohort_month
   FROM users
 ), cohorts AS (
   SELECT
-    cohort_month,
+    CAST(DATE_TRUNC('MONTH', signup_date) AS DATE) AS cohort_month,
     COUNT(*) AS cohort_size,
     MAX(signup_date) AS last_signup
-  FROM cohort_users
+  FROM users
   GROUP BY
-    cohort_month
-), active_days AS (
-  SELECT DISTINCT
-    user_id,
-    CAST("timestamp" AS DATE) AS day
-  FROM events
-  WHERE
-    (
-      NULL IS NULL OR event_type = NULL
-    )
-), activity AS (
-  SELECT DISTINCT
+    1
+), returns AS (
+  SELECT
     u.cohort_month,
     u.user_id,
-    CAST(FLOOR(DATE_DIFF('DAY', u.signup_date, a.day) / 7) AS INT) AS week
-  FROM active_days AS a
+    CAST((
+      e.day - u.signup_day
+    ) // 7 AS INT) AS week
+  FROM (
+    SELECT
+      user_id,
+      (
+        EPOCH_US("timestamp") + 10000000 * 86400000000
+      ) // 86400000000 - 10000000 AS day
+    FROM events
+    WHERE
+      (
+        NULL IS NULL OR event_type = NULL
+      )
+  ) AS e
   JOIN cohort_users AS u
-    ON u.user_id = a.user_id
+    ON u.user_id = e.user_id
   WHERE
-    a.day >= u.signup_date
-    AND DATE_DIFF('DAY', u.signup_date, a.day) < 7 * (
+    e.day >= u.signup_day AND e.day - u.signup_day < 7 * (
       8 + 1
     )
+), int_blocks AS (
+  SELECT
+    cohort_month,
+    week,
+    TRY_CAST(user_id AS BIGINT) >> 8 AS block,
+    BITSTRING_AGG(TRY_CAST(user_id AS BIGINT) & 255, 0, 255) AS members
+  FROM returns
+  WHERE
+    TYPEOF(user_id) IN ('BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT')
+  GROUP BY
+    1,
+    2,
+    3
 ), retained AS (
   SELECT
     cohort_month,
     week,
-    COUNT(*) AS retained
-  FROM activity
+    SUM(BIT_COUNT(members)) AS retained
+  FROM int_blocks
+  GROUP BY
+    cohort_month,
+    week
+  UNION ALL
+  SELECT
+    cohort_month,
+    week,
+    COUNT(DISTINCT user_id) AS retained
+  FROM returns
+  WHERE
+    NOT TYPEOF(user_id) IN ('BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT')
   GROUP BY
     cohort_month,
     week

@@ -1,8 +1,6 @@
-/* Cohort retention (METRICS.md): monthly signup cohorts, weekly returns measured from each */
-/* user's own signup date: week = floor((date(t) - signup_date) / 7), events before signup */
-/* ignored. A cell is complete when every user of the cohort was observable for all of week k: */
-/* max(signup_date) + 7*(k+1) - 1 <= last data date. Incomplete cells get rate NULL (never 0 %). */
-/* Parameters: :weeks (last week shown, 8), :event_type (NULL = any event counts as a return). */
+/* PostgreSQL override of cohort/optimized.sql, in PostgreSQL: the earlier canonical shape */
+/* (sqlglot's rendering of it), since the DuckDB one uses BITSTRING_AGG, EPOCH_US and typeof(). */
+/* Distinct (user, day) pairs first, joined to users, then distinct (cohort, user, week) counted. */
 WITH bounds AS (
   SELECT
     CAST(MAX("timestamp") AS DATE) AS last_day

@@ -1,12 +1,7 @@
-/* Weekly active users (METRICS.md): distinct users with at least one event in each ISO week */
-/* (Monday 00:00 UTC). `complete` says the whole week lies inside the dataset's date range. */
-/* Parameters: :event_type (NULL = any event type). */
-/* Why the bitmap: COUNT(DISTINCT user_id) per week hashes every distinct (week, user) pair */
-/* (~20M groups at 100M events). Packing users into 32-bit blocks (user_id >> 5) with a bit per */
-/* user (BIT_OR of 1 << (user_id & 31)) gives up to 32x fewer groups, and the number of distinct */
-/* users is then the sum of the set bits: exact for any BIGINT id. baseline.sql keeps the */
-/* straightforward COUNT(DISTINCT) shape; optimized.postgres.sql keeps it where BIT_COUNT(BIGINT) */
-/* does not exist. */
+/* Spark override of wau/optimized.sql, in Spark SQL. Why: Spark has no BITSTRING_AGG, so it */
+/* keeps the earlier canonical shape (sqlglot's Spark rendering of it): users packed into 32-bit */
+/* blocks (user_id >> 5) with a bit per user (BIT_OR of 1 << (user_id & 31)); a week's distinct */
+/* users are the sum of the set bits. Exact for any BIGINT id, up to 32x fewer groups than pairs. */
 WITH bounds AS (
   SELECT
     CAST(MIN(`timestamp`) AS DATE) AS first_day,
