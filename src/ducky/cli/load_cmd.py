@@ -11,7 +11,7 @@ from ducky.cli.options import engine_option
 
 
 @click.command()
-@engine_option(default="postgres")
+@engine_option()  # duckdb, as every command (issue 18: one default)
 @click.option(
     "--dsn",
     default=None,
@@ -40,7 +40,7 @@ def load(
     no_progress: bool,
     no_vacuum: bool,
 ) -> None:
-    """Load the data directory into PostgreSQL (or a native DuckDB file), replacing old tables."""
+    """Load the data directory into an engine's storage (DuckDB file; -e postgres), replacing."""
     import sys
 
     from ducky.cli.output import dumps

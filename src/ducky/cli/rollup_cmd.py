@@ -23,9 +23,10 @@ def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
         "--engine",
         "-e",
         type=click.Choice(ENGINES),
-        default="postgres",
+        default="duckdb",  # the one default of every command (issue 18)
         show_default=True,
-        help="postgres (maintained by triggers) or duckdb (its native database file).",
+        envvar="DUCKY_ENGINE",
+        help="duckdb (its native database file) or postgres (maintained by triggers).",
     )(fn)
     fn = click.option(
         "--dsn",
