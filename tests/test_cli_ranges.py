@@ -1,0 +1,51 @@
+"""Issue 18: `--from/--to` inclusive (whole months) in query revenue; one engine default; --dsn."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli_support import run_cli
+
+
+def _revenue(data: Path, *args: str) -> list[dict[str, object]]:
+    r = run_cli("--data", str(data), "--json", "query", "revenue", *args)
+    assert r.code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    return list(doc["rows"] if isinstance(doc, dict) and "rows" in doc else doc)
+
+
+def test_revenue_month_range_is_inclusive(handmade_dir: Path) -> None:
+    # --from M --to M is the whole month M, never an empty half-open range.
+    whole = _revenue(handmade_dir)
+    assert whole
+    assert _revenue(handmade_dir, "--from", "1900-01", "--to", "2100-12") == whole
+    r = run_cli(
+        "--data", str(handmade_dir), "query", "revenue", "--from", "2000-01", "--to", "2000-01"
+    )
+    assert r.code == 0 and "no rows" in r.stderr  # outside the data: said on stderr
+
+
+def test_reversed_range_is_one_line_exit_2(handmade_dir: Path) -> None:
+    r = run_cli(
+        "--data", str(handmade_dir), "query", "revenue", "--from", "2025-04", "--to", "2025-03"
+    )
+    assert r.code == 2
+    assert r.stderr.strip().splitlines() == ["error: --from 2025-04 is after --to 2025-03"]
+
+
+def test_load_and_rollup_default_to_duckdb() -> None:
+    for cmd in (["load", "--help"], ["rollup", "status", "--help"]):
+        r = run_cli(*cmd)
+        assert r.code == 0 and "[default: duckdb]" in r.stdout, cmd
+
+
+def test_dsn_option_everywhere() -> None:
+    for cmd in ("query", "cohort", "audience", "serve"):
+        r = run_cli(cmd, "--help")
+        assert "--dsn" in r.stdout, cmd
+
+
+def test_segment_index_name_and_hidden_alias() -> None:
+    r = run_cli("segment", "--help")
+    assert "--index" in r.stdout and "--es-index" not in r.stdout
