@@ -53,7 +53,6 @@ def _engine(engine: str, dsn: str | None, load: bool) -> Iterator[Engine]:
 
 
 def _emit(statuses: list[RollupStatus], title: str, extra: dict[str, Any] | None = None) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     from ducky.cli.output import dumps
@@ -80,10 +79,10 @@ def _emit(statuses: list[RollupStatus], title: str, extra: dict[str, Any] | None
             f"{s.bytes / 1e6:,.1f} MB" if s.bytes is not None else "",
             "insert triggers" if s.maintained else "no",
         )
-    console = Console()
-    if not console.is_terminal:  # piped or captured: wide enough that nothing is cut
-        console = Console(width=160)
-    console.print(t)
+    from ducky.tables import show_rich_table
+
+    # The shared printer fits 80 columns (split or vertical) and never cuts a number.
+    show_rich_table(t, wrap=("state",))
 
 
 def _build_all(eng: Engine, queries: list[str], only_if_needed: bool) -> dict[str, Any]:
