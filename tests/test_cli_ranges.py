@@ -49,3 +49,20 @@ def test_dsn_option_everywhere() -> None:
 def test_segment_index_name_and_hidden_alias() -> None:
     r = run_cli("segment", "--help")
     assert "--index" in r.stdout and "--es-index" not in r.stdout
+
+
+def test_segment_range_is_inclusive() -> None:
+    import datetime as dt
+
+    import pytest
+
+    from ducky.errors import UserError
+    from ducky.plugins.segment.cli import _search_range
+
+    feb = (dt.datetime(2025, 2, 1), dt.datetime(2025, 3, 1))
+    assert _search_range("2025-02", "2025-02") == feb
+    assert _search_range("2025-02-01", "2025-02-28") == feb
+    # A time of day is an exact instant, as before.
+    assert _search_range("2025-02-01T12:00:00", None) == (dt.datetime(2025, 2, 1, 12), None)
+    with pytest.raises(UserError, match="after"):
+        _search_range("2025-03", "2025-02")
