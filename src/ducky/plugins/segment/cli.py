@@ -48,7 +48,7 @@ def _search_range(
         return v is not None and len(v.strip()) > 10
 
     if timed(date_from) or timed(date_to):
-        t_from, t_to = _search_range(date_from, date_to)
+        t_from, t_to = _parse_ts(date_from, "--from"), _parse_ts(date_to, "--to")
     else:
         start, end = date_range(date_from, date_to)
         t_from = dt.datetime.fromisoformat(start) if start else None
