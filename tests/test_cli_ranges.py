@@ -41,7 +41,7 @@ def test_load_and_rollup_default_to_duckdb() -> None:
 
 
 def test_dsn_option_everywhere() -> None:
-    for cmd in ("query", "cohort", "audience", "serve"):
+    for cmd in ("query", "cohort", "audience", "serve", "bench"):
         r = run_cli(cmd, "--help")
         assert "--dsn" in r.stdout, cmd
 
