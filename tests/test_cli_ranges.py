@@ -23,7 +23,9 @@ def test_revenue_month_range_is_inclusive(handmade_dir: Path) -> None:
     r = run_cli(
         "--data", str(handmade_dir), "query", "revenue", "--from", "2000-01", "--to", "2000-01"
     )
-    assert r.code == 0 and "no rows" in r.stderr  # outside the data: said on stderr
+    # Outside the data entirely: one line naming the data's range, exit 2 (as cohort, segment).
+    assert r.code == 2 and "the data covers" in r.stderr
+    assert r.stderr.count("\n") == 1
 
 
 def test_reversed_range_is_one_line_exit_2(handmade_dir: Path) -> None:

@@ -79,6 +79,26 @@ def query(
         notify=lambda msg: click.echo(msg, err=True),
         **params,
     )
+    if table.num_rows == 0 and (date_from or date_to):
+        _range_outside_data(settings.datadir, params)
     fmt = fmt or ("json" if settings.json else "table")
     meta = {"query": name, "engine": engine, "variant": variant, "parameters": params}
     emit(table, fmt, title=f"{name} ({engine}, {variant})", definition=definition(name), meta=meta)
+
+
+def _range_outside_data(datadir: object, params: dict[str, object]) -> None:
+    """An empty result for a range that misses the data entirely is a mistake, as in `cohort`
+    and `segment`: one line naming the data's range, exit 2 (an empty range inside the data
+    stays an empty table with a note on stderr)."""
+    from ducky.errors import UserError
+
+    try:
+        dr = datadir.manifest().date_range  # type: ignore[attr-defined]
+    except Exception:  # no manifest (a database source): nothing to compare with
+        return
+    first, last = (dr.get("first_event") or "")[:10], (dr.get("last_event") or "")[:10]
+    if not first or not last:
+        return
+    start, end = params.get("date_from"), params.get("date_to")  # half-open [start, end)
+    if (end is not None and str(end) <= first) or (start is not None and str(start) > last):
+        raise UserError(f"no data in the chosen --from/--to range: the data covers {first}..{last}")
