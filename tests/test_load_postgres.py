@@ -173,7 +173,7 @@ def test_failed_load_leaves_previous_tables_intact(
     assert stored_fingerprint(dsn) == before and _staging_left(dsn) == []
 
     # 3. The CLI says it in one line with a non-zero exit.
-    r = run_cli("--data", str(bad), "load", "--dsn", dsn)
+    r = run_cli("--data", str(bad), "load", "-e", "postgres", "--dsn", dsn)
     assert r.code == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert r.stderr.startswith("error: ")
 
