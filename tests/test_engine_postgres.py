@@ -173,7 +173,7 @@ def _free_port() -> int:
 
 def test_cli_unreachable_server_is_one_line_exit_3(handmade_dir: Path) -> None:
     dsn = f"postgresql://postgres:s3cret-pw@127.0.0.1:{_free_port()}/ducky"
-    r = run_cli("--data", str(handmade_dir), "load", "--dsn", dsn)
+    r = run_cli("--data", str(handmade_dir), "load", "-e", "postgres", "--dsn", dsn)
     assert r.code == 3
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr

@@ -173,7 +173,7 @@ def test_failed_load_leaves_previous_tables_intact(
     assert stored_fingerprint(dsn) == before and _staging_left(dsn) == []
 
     # 3. The CLI says it in one line with a non-zero exit.
-    r = run_cli("--data", str(bad), "load", "--dsn", dsn)
+    r = run_cli("--data", str(bad), "load", "-e", "postgres", "--dsn", dsn)
     assert r.code == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert r.stderr.startswith("error: ")
 
@@ -181,7 +181,7 @@ def test_failed_load_leaves_previous_tables_intact(
 def test_cli_load_json(tmp_path: Path, pg_fresh_dsn: Callable[[], str]) -> None:
     dsn = pg_fresh_dsn()
     data = write_datadir(tmp_path / "data")
-    r = run_cli("--data", str(data), "--json", "load", "--dsn", dsn)
+    r = run_cli("--data", str(data), "--json", "load", "-e", "postgres", "--dsn", dsn)
     assert r.code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["engine"] == "postgres" and doc["method"] == "binary"

@@ -103,7 +103,9 @@ def _users_view_intact(before: dict[str, Any], dsn: str) -> None:
 def test_load_keeps_the_users_tables_and_view(user_db: str, data: Path) -> None:
     before = snapshot(user_db)
     for _ in range(2):  # the second load replaces ducky's own tables, still nothing else
-        r = run_cli("--data", str(data), "load", "--dsn", user_db, "--no-progress")
+        r = run_cli(
+            "--data", str(data), "load", "-e", "postgres", "--dsn", user_db, "--no-progress"
+        )
         assert r.code == 0, r.stderr
     _users_view_intact(before, user_db)
     assert _ducky_events(user_db) == len(handmade.EVENTS)
@@ -119,7 +121,9 @@ def test_query_on_postgres_reads_duckys_schema(user_db: str, data: Path) -> None
 
 def test_rollup_build_keeps_the_users_objects(user_db: str, data: Path) -> None:
     before = snapshot(user_db)
-    r = run_cli("--data", str(data), "rollup", "build", "wau", "cohort", "--dsn", user_db)
+    r = run_cli(
+        "--data", str(data), "rollup", "build", "wau", "cohort", "-e", "postgres", "--dsn", user_db
+    )
     assert r.code == 0, r.stderr
     _users_view_intact(before, user_db)
     with psycopg.connect(user_db, autocommit=True) as c:
@@ -177,21 +181,21 @@ def test_a_foreign_schema_named_ducky_is_refused(user_db: str, data: Path) -> No
             "INSERT INTO ducky.events VALUES (7)"
         )
     before = snapshot(user_db, exclude="-")
-    r = run_cli("--data", str(data), "load", "--dsn", user_db, "--no-progress")
+    r = run_cli("--data", str(data), "load", "-e", "postgres", "--dsn", user_db, "--no-progress")
     assert r.code == 2
     assert r.stderr.strip().splitlines() == [
         'error: postgres: schema "ducky" exists and was not created by ducky (no ownership '
         "marker): refusing to write into it; choose another with -o schema=NAME or "
         "DUCKY_PG_SCHEMA"
     ]
-    for cmd in (["rollup", "build", "wau", "--dsn", user_db],
+    for cmd in (["rollup", "build", "wau", "-e", "postgres", "--dsn", user_db],
                 ["query", "wau", "-e", "postgres", "-o", f"dsn={user_db}"]):  # fmt: skip
         r = run_cli("--data", str(data), *cmd)
         assert r.code == 2 and 'schema "ducky" exists and was not created by ducky' in r.stderr
     assert snapshot(user_db, exclude="-") == before
     # Another schema name works, and leaves the foreign `ducky` schema alone.
     r = run_cli(
-        "--data", str(data), "load", "--dsn", user_db, "--no-progress",
+        "--data", str(data), "load", "-e", "postgres", "--dsn", user_db, "--no-progress",
         env={"DUCKY_PG_SCHEMA": "ducky_shop"},
     )  # fmt: skip
     assert r.code == 0, r.stderr
@@ -201,17 +205,26 @@ def test_a_foreign_schema_named_ducky_is_refused(user_db: str, data: Path) -> No
 
 
 def test_public_is_never_ducky_schema(user_db: str, data: Path) -> None:
-    r = run_cli("--data", str(data), "load", "--dsn", user_db, env={"DUCKY_PG_SCHEMA": "public"})
+    r = run_cli(
+        "--data",
+        str(data),
+        "load",
+        "-e",
+        "postgres",
+        "--dsn",
+        user_db,
+        env={"DUCKY_PG_SCHEMA": "public"},
+    )
     assert r.code == 2 and "schema 'public' is not ducky's to write into" in r.stderr
 
 
 def test_a_users_view_on_duckys_table_is_not_dropped(user_db: str, data: Path) -> None:
-    r = run_cli("--data", str(data), "load", "--dsn", user_db, "--no-progress")
+    r = run_cli("--data", str(data), "load", "-e", "postgres", "--dsn", user_db, "--no-progress")
     assert r.code == 0, r.stderr
     with psycopg.connect(user_db, autocommit=True) as c:
         c.execute("CREATE VIEW public.my_wau AS SELECT user_id FROM ducky.events")
     before = snapshot(user_db)
-    r = run_cli("--data", str(data), "load", "--dsn", user_db, "--no-progress")
+    r = run_cli("--data", str(data), "load", "-e", "postgres", "--dsn", user_db, "--no-progress")
     assert r.code == 2
     assert "public.my_wau" in r.stderr or "my_wau" in r.stderr
     assert "refusing to replace" in r.stderr and len(r.stderr.strip().splitlines()) == 1
@@ -222,7 +235,10 @@ def test_a_users_view_on_duckys_table_is_not_dropped(user_db: str, data: Path) -
 def test_dsn_password_never_printed(data: Path) -> None:
     secret = "s3cr3t-pw"
     dsn = f"postgresql://someone:{secret}@127.0.0.1:1/shop"
-    for cmd in (["load", "--dsn", dsn], ["query", "wau", "-e", "postgres", "-o", f"dsn={dsn}"]):
+    for cmd in (
+        ["load", "-e", "postgres", "--dsn", dsn],
+        ["query", "wau", "-e", "postgres", "-o", f"dsn={dsn}"],
+    ):
         r = run_cli("--data", str(data), *cmd)
         assert r.code != 0 and secret not in r.stderr + r.stdout
         assert len(r.stderr.strip().splitlines()) == 1

@@ -282,22 +282,24 @@ def test_rollup_cli_and_query_refusal(tmp_path: Path, pg_fresh_dsn: Callable[[],
     got = json.loads(r.stdout)
     rows = got["rows"] if isinstance(got, dict) else got
     assert len(rows) == 7
-    r = run_cli("--data", str(data), "--json", "rollup", "build", "revenue", env=env)
+    r = run_cli(
+        "--data", str(data), "--json", "rollup", "build", "-e", "postgres", "revenue", env=env
+    )
     assert r.code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["built"]["revenue"]["action"] == "built"
     assert doc["rollups"][0]["state"] == "fresh" and doc["rollups"][0]["maintained"] is True
-    r = run_cli("--data", str(data), "--json", "rollup", "status", env=env)
+    r = run_cli("--data", str(data), "--json", "rollup", "status", "-e", "postgres", env=env)
     states = {x["query"]: x["state"] for x in json.loads(r.stdout)["rollups"]}
     assert states == {"wau": "fresh", "revenue": "fresh", "cohort": "missing"}
-    r = run_cli("--data", str(data), "rollup", "status", env=env)
+    r = run_cli("--data", str(data), "rollup", "status", "-e", "postgres", env=env)
     assert r.code == 0 and "insert triggers" in r.stdout and "never built" in r.stdout
-    r = run_cli("--data", str(data), "--json", "rollup", "refresh", env=env)
+    r = run_cli("--data", str(data), "--json", "rollup", "refresh", "-e", "postgres", env=env)
     built = json.loads(r.stdout)["built"]
     assert built["wau"]["action"] == "none (fresh)" and built["cohort"]["action"] == "built"
-    r = run_cli("--data", str(data), "rollup", "drop", "wau", env=env)
+    r = run_cli("--data", str(data), "rollup", "drop", "-e", "postgres", "wau", env=env)
     assert r.code == 0 and "dropped the wau rollup" in r.stdout
-    r = run_cli("--data", str(data), "rollup", "build", "nope", env=env)
+    r = run_cli("--data", str(data), "rollup", "build", "-e", "postgres", "nope", env=env)
     assert r.code == 2 and "unknown rollup 'nope'" in r.stderr
     r = run_cli("--data", str(data), "query", "wau", "--refresh-rollup", env=env)
     assert r.code == 2 and "--refresh-rollup applies to --variant rollup only" in r.stderr
@@ -305,7 +307,7 @@ def test_rollup_cli_and_query_refusal(tmp_path: Path, pg_fresh_dsn: Callable[[],
 
 def test_wrong_dsn_is_one_line(tmp_path: Path, handmade_dir: Path) -> None:
     r = run_cli(
-        "--data", str(handmade_dir), "rollup", "status",
+        "--data", str(handmade_dir), "rollup", "status", "-e", "postgres",
         "--dsn", "postgresql://nobody:pw@127.0.0.1:1/none",
     )  # fmt: skip
     assert r.code == 3 and len(r.stderr.strip().splitlines()) == 1

@@ -174,3 +174,21 @@ def test_show_rich_table_keeps_values_and_colours(capsys: Any, monkeypatch: Any)
                   "9,876", "fresh", "insert triggers"):  # fmt: skip
         assert value in out, out
     assert "…" not in out and max(len(line) for line in out.splitlines()) <= 60
+
+
+@pytest.mark.integration
+def test_rollup_status_and_load_fit(generated_dir: Path, tmp_path: Path) -> None:
+    """rollup status and load (duckdb by default now) print through the shared table printer."""
+    import shutil
+
+    data = tmp_path / "shop"
+    shutil.copytree(generated_dir, data, ignore=shutil.ignore_patterns(".ducky"))
+    shop = ["--data", str(data)]
+    _run([*shop, "rollup", "build", "wau"], None)
+    piped = _check_all_widths([*shop, "rollup", "status"])
+    assert "wau" in piped and "fresh" in piped
+    # load's timings differ run to run: check its row count stays whole at 60 columns.
+    doc = json.loads(_run([*shop, "load", "--json"], None))
+    out = _run([*shop, "load"], 60)
+    assert f"{doc['rows']:,} rows" in out and "…" not in out
+    assert max(len(line) for line in out.splitlines()) <= 60

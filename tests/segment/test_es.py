@@ -230,14 +230,14 @@ def test_time_range_through_cli(es_url: str, es_data: Path, loaded: str) -> None
         "segment",
         "--es-url",
         es_url,
-        "--es-index",
+        "--index",  # the name `es load` uses too (--es-index stays as a hidden alias)
         loaded,
         "--embedder",
         "local",
         "--from",
         "2025-02",
         "--to",
-        "2025-03-01",
+        "2025-02",  # inclusive: the whole of February, as in every command
         "--k",
         "6",
     )

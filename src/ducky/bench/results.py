@@ -7,8 +7,6 @@ HTML report check it and the required keys in `RECORD_KEYS`.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,17 +153,14 @@ def compare_variants(records: list[Record]) -> list[dict[str, Any]]:
 
 
 def write_json(path: Path, doc: dict[str, Any]) -> None:
-    """Write atomically: a reader never sees half a document."""
+    """Write atomically: a reader never sees half a document (and the file gets the mode a plain
+    open() would give it, not mkstemp's 0600)."""
+    from ducky.atomic import atomic_open
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(doc, f, indent=2, default=str)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "w") as f:
+        json.dump(doc, f, indent=2, default=str)
+        f.write("\n")
 
 
 def validate_document(doc: dict[str, Any]) -> list[str]:

@@ -87,6 +87,11 @@ from ducky.cli.context import get_settings
     is_flag=True,
     help="With --allow-ddl: keep the indexes built (they are listed).",
 )
+@click.option(
+    "--dsn",
+    default=None,
+    help="PostgreSQL DSN for -e postgres (env DUCKY_PG_DSN; default: the local server).",
+)
 def bench(
     engines: str,
     queries: str,
@@ -99,6 +104,7 @@ def bench(
     sql_dir: Path | None,
     allow_ddl: bool,
     keep_optimizations: bool,
+    dsn: str | None,
 ) -> None:
     """Time every engine and query variant, save plans, check parity, chart the results."""
     import os
@@ -122,6 +128,8 @@ def bench(
     from ducky.cli.output import dumps
 
     settings = get_settings()
+    if dsn:  # the postgres engine reads DUCKY_PG_DSN when no dsn option is given (one spelling)
+        os.environ["DUCKY_PG_DSN"] = dsn
     if json_arg == "-":
         settings.json = True
     elif json_arg is not None:  # the old `--json FILE`

@@ -11,7 +11,7 @@ from ducky.cli.options import engine_option
 
 
 @click.command()
-@engine_option(default="postgres")
+@engine_option()  # duckdb, as every command (issue 18: one default)
 @click.option(
     "--dsn",
     default=None,
@@ -40,7 +40,7 @@ def load(
     no_progress: bool,
     no_vacuum: bool,
 ) -> None:
-    """Load the data directory into PostgreSQL (or a native DuckDB file), replacing old tables."""
+    """Load the data directory into an engine's storage (DuckDB file; -e postgres), replacing."""
     import sys
 
     from ducky.cli.output import dumps
@@ -69,6 +69,8 @@ def _print(doc: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from ducky.tables import show_rich_table
+
     console = Console()
     if doc.get("tables"):
         t = Table(title=f"loaded into {doc['target']} ({doc['method']})")
@@ -78,7 +80,7 @@ def _print(doc: dict[str, Any]) -> None:
             t.add_row(
                 r["table"], f"{r['rows']:,}", f"{r['seconds']:.2f}", f"{r['rows_per_s']:,.0f}"
             )
-        console.print(t)
+        show_rich_table(t)  # fits 80 columns without cutting a number
     console.print(
         f"{doc['rows']:,} rows in {doc['seconds']:.2f} s ({doc['rows_per_s']:,.0f} rows/s) "
         f"into {doc['target']}"

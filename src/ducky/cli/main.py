@@ -151,6 +151,9 @@ def cli(
     """ducky: local-first e-commerce analytics."""
     from ducky.engines.postgres.dsn import is_pg_url  # light: no driver import
 
+    if debug:  # engines read it too: --debug keeps library/JVM output on the terminal
+        os.environ["DUCKY_DEBUG"] = "1"
+
     if is_pg_url(data):
         from ducky.engines.postgres.source import state_path
 

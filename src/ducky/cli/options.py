@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -18,8 +19,8 @@ import click
 from ducky.dateranges import RANGE_HELP, date_range
 
 __all__ = [
-    "RANGE_HELP", "add_json_flag", "date_range", "engine_option", "format_option", "json_flag",
-    "range_options",
+    "RANGE_HELP", "add_json_flag", "date_range", "dsn_option", "engine_option", "format_option",
+    "json_flag", "range_options",
 ]  # fmt: skip
 
 JSON_META = "ducky.json"  # ctx.meta key set by a subcommand's --json (meta is shared by the chain)
@@ -96,3 +97,24 @@ def range_options(what: str = "data") -> Callable[[Any], Any]:
         return fn
 
     return deco
+
+
+def dsn_option(fn: Any) -> Any:
+    """`--dsn DSN` on a command with `-o/--engine-option`: the same as `-o dsn=DSN`.
+
+    load, rollup and ingest take `--dsn`; this gives query, cohort, audience and serve the same
+    spelling (issue 18: `--dsn` one way) while `-o dsn=` keeps working. Apply it below the `-o`
+    option (closer to the function) so the wrapper sees `engine_opts`.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, dsn: str | None = None, **kwargs: Any) -> Any:
+        if dsn:
+            kwargs["engine_opts"] = (*kwargs.get("engine_opts", ()), f"dsn={dsn}")
+        return fn(*args, **kwargs)
+
+    return click.option(
+        "--dsn",
+        default=None,
+        help="PostgreSQL DSN for -e postgres (same as -o dsn=DSN; default: the local server).",
+    )(wrapper)

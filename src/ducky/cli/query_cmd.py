@@ -5,21 +5,26 @@ from __future__ import annotations
 import click
 
 from ducky.cli.context import get_settings
-from ducky.cli.options import engine_option, format_option
+from ducky.cli.options import date_range, dsn_option, engine_option, format_option, range_options
 from ducky.sql.catalog import QUERIES
 
 
 @click.command()
 @click.argument("name", type=click.Choice(list(QUERIES)))
 @engine_option()
-@click.option("--variant", default="optimized", show_default=True, help="SQL variant to run.")
+# -V is --variant on query and bench alike (the root's version flag is --version only).
+@click.option("--variant", "-V", default="optimized", show_default=True, help="SQL variant to run.")
 @click.option("--event", "event_type", default=None, help="wau/cohort: only this event type.")
-@click.option("--from", "date_from", default=None, help="revenue: from this date (inclusive).")
-@click.option("--to", "date_to", default=None, help="revenue: to this date (exclusive).")
+@range_options("revenue")
 @click.option("--weeks", default=8, show_default=True, type=click.IntRange(0, 52), help="cohort.")
 @click.option(
-    "-o", "--engine-option", "engine_opts", multiple=True, help="KEY=VALUE for the engine."
+    "-o",
+    "--engine-option",
+    "engine_opts",
+    multiple=True,
+    help="KEY=VALUE for the engine (repeatable).",
 )
+@dsn_option
 @click.option(
     "--refresh-rollup",
     is_flag=True,
@@ -42,7 +47,7 @@ def query(
     from ducky.cli.output import emit
     from ducky.errors import UserError
     from ducky.metrics import definition
-    from ducky.queries import check_date, check_event_type, parse_engine_options, run_query
+    from ducky.queries import check_event_type, parse_engine_options, run_query
     from ducky.sql.catalog import CATALOG, spec
 
     def takers(param: str) -> str:
@@ -56,8 +61,8 @@ def query(
     elif event_type:
         raise UserError(f"--event applies to {takers('event_type')} only")
     if "date_from" in takes:
-        params["date_from"] = check_date(date_from, "--from")
-        params["date_to"] = check_date(date_to, "--to")
+        # Inclusive ends, whole months for YYYY-MM; the SQL takes the half-open [start, end).
+        params["date_from"], params["date_to"] = date_range(date_from, date_to)
     elif date_from or date_to:
         raise UserError(f"--from/--to apply to {takers('date_from')} only")
     if "weeks" in takes:
@@ -74,6 +79,26 @@ def query(
         notify=lambda msg: click.echo(msg, err=True),
         **params,
     )
+    if table.num_rows == 0 and (date_from or date_to):
+        _range_outside_data(settings.datadir, params)
     fmt = fmt or ("json" if settings.json else "table")
     meta = {"query": name, "engine": engine, "variant": variant, "parameters": params}
     emit(table, fmt, title=f"{name} ({engine}, {variant})", definition=definition(name), meta=meta)
+
+
+def _range_outside_data(datadir: object, params: dict[str, object]) -> None:
+    """An empty result for a range that misses the data entirely is a mistake, as in `cohort`
+    and `segment`: one line naming the data's range, exit 2 (an empty range inside the data
+    stays an empty table with a note on stderr)."""
+    from ducky.errors import UserError
+
+    try:
+        dr = datadir.manifest().date_range  # type: ignore[attr-defined]
+    except Exception:  # no manifest (a database source): nothing to compare with
+        return
+    first, last = (dr.get("first_event") or "")[:10], (dr.get("last_event") or "")[:10]
+    if not first or not last:
+        return
+    start, end = params.get("date_from"), params.get("date_to")  # half-open [start, end)
+    if (end is not None and str(end) <= first) or (start is not None and str(start) > last):
+        raise UserError(f"no data in the chosen --from/--to range: the data covers {first}..{last}")

@@ -23,9 +23,10 @@ def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
         "--engine",
         "-e",
         type=click.Choice(ENGINES),
-        default="postgres",
+        default="duckdb",  # the one default of every command (issue 18)
         show_default=True,
-        help="postgres (maintained by triggers) or duckdb (its native database file).",
+        envvar="DUCKY_ENGINE",
+        help="duckdb (its native database file) or postgres (maintained by triggers).",
     )(fn)
     fn = click.option(
         "--dsn",
@@ -52,7 +53,6 @@ def _engine(engine: str, dsn: str | None, load: bool) -> Iterator[Engine]:
 
 
 def _emit(statuses: list[RollupStatus], title: str, extra: dict[str, Any] | None = None) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     from ducky.cli.output import dumps
@@ -79,10 +79,10 @@ def _emit(statuses: list[RollupStatus], title: str, extra: dict[str, Any] | None
             f"{s.bytes / 1e6:,.1f} MB" if s.bytes is not None else "",
             "insert triggers" if s.maintained else "no",
         )
-    console = Console()
-    if not console.is_terminal:  # piped or captured: wide enough that nothing is cut
-        console = Console(width=160)
-    console.print(t)
+    from ducky.tables import show_rich_table
+
+    # The shared printer fits 80 columns (split or vertical) and never cuts a number.
+    show_rich_table(t, wrap=("state",))
 
 
 def _build_all(eng: Engine, queries: list[str], only_if_needed: bool) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ducky.cli.context import get_settings
-from ducky.cli.options import engine_option
+from ducky.cli.options import dsn_option, engine_option
 
 
 @click.command()
@@ -19,8 +19,13 @@ from ducky.cli.options import engine_option
     help="Port to listen on (0: any free port).",
 )
 @click.option(
-    "-o", "--engine-option", "engine_opts", multiple=True, help="KEY=VALUE for the engine."
+    "-o",
+    "--engine-option",
+    "engine_opts",
+    multiple=True,
+    help="KEY=VALUE for the engine (repeatable).",
 )
+@dsn_option
 def serve(engine: str, host: str, port: int, engine_opts: tuple[str, ...]) -> None:
     """Serve the audience API (docs at /docs) over the data directory."""
     from rich.console import Console

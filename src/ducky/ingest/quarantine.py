@@ -9,7 +9,6 @@ twice rewrites nothing, and a different file never overwrites another's rejects.
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,13 +60,11 @@ def write_quarantine_file(path: Path, data: pa.Table) -> None:
     """Write via a temp file and a rename so a reader never sees half a file."""
     import pyarrow.parquet as pq
 
+    from ducky.atomic import atomic_path
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
+    with atomic_path(path, suffix=".parquet.tmp") as tmp:
         pq.write_table(data, tmp, compression="zstd")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def read_quarantine(datadir: str | os.PathLike[str], table: str | None = None) -> pa.Table:

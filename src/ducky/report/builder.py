@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -105,7 +104,7 @@ def build_report(
     sections.insert(0, Section("brief", "Strategy brief", brief_html, 0))
     text = render(sections[1:], ctx, brief_html)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, out)
+    from ducky.atomic import write_text
+
+    write_text(out, text)  # a reader (or a browser tab reloading) never sees half a report
     return sections

@@ -128,7 +128,11 @@ def shared_session(master: str, conf: dict[str, str]) -> SparkSession:
     # Spark warns that the hostname resolves to loopback unless told which address to use.
     if master.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    with api_mode(connect=False):
+    from ducky.engines.spark.runtime import quiet_jvm_stderr
+
+    # The JVM's start-up lines ("Using incubator modules", "use sc.setLogLevel") go to a log
+    # file unless DUCKY_DEBUG/--debug (issue 18: no library noise on the CLI's stderr).
+    with api_mode(connect=False), quiet_jvm_stderr():
         session = builder.getOrCreate()
     _ROOT = _Root(master, dict(conf), session)
     return session

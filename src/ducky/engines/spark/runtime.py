@@ -7,12 +7,15 @@ private names (the spark <-> spark_connect import circle this replaced).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -109,3 +112,46 @@ def _importable(module: str) -> bool:
         return importlib.util.find_spec(module) is not None
     except ImportError:  # a dotted name whose parent package is missing
         return False
+
+
+def jvm_log_path() -> Path:
+    """Where the local JVM's own stderr goes (one file per user in the temp directory)."""
+    return Path(tempfile.gettempdir()) / f"ducky-spark-jvm-{os.getuid()}.log"
+
+
+@contextlib.contextmanager
+def quiet_jvm_stderr() -> Iterator[None]:
+    """Start the JVM inside this block to send its stderr to `jvm_log_path()`.
+
+    The launcher's "WARNING: Using incubator modules" and pyspark's "Setting default log level"
+    / "use sc.setLogLevel" lines are written by the JVM before any log4j setting applies, so the
+    only way to keep them off the CLI's stderr is to give the child another file descriptor 2.
+    Python's own writes (rich status lines, errors) keep the terminal: `sys.stderr` is pointed
+    at a copy of the original descriptor while the block runs. `DUCKY_DEBUG` (or `--debug`)
+    leaves everything on the terminal.
+    """
+    if os.environ.get("DUCKY_DEBUG"):
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        log = os.open(jvm_log_path(), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    except OSError:  # no descriptor 2 to swap (embedded use): leave it alone
+        yield
+        return
+    old_stderr = sys.stderr
+    try:
+        sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1, closefd=True)
+        os.dup2(log, 2)
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stderr.flush()
+        os.dup2(saved, 2)
+        if sys.stderr is not old_stderr:
+            with contextlib.suppress(Exception):
+                sys.stderr.close()
+        sys.stderr = old_stderr
+        os.close(saved)
+        os.close(log)

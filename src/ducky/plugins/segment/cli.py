@@ -34,6 +34,30 @@ def _parse_ts(value: str | None, name: str) -> dt.datetime | None:
         ) from None
 
 
+def _search_range(
+    date_from: str | None, date_to: str | None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """`--from/--to` as every command reads them: a day or month is included whole.
+
+    A value with a time of day is an exact instant (`--to` then ends just before it). The result
+    is the half-open [start, end) the log readers take; a reversed range is an error.
+    """
+    from ducky.dateranges import date_range
+
+    def timed(v: str | None) -> bool:
+        return v is not None and len(v.strip()) > 10
+
+    if timed(date_from) or timed(date_to):
+        t_from, t_to = _parse_ts(date_from, "--from"), _parse_ts(date_to, "--to")
+    else:
+        start, end = date_range(date_from, date_to)
+        t_from = dt.datetime.fromisoformat(start) if start else None
+        t_to = dt.datetime.fromisoformat(end) if end else None
+    if t_from is not None and t_to is not None and t_from >= t_to:
+        raise UserError(f"--from {date_from} is after --to {date_to}")
+    return t_from, t_to
+
+
 def _parse_k(value: str) -> int | None:
     if value == "auto":
         return None
@@ -133,7 +157,11 @@ def _open(
     help="Search logs from local Parquet or a cluster (default: es when --es-url).",
 )
 @es_options
-@click.option("--es-index", default="user_logs", show_default=True, help="Index of search logs.")
+@click.option(
+    "--index", "es_index", default="user_logs", show_default=True, help="Index of search logs."
+)
+# The old spelling keeps working, unadvertised: `--index` is the name on `es load` too (issue 18).
+@click.option("--es-index", "es_index_old", default=None, hidden=True)
 @click.option(
     "--pagination",
     type=click.Choice(["scroll", "pit"]),
@@ -195,8 +223,22 @@ def _open(
     default=None,
     help="Write a PNG projection of users coloured by segment.",
 )
-@click.option("--from", "date_from", default=None, help="Only searches from this time (incl.).")
-@click.option("--to", "date_to", default=None, help="Only searches before this time (excl.).")
+@click.option(
+    "--from",
+    "date_from",
+    default=None,
+    metavar="YYYY-MM[-DD]",
+    help="First day or month of searches included (both ends inclusive; YYYY-MM means the "
+    "whole month; a value with a time is that exact instant).",
+)
+@click.option(
+    "--to",
+    "date_to",
+    default=None,
+    metavar="YYYY-MM[-DD]",
+    help="Last day or month of searches included (both ends inclusive; YYYY-MM means the "
+    "whole month).",
+)
 def segment(
     source: str | None,
     es_url: str | None,
@@ -205,6 +247,7 @@ def segment(
     es_user: str | None,
     es_password: str | None,
     es_index: str,
+    es_index_old: str | None,
     pagination: str,
     embedder: str,
     model: str | None,
@@ -224,6 +267,7 @@ def segment(
     date_to: str | None,
 ) -> None:
     """Segment users from their search history (embeddings + K-means) and name the segments."""
+    es_index = es_index_old or es_index
     from ducky.cli.output import dumps
     from ducky.plugins.segment import outputs, pipeline
     from ducky.plugins.segment.embed import make_embedder
@@ -239,7 +283,7 @@ def segment(
         from ducky.plugins.segment.naming import load_taxonomy
 
         load_taxonomy(labels_path)  # a bad file is one line before any work
-    t_from, t_to = _parse_ts(date_from, "--from"), _parse_ts(date_to, "--to")
+    t_from, t_to = _search_range(date_from, date_to)
     source = source or ("es" if es_url else "parquet")
     if (push_es or tag_logs) and not es_url:
         raise UserError("--push-es/--tag-logs need a cluster: pass --es-url or set DUCKY_ES_URL")

@@ -163,6 +163,8 @@ def segment(
     t["features"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    if progress:  # choosing k and naming take seconds after embedding's 100 %: say so
+        progress("clustering and naming", 0, None)
     kept = np.flatnonzero(keep)
     cl = clustering.cluster(x[kept], k, seed, k_min, k_max)
     n_users = len(qt.user_ids)
