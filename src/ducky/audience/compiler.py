@@ -296,7 +296,7 @@ class Compiler:
         )
         # fixed SQL text with no user value in it: only column names
         partition = ", ".join(f'"{k}"' for k in keys)
-        next_then = exp.maybe_parse(
+        next_then: exp.Expr = exp.maybe_parse(
             'MIN(CASE WHEN "kind" = 0 THEN "ts" END) OVER (PARTITION BY '
             + partition
             + ' ORDER BY "ts", "kind" ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)'
