@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 
 from ducky import __version__
 from ducky.api.models import AudiencePage, ErrorOut, ExampleOut, ExplainOut, HealthOut
+from ducky.audience.budget import SpecTooComplex
 from ducky.audience.parse import Parsed, Problem, SpecError, parse_json
 from ducky.errors import DuckyError, UserError
 
@@ -30,7 +31,11 @@ if TYPE_CHECKING:
 MAX_BODY = 64 * 1024  # bytes; a real audience spec is a few KiB
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "malformed JSON"},
-    413: {"model": ErrorOut, "description": "body larger than the limit"},
+    413: {
+        "model": ErrorOut,
+        "description": "body larger than the limit, or spec over the "
+        "complexity budget (nodes, sequences, passes over events)",
+    },
     422: {"model": ErrorOut, "description": "invalid spec: path and reason of each problem"},
 }
 BODY_SCHEMA = {
@@ -116,6 +121,10 @@ def create_app(
             p.message.startswith(("malformed JSON", "JSON nested")) for p in exc.problems
         )
         return error_response(400 if malformed else 422, str(exc), exc.problems)
+
+    @app.exception_handler(SpecTooComplex)
+    async def _too_complex(request: Request, exc: SpecTooComplex) -> JSONResponse:
+        return error_response(413, str(exc), exc.problems)
 
     @app.exception_handler(BodyTooLarge)
     async def _too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
