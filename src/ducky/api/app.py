@@ -22,7 +22,8 @@ from ducky import __version__
 from ducky.api.models import AudiencePage, ErrorOut, ExampleOut, ExplainOut, HealthOut
 from ducky.audience.budget import SpecTooComplex
 from ducky.audience.parse import Parsed, Problem, SpecError, parse_json
-from ducky.errors import DuckyError, UserError
+from ducky.audience.service import ServerBusy
+from ducky.errors import DuckyError, QueryTimeout, UserError
 
 if TYPE_CHECKING:
     from ducky.audience.service import AudienceService
@@ -37,6 +38,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         "complexity budget (nodes, sequences, passes over events)",
     },
     422: {"model": ErrorOut, "description": "invalid spec: path and reason of each problem"},
+    503: {"model": ErrorOut, "description": "every query slot busy, or the query timed out"},
 }
 BODY_SCHEMA = {
     "required": True,
@@ -133,6 +135,14 @@ def create_app(
     @app.exception_handler(UserError)
     async def _user_error(request: Request, exc: UserError) -> JSONResponse:
         return error_response(422, str(exc))
+
+    @app.exception_handler(ServerBusy)
+    async def _busy(request: Request, exc: ServerBusy) -> JSONResponse:
+        return error_response(503, str(exc))
+
+    @app.exception_handler(QueryTimeout)
+    async def _timeout(request: Request, exc: QueryTimeout) -> JSONResponse:
+        return error_response(503, str(exc))
 
     @app.exception_handler(DuckyError)
     async def _engine_error(request: Request, exc: DuckyError) -> JSONResponse:
