@@ -110,12 +110,9 @@ def redact(name: str, value: str | None) -> str | None:
         return None
     if name in SECRET_VARS:
         return "****"
-    if "://" in value and "@" in value:
-        scheme, rest = value.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}{':****' if ':' in creds else ''}@{host}"
-    return value
+    from ducky.redact import redact as scrub
+
+    return scrub(value)  # URL passwords and password=... (a key=value DSN) alike
 
 
 def environment() -> list[tuple[str, str | None, str]]:

@@ -62,7 +62,10 @@ class BodyTooLarge(UserError):
 def error_response(
     status: int, message: str, problems: list[Problem] | None = None
 ) -> JSONResponse:
-    body = {"error": message, "problems": [p.to_dict() for p in problems or []]}
+    from ducky.redact import redact
+
+    # an engine error may quote its DSN: never hand a password to an API client
+    body = {"error": redact(message), "problems": [p.to_dict() for p in problems or []]}
     return JSONResponse(body, status_code=status)
 
 
