@@ -32,6 +32,7 @@ ENV_VARS: dict[str, str] = {
     "DUCKY_QUERY_TIMEOUT": "seconds a DuckDB/PostgreSQL query may run (-o timeout=); default none",
     "DUCKY_DUCKDB_MEMORY_LIMIT": "DuckDB memory_limit, e.g. 4GB (-o memory_limit=)",
     "DUCKY_FUZZ_EXAMPLES": "tests: schemathesis examples per API operation and mode (default 20)",
+    "DUCKY_TEST_PAUSE_AT": "tests: WINDOW:FILE pauses a write at a crash window (kill -9 tests)",
     "DUCKY_API_SLOTS": "queries the audience API runs at once; more waits 2 s then 503 (default 4)",
     "DUCKY_PG_DSN": "PostgreSQL DSN (--dsn); default: the local server under <data>/.ducky/pg",
     "DUCKY_SPARK_MASTER": "Spark master or sc:// Spark Connect URL (-o master=...)",
