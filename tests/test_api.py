@@ -29,7 +29,7 @@ def test_health(client: httpx.Client) -> None:
         "engine": "duckdb",
         "dialect": "duckdb",
         "version": None,
-        "end_of_data": "2025-03-10T17:00:00",
+        "end_of_data": "2025-03-10T17:00:00Z",  # zoned: the API says UTC
     }
 
 

@@ -2,18 +2,37 @@
 
 Positive cases follow the schema (so they reach the compiler and the engine, and must answer
 200 or a clear 4xx); negative cases break it (wrong types, missing fields) and must get a 4xx.
-The number of examples is bounded so the whole file stays within a few seconds per endpoint.
+The number of examples is bounded (DUCKY_FUZZ_EXAMPLES, default 20 per operation and mode) so
+the file stays within a few seconds per endpoint; every response also goes through
+schemathesis's response checks (status codes, content types, headers and bodies as documented,
+no 5xx, negative data rejected).
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-MAX_EXAMPLES = 20
+MAX_EXAMPLES = int(os.environ.get("DUCKY_FUZZ_EXAMPLES") or 20)
+
+
+def _all_checks() -> list[Any]:
+    """Every schemathesis check that applies to a stateless API without auth."""
+    from schemathesis import checks
+
+    return [
+        checks.not_a_server_error,
+        checks.status_code_conformance,
+        checks.content_type_conformance,
+        checks.response_headers_conformance,
+        checks.response_schema_conformance,
+        checks.negative_data_rejection,
+        checks.missing_required_header,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +65,7 @@ def _operations(api_schema: Any) -> dict[str, Any]:
 def _check(case: Any, api_url: str) -> int:
     response = case.call(base_url=api_url, timeout=60)
     assert response.status_code < 500, (case.body, response.status_code, response.text[:500])
+    case.validate_response(response, checks=_all_checks())
     if response.status_code >= 400 and response.status_code != 404:
         body = response.json()
         assert body.get("error") or body.get("detail"), body  # a clear message, not empty
@@ -60,6 +80,8 @@ def _check(case: Any, api_url: str) -> int:
         ("POST /audiences/explain", "positive"),
         ("POST /audiences/explain", "negative"),
         ("GET /health", "positive"),  # no input to break: no negative mode
+        ("GET /audiences/examples", "positive"),
+        ("GET /audiences/schema", "positive"),
     ],
 )
 def test_no_server_errors(api_schema: Any, api_url: str, operation: str, mode: str) -> None:

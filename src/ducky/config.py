@@ -29,6 +29,11 @@ ENV_VARS: dict[str, str] = {
     "DUCKY_DEBUG": "any value: print tracebacks for errors (as --debug)",
     "DUCKY_CONFIG": "project file to use instead of the nearest ducky.toml; empty = none",
     "DUCKY_LOAD_PLUGINS": "comma list of plugins to load; unset = all installed, empty = none",
+    "DUCKY_QUERY_TIMEOUT": "seconds a DuckDB/PostgreSQL query may run (-o timeout=); default none",
+    "DUCKY_DUCKDB_MEMORY_LIMIT": "DuckDB memory_limit, e.g. 4GB (-o memory_limit=)",
+    "DUCKY_FUZZ_EXAMPLES": "tests: schemathesis examples per API operation and mode (default 20)",
+    "DUCKY_TEST_PAUSE_AT": "tests: WINDOW:FILE pauses a write at a crash window (kill -9 tests)",
+    "DUCKY_API_SLOTS": "queries the audience API runs at once; more waits 2 s then 503 (default 4)",
     "DUCKY_PG_DSN": "PostgreSQL DSN (--dsn); default: the local server under <data>/.ducky/pg",
     "DUCKY_SPARK_MASTER": "Spark master or sc:// Spark Connect URL (-o master=...)",
     "DUCKY_SPARK_CONF": "extra Spark settings, KEY=VALUE pairs separated by commas",
@@ -106,12 +111,9 @@ def redact(name: str, value: str | None) -> str | None:
         return None
     if name in SECRET_VARS:
         return "****"
-    if "://" in value and "@" in value:
-        scheme, rest = value.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}{':****' if ':' in creds else ''}@{host}"
-    return value
+    from ducky.redact import redact as scrub
+
+    return scrub(value)  # URL passwords and password=... (a key=value DSN) alike
 
 
 def environment() -> list[tuple[str, str | None, str]]:

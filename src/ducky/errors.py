@@ -27,6 +27,10 @@ class EngineError(DuckyError):
     """A driver or server failed while running a query; wraps the driver's own error."""
 
 
+class QueryTimeout(EngineError):
+    """A query ran past its configured time limit and was stopped."""
+
+
 class ConnectionFailed(EngineError):
     """A server could not be reached, or refused the credentials."""
 

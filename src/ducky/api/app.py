@@ -20,8 +20,10 @@ from fastapi.responses import JSONResponse
 
 from ducky import __version__
 from ducky.api.models import AudiencePage, ErrorOut, ExampleOut, ExplainOut, HealthOut
+from ducky.audience.budget import SpecTooComplex
 from ducky.audience.parse import Parsed, Problem, SpecError, parse_json
-from ducky.errors import DuckyError, UserError
+from ducky.audience.service import ServerBusy
+from ducky.errors import DuckyError, QueryTimeout, UserError
 
 if TYPE_CHECKING:
     from ducky.audience.service import AudienceService
@@ -30,8 +32,13 @@ if TYPE_CHECKING:
 MAX_BODY = 64 * 1024  # bytes; a real audience spec is a few KiB
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "malformed JSON"},
-    413: {"model": ErrorOut, "description": "body larger than the limit"},
+    413: {
+        "model": ErrorOut,
+        "description": "body larger than the limit, or spec over the "
+        "complexity budget (nodes, sequences, passes over events)",
+    },
     422: {"model": ErrorOut, "description": "invalid spec: path and reason of each problem"},
+    503: {"model": ErrorOut, "description": "every query slot busy, or the query timed out"},
 }
 BODY_SCHEMA = {
     "required": True,
@@ -55,7 +62,10 @@ class BodyTooLarge(UserError):
 def error_response(
     status: int, message: str, problems: list[Problem] | None = None
 ) -> JSONResponse:
-    body = {"error": message, "problems": [p.to_dict() for p in problems or []]}
+    from ducky.redact import redact
+
+    # an engine error may quote its DSN: never hand a password to an API client
+    body = {"error": redact(message), "problems": [p.to_dict() for p in problems or []]}
     return JSONResponse(body, status_code=status)
 
 
@@ -117,6 +127,10 @@ def create_app(
         )
         return error_response(400 if malformed else 422, str(exc), exc.problems)
 
+    @app.exception_handler(SpecTooComplex)
+    async def _too_complex(request: Request, exc: SpecTooComplex) -> JSONResponse:
+        return error_response(413, str(exc), exc.problems)
+
     @app.exception_handler(BodyTooLarge)
     async def _too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
         return error_response(413, str(exc))
@@ -124,6 +138,14 @@ def create_app(
     @app.exception_handler(UserError)
     async def _user_error(request: Request, exc: UserError) -> JSONResponse:
         return error_response(422, str(exc))
+
+    @app.exception_handler(ServerBusy)
+    async def _busy(request: Request, exc: ServerBusy) -> JSONResponse:
+        return error_response(503, str(exc))
+
+    @app.exception_handler(QueryTimeout)
+    async def _timeout(request: Request, exc: QueryTimeout) -> JSONResponse:
+        return error_response(503, str(exc))
 
     @app.exception_handler(DuckyError)
     async def _engine_error(request: Request, exc: DuckyError) -> JSONResponse:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
+
+
+def _utc(v: Any) -> Any:
+    """Engines hand back naive UTC timestamps: mark them UTC so the answer says its zone."""
+    if isinstance(v, dt.datetime) and v.tzinfo is None:
+        return v.replace(tzinfo=dt.UTC)
+    return v
 
 
 class AudiencePage(BaseModel):
@@ -13,7 +20,7 @@ class AudiencePage(BaseModel):
 
     version: int = 1
     legacy: bool = Field(description="the request was the seed's flat payload")
-    as_of: dt.datetime
+    as_of: AwareDatetime = Field(description="the reference instant, in UTC")
     total_count: int = Field(description="users in the whole audience (not just this page)")
     count: int = Field(description="users on this page")
     user_ids: list[int]
@@ -21,6 +28,8 @@ class AudiencePage(BaseModel):
     next_cursor: str | None = Field(description="pass as `cursor` for the next page")
     spec: dict[str, Any] = Field(description="the request as a v1 spec (legacy payloads too)")
     seconds: float
+
+    _zone = field_validator("as_of", mode="before")(_utc)
 
 
 class NodeCountOut(BaseModel):
@@ -33,13 +42,15 @@ class NodeCountOut(BaseModel):
 class ExplainOut(BaseModel):
     version: int = 1
     legacy: bool
-    as_of: dt.datetime
+    as_of: AwareDatetime = Field(description="the reference instant, in UTC")
     sql: str
     dialect: str
     total_count: int
     nodes: list[NodeCountOut]
     spec: dict[str, Any]
     seconds: float
+
+    _zone = field_validator("as_of", mode="before")(_utc)
 
 
 class ExampleOut(BaseModel):
@@ -63,4 +74,6 @@ class HealthOut(BaseModel):
     engine: str
     dialect: str
     version: str
-    end_of_data: dt.datetime | None
+    end_of_data: AwareDatetime | None = Field(description="the last event's instant, in UTC")
+
+    _zone = field_validator("end_of_data", mode="before")(_utc)

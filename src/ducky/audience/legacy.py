@@ -48,7 +48,8 @@ CountOp = Literal["eq", "ne", "gt", "gte", "lt", "lte"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: "5", true or 1.0 are not silently read as numbers (the OpenAPI types hold)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class UserFilter(_Model):

@@ -64,15 +64,20 @@ def parse_payload(raw: Any) -> Parsed:
     if is_legacy(raw):
         try:
             payload = LegacyPayload.model_validate(raw)
-            return Parsed(to_spec(payload), legacy=True)
+            parsed = Parsed(to_spec(payload), legacy=True)
         except ValidationError as e:
             raise SpecError(problems(e)) from None
         except LegacyError as e:
             raise SpecError(problems(e.cause, prefix=e.path)) from None
-    try:
-        return Parsed(AudienceSpec.model_validate(raw), legacy=False)
-    except ValidationError as e:
-        raise SpecError(problems(e)) from None
+    else:
+        try:
+            parsed = Parsed(AudienceSpec.model_validate(raw), legacy=False)
+        except ValidationError as e:
+            raise SpecError(problems(e)) from None
+    from ducky.audience import budget  # imports this module: late import
+
+    budget.check(parsed.spec)  # before any SQL is built, for the CLI and the API alike
+    return parsed
 
 
 def check_nesting(raw: Any) -> None:

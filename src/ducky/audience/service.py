@@ -1,8 +1,11 @@
 """Running audiences on an engine: pages, counts and per-node explain.
 
-One AudienceService wraps one connected, loaded engine. Engine connections are not safe to
-share between threads (DuckDB's, psycopg's), so every engine call holds the service's lock;
-the API runs these calls in its threadpool so the event loop never blocks on SQL.
+One AudienceService wraps one connected, loaded engine. An engine whose run() is safe from
+several threads (`concurrent_queries`: DuckDB, one cursor per query) runs queries side by
+side; any other engine's calls hold the service's lock (psycopg's one connection). Either way
+at most `slots` queries run at once: a request that finds no free slot within SLOT_WAIT
+seconds gets ServerBusy (the API's 503) instead of queueing without bound. The API runs
+these calls in its threadpool so the event loop never blocks on SQL.
 """
 
 from __future__ import annotations
@@ -15,6 +18,26 @@ from typing import TYPE_CHECKING, Any
 
 from ducky.audience import compiler
 from ducky.audience.spec import AudienceSpec
+from ducky.errors import DuckyError
+
+DEFAULT_SLOTS = 4  # queries at once (env DUCKY_API_SLOTS): each may use every DuckDB thread
+SLOT_WAIT = 2.0  # seconds a query waits for a free slot before ServerBusy
+
+
+class ServerBusy(DuckyError):
+    """Every query slot is taken (the API answers 503)."""
+
+
+def slots_from_env() -> int:
+    import os
+
+    from ducky.errors import UserError
+
+    raw = os.environ.get("DUCKY_API_SLOTS") or str(DEFAULT_SLOTS)
+    if not raw.isdigit() or int(raw) < 1:
+        raise UserError(f"DUCKY_API_SLOTS must be a whole number of at least 1, not {raw!r}")
+    return int(raw)
+
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -63,9 +86,11 @@ def describe(node: Any) -> str:
 class AudienceService:
     """Runs specs on one engine; thread-safe."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, slots: int | None = None) -> None:
         self.engine = engine
         self._lock = threading.Lock()
+        self.slots = slots or slots_from_env()
+        self._slots = threading.BoundedSemaphore(self.slots)
         self._end_of_data: dt.datetime | None = None
 
     @property
@@ -73,8 +98,15 @@ class AudienceService:
         return self.engine.dialect
 
     def _run(self, sql: str) -> pa.Table:
-        with self._lock:
-            return self.engine.run(sql)
+        if not self._slots.acquire(timeout=SLOT_WAIT):
+            raise ServerBusy(f"server busy: all {self.slots} query slots are in use, retry shortly")
+        try:
+            if getattr(self.engine, "concurrent_queries", False):
+                return self.engine.run(sql)
+            with self._lock:
+                return self.engine.run(sql)
+        finally:
+            self._slots.release()
 
     def end_of_data(self) -> dt.datetime:
         """The last event's timestamp (the default as_of); now (UTC) when there are none."""

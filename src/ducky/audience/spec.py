@@ -152,7 +152,8 @@ Scalar = StrictInt | StrictFloat | StrictStr | StrictBool
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: "5", true or 1.0 are not silently read as numbers (the OpenAPI types hold)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Window(_Model):

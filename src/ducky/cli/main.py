@@ -170,37 +170,50 @@ def cli(
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Console entry point: run the CLI and turn errors into one line and an exit code."""
+    """Console entry point: run the CLI and turn errors into one line and an exit code.
+
+    Every line written here goes through ducky.redact: a password given in --es-url,
+    --hf-endpoint, --data/--dsn or a DUCKY_* variable never comes back in an error.
+    """
+    from ducky import redact
+
     args = list(sys.argv[1:] if argv is None else argv)
+    redact.register_from(args)
+    redact.register_environment()
+    redact.install_logging()
     debug = "--debug" in args or bool(os.environ.get("DUCKY_DEBUG"))
+
+    def say(line: str) -> None:
+        click.echo(redact.redact(line), err=True)
+
+    def trace() -> None:
+        if debug:
+            sys.stderr.write(redact.redact(traceback.format_exc()))
+
     try:
         cli.main(args=args, prog_name="ducky", standalone_mode=False)
     except DuckyError as e:
-        if debug:
-            traceback.print_exc()
-        click.echo(f"error: {e}", err=True)
+        trace()
+        say(f"error: {e}")
         sys.exit(e.exit_code)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
     except click.ClickException as e:
+        e.message = redact.redact(e.message)  # type: ignore[misc]
         e.show()
         sys.exit(e.exit_code)
     except click.Abort:
-        click.echo("aborted", err=True)
+        say("aborted")
         sys.exit(130)
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        say("interrupted")
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
     except Exception as e:
-        if debug:
-            traceback.print_exc()
+        trace()
         first = str(e).splitlines()[0] if str(e) else ""
-        click.echo(
-            f"internal error: {type(e).__name__}: {first} (run with --debug for the traceback)",
-            err=True,
-        )
+        say(f"internal error: {type(e).__name__}: {first} (run with --debug for the traceback)")
         sys.exit(70)
     sys.exit(0)
 

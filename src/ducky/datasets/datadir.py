@@ -111,6 +111,11 @@ class DataDir:
 
     def manifest(self) -> Manifest:
         if not self.path.is_dir():
+            # a writer killed between its two renames: put the complete copy back in place
+            from ducky.atomic import recover_dir
+
+            recover_dir(self.path)
+        if not self.path.is_dir():
             raise DataDirError(
                 f"data directory {self.path} does not exist: create one with `ducky gen` "
                 "or `ducky ingest`, or point --data / DUCKY_DATA at one"

@@ -12,12 +12,12 @@ import datetime as dt
 import json
 import os
 import shutil
-import uuid
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ducky import __version__
+from ducky.atomic import _pause, recover_dir, swap_dir, temp_dir_for
 from ducky.datasets import layout
 from ducky.datasets.datadir import MANIFEST, STATE_DIR, Manifest
 from ducky.errors import DataDirError, UserError
@@ -43,7 +43,7 @@ class DatasetWriter:
         self.parameters = dict(parameters or {})
         self.overwrite = overwrite
         self.extra = dict(extra or {})
-        self.tmp = self.target.parent / f".{self.target.name}.tmp-{uuid.uuid4().hex[:8]}"
+        self.tmp = temp_dir_for(self.target)  # .NAME.tmp-PID-ID: see ducky.atomic
         self._part_counter: dict[tuple[str, str], int] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -53,6 +53,7 @@ class DatasetWriter:
         if self.target.exists() and not self.overwrite and any(self.target.iterdir()):
             raise UserError(f"{self.target} already exists: pass --force to replace it")
         self.target.parent.mkdir(parents=True, exist_ok=True)
+        recover_dir(self.target)  # a crashed earlier run: finish or roll back, drop garbage
         self.tmp.mkdir()
         return self
 
@@ -142,20 +143,12 @@ class DatasetWriter:
         (self.tmp / MANIFEST).write_text(json.dumps(m.to_dict(), indent=2, default=str) + "\n")
 
     def _swap_into_place(self) -> None:
-        old = self.target.parent / f".{self.target.name}.old-{uuid.uuid4().hex[:8]}"
-        if self.target.exists():
-            # Keep per-directory state (a local PostgreSQL cluster, embedding caches).
-            state = self.target / STATE_DIR
-            if state.is_dir():
-                os.rename(state, self.tmp / STATE_DIR)
-            os.rename(self.target, old)
+        # Keep per-directory state (a local PostgreSQL cluster, embedding caches).
+        _pause("writer-complete")
         try:
-            os.rename(self.tmp, self.target)
+            swap_dir(self.tmp, self.target, keep=(STATE_DIR,))
         except OSError as e:
-            if old.exists():
-                os.rename(old, self.target)
             raise DataDirError(f"could not move the new data into {self.target}: {e}") from e
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _timestamp_bounds(files: list[Path]) -> tuple[dt.datetime, dt.datetime] | None:

@@ -70,6 +70,8 @@ class Engine(ABC):
     supports_native_load: ClassVar[bool] = False  # `ducky load` copies data into its storage
     supports_plans: ClassVar[bool] = False  # capture_plan yields a timing breakdown
     supports_indexes: ClassVar[bool] = False  # CREATE INDEX in a variant setup means something
+    # run() may be called from several threads at once (else callers serialise their calls)
+    concurrent_queries: ClassVar[bool] = False
     # Engine options that make it keep data in its own storage (`ducky load`, `ducky rollup`).
     storage_options: ClassVar[dict[str, Any]] = {}
     # Extra SQL folders, searched before ducky's own (`<query>/<variant>[.<dialect>].sql`).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -104,7 +105,11 @@ def build_report(
     sections.insert(0, Section("brief", "Strategy brief", brief_html, 0))
     text = render(sections[1:], ctx, brief_html)
     out.parent.mkdir(parents=True, exist_ok=True)
-    from ducky.atomic import write_text
+    from ducky.atomic import _pause, recover_dir
 
-    write_text(out, text)  # a reader (or a browser tab reloading) never sees half a report
+    recover_dir(out)  # temp files of a killed earlier report
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    _pause("report-written")
+    os.replace(tmp, out)
     return sections

@@ -7,11 +7,15 @@ directory's state folder, which the bench compares against querying Parquet dire
 
 from __future__ import annotations
 
+import math
+import os
+import re
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ducky.engines.base import Engine
-from ducky.errors import EngineError, UserError
+from ducky.errors import EngineError, QueryTimeout, UserError
 from ducky.schema import SQL_TYPES, TABLES
 
 if TYPE_CHECKING:
@@ -22,6 +26,36 @@ if TYPE_CHECKING:
 
 _NATIVE_STATE = "ducky_native_state"  # fingerprint of the data the native tables hold
 MODES = ("parquet", "native")
+OPTIONS = ("mode", "database", "threads", "memory_limit", "timeout")
+# DuckDB's own size syntax: 512MB, 4GB, 1.5GiB (a bare number is rejected by DuckDB too)
+_SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|[KMGT]i?B)$", re.IGNORECASE)
+
+
+def _positive_int(name: str, value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        n = 0
+    if n < 1 or (isinstance(value, float) and value != n):
+        raise UserError(f"duckdb option {name} must be a whole number of at least 1, not {value!r}")
+    return n
+
+
+def query_timeout(engine: str, value: Any) -> float | None:
+    """Seconds from `-o timeout=` (else DUCKY_QUERY_TIMEOUT); None or 0 = no limit."""
+    if value is None:
+        value = os.environ.get("DUCKY_QUERY_TIMEOUT") or None
+    if value is None or value == "":
+        return None
+    try:
+        secs = float(value)
+    except (TypeError, ValueError):
+        secs = -1.0
+    if not math.isfinite(secs) or secs < 0:
+        raise UserError(f"{engine} option timeout must be seconds (0 = none), not {value!r}")
+    return secs or None
 
 
 class DuckDBEngine(Engine):
@@ -35,6 +69,7 @@ class DuckDBEngine(Engine):
     supports_native_load: ClassVar[bool] = True
     supports_plans: ClassVar[bool] = True
     supports_indexes: ClassVar[bool] = True
+    concurrent_queries: ClassVar[bool] = True  # each run() has its own cursor
     storage_options: ClassVar[dict[str, Any]] = {"mode": "native"}
     ddl_types: ClassVar[dict[str, str]] = SQL_TYPES  # the canonical types are DuckDB's
 
@@ -43,16 +78,35 @@ class DuckDBEngine(Engine):
         datadir: DataDir,
         mode: str = "parquet",
         database: str | Path | None = None,
-        threads: int | None = None,
+        threads: int | str | None = None,
+        memory_limit: str | None = None,
+        timeout: float | str | None = None,
         **options: Any,
     ) -> None:
         super().__init__(datadir, **options)
+        # a typo'd -o must not be ignored silently (None: a generic caller's unset option)
+        unknown = sorted(k for k, v in options.items() if v is not None and k != "dsn")
+        if unknown:
+            raise UserError(
+                f"unknown duckdb option {unknown[0]!r}: the options are {', '.join(OPTIONS)}"
+            )
         if mode not in MODES:
             raise UserError(f"duckdb mode must be one of {', '.join(MODES)}, not {mode!r}")
         self.mode = mode
         self.database = Path(database) if database else None
-        self.threads = threads
+        self.threads = _positive_int("threads", threads)
+        if memory_limit is None:
+            memory_limit = os.environ.get("DUCKY_DUCKDB_MEMORY_LIMIT") or None
+        if memory_limit is not None and not _SIZE.match(str(memory_limit).strip()):
+            raise UserError(
+                f"duckdb option memory_limit must be a size such as 4GB or 512MiB, "
+                f"not {memory_limit!r}"
+            )
+        self.memory_limit = None if memory_limit is None else str(memory_limit).strip()
+        # per query: a watchdog interrupts the query's own connection when it runs longer
+        self.timeout = query_timeout("duckdb", timeout)
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._owner = threading.get_ident()  # the thread that connects (see run)
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -75,9 +129,13 @@ class DuckDBEngine(Engine):
             path.parent.mkdir(parents=True, exist_ok=True)
             target = str(path)
         try:
+            self._owner = threading.get_ident()
             self._con = duckdb.connect(target)
             if self.threads:
                 self._con.execute(f"SET threads = {int(self.threads)}")
+            if self.memory_limit:
+                # validated above against DuckDB's size syntax: no quote can reach the SQL
+                self._con.execute(f"SET memory_limit = '{self.memory_limit}'")
         except duckdb.Error as e:
             raise EngineError(f"duckdb: could not open {target}: {e}") from e
 
@@ -149,12 +207,40 @@ class DuckDBEngine(Engine):
     def run(self, sql: str) -> pa.Table:
         import duckdb
 
+        # A query from another thread than the one that connected (the API's threadpool) gets
+        # its own cursor (a connection to the same database): queries run side by side instead
+        # of queueing behind one shared connection, and the timeout interrupts only that query.
+        # The connecting thread keeps the main connection, so its open transaction (native
+        # load, rollup builds: BEGIN ... COMMIT around run()) still covers what it runs.
+        own = threading.get_ident() != self._owner
+        cur = self.con.cursor() if own else self.con
+        timer = None
+        fired = threading.Event()
+        if self.timeout:
+
+            def stop() -> None:
+                fired.set()
+                cur.interrupt()
+
+            timer = threading.Timer(self.timeout, stop)
+            timer.daemon = True
+            timer.start()
         try:
-            # con.sql(...).to_arrow_table() avoids the extra copy of a DB-API cursor result.
-            return self.con.sql(sql).to_arrow_table()
+            # cur.sql(...).to_arrow_table() avoids the extra copy of a DB-API cursor result.
+            return cur.sql(sql).to_arrow_table()
         except duckdb.Error as e:
+            if fired.is_set():
+                raise QueryTimeout(
+                    f"duckdb: query stopped after the {self.timeout:g} s timeout "
+                    "(-o timeout= or DUCKY_QUERY_TIMEOUT)"
+                ) from e
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise EngineError(f"duckdb: {first}") from e
+        finally:
+            if timer is not None:
+                timer.cancel()
+            if own:
+                cur.close()
 
     def explain(self, sql: str, analyze: bool = True) -> str:
         prefix = "EXPLAIN ANALYZE " if analyze else "EXPLAIN "

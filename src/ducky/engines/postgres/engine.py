@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ducky.engines.base import Engine
 from ducky.engines.postgres import dsn as dsnlib
-from ducky.errors import ConnectionFailed, EngineError
+from ducky.errors import ConnectionFailed, EngineError, QueryTimeout, UserError
 from ducky.schema import PRICE_PRECISION, PRICE_SCALE
 
 if TYPE_CHECKING:
@@ -104,9 +104,25 @@ class PostgresEngine(Engine):
         method: str = "binary",
         statement_timeout: str | int | None = None,
         schema: str | None = None,
+        timeout: str | float | None = None,
         **options: Any,
     ) -> None:
         super().__init__(datadir, **options)
+        from ducky.engines.duckdb.engine import query_timeout
+
+        # statement_timeout in ms (PostgreSQL's unit), or the engine-neutral timeout in seconds
+        # (-o timeout= / DUCKY_QUERY_TIMEOUT): validated here so a bad value is one line
+        if statement_timeout is not None:
+            raw = str(statement_timeout).strip()
+            if not raw.isdigit():
+                raise UserError(
+                    "postgres option statement_timeout must be whole milliseconds, "
+                    f"not {statement_timeout!r}"
+                )
+            statement_timeout = int(raw)
+        else:
+            secs = query_timeout("postgres", timeout)
+            statement_timeout = None if secs is None else max(1, round(secs * 1000))
         from ducky.engines.postgres.ownership import schema_name
 
         # ducky's own schema (engines/postgres/ownership.py): every connection works inside it.
@@ -244,6 +260,10 @@ class PostgresEngine(Engine):
         if isinstance(e, psycopg.OperationalError) and self._con is not None and self._con.closed:
             self._con = None  # a dropped connection: the next call reconnects
             return ConnectionFailed(f"postgres: lost the connection to {self.target}: {msg}")
+        if isinstance(e, psycopg.errors.QueryCanceled) and self.statement_timeout:
+            return QueryTimeout(
+                f"postgres: query stopped after the {self.statement_timeout} ms statement_timeout"
+            )
         return EngineError(f"postgres: {msg}")
 
     def execute(self, sql: str, params: Any = None) -> None:

@@ -558,6 +558,9 @@ def _load_copy(
 
     with psycopg.connect(target, connect_timeout=10) as conn:  # one transaction until commit
         conn.execute(SYNC_COMMIT)
+        # one load per schema at a time (held until commit): two `ducky load` at once would
+        # otherwise race on CREATE SCHEMA and on the same staging tables
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", ("ducky-load:" + schema,))
         ensure_schema_psycopg(conn, schema)
         for t in names:
             bar.describe(t)

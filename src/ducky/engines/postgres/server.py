@@ -32,6 +32,7 @@ import secrets
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -289,6 +290,8 @@ class LocalServer:
             pid = int(first.strip())
         except (OSError, ValueError, IndexError):
             return None
+        if pid <= 0:  # a single-user backend (initdb in another ducky process): no server yet
+            return None
         return pid if _is_our_postmaster(pid, self.pgdata) else None
 
     def status(self) -> ServerStatus:
@@ -317,8 +320,32 @@ class LocalServer:
             return True
         return False
 
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        """One ducky process at a time initializes, starts or stops this cluster.
+
+        Without it two `ducky load` on a stopped server both ran pg_ctl start, and the loser
+        failed ("pg_ctl failed", issue 21). fcntl.flock is released by the kernel when the
+        holder dies, so a killed start never leaves the lock behind. The file sits beside the
+        cluster folder, not in it (the cluster may belong to another system user).
+        """
+        import fcntl
+
+        lock_path = self.state_dir.parent / f".{self.state_dir.name}.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)  # waits for a start in progress (bounded by its timeout)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
     def start(self) -> str:
         """Start (initializing on first use) unless already running; return the DSN."""
+        with self._lock():
+            return self._start()
+
+    def _start(self) -> str:
         self.init()
         if self.postmaster_pid() is not None:
             return self.dsn()
@@ -369,6 +396,10 @@ class LocalServer:
         Robust to a server whose starting process was killed (it still runs: found by its pid
         file) and to a stale pid file left by a killed postmaster (removed).
         """
+        with self._lock():
+            return self._stop(timeout)
+
+    def _stop(self, timeout: float) -> bool:
         pid = self.postmaster_pid()
         if pid is None:
             self._clean_stale()

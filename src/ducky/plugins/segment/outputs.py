@@ -124,7 +124,10 @@ def write_segments(datadir: DataDir, result: SegmentationResult, plot: Path | No
     import pyarrow.parquet as pq
 
     target = datadir.path / SEGMENTS_DIR
-    tmp = datadir.path / f".{SEGMENTS_DIR}.tmp-{uuid.uuid4().hex[:8]}"
+    from ducky.atomic import recover_dir, swap_dir, temp_dir_for
+
+    recover_dir(target)  # a crashed earlier run: finish or roll back, drop garbage
+    tmp = temp_dir_for(target)
     tmp.mkdir(parents=True)
     try:
         pq.write_table(assignments_table(result), tmp / "segments.parquet", compression="zstd")
@@ -137,13 +140,7 @@ def write_segments(datadir: DataDir, result: SegmentationResult, plot: Path | No
             shutil.copyfile(tmp / "projection.png", plot)
             doc["plot"] = str(plot)
         (tmp / "summary.json").write_text(json.dumps(doc, indent=2) + "\n")
-        old = None
-        if target.exists():
-            old = datadir.path / f".{SEGMENTS_DIR}.old-{uuid.uuid4().hex[:8]}"
-            os.replace(target, old)
-        os.replace(tmp, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        swap_dir(tmp, target)  # crash-safe: old or new is always in place (ducky.atomic)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
