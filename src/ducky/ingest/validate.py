@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from ducky.ingest.checks import Check, CheckResult, checks_for, judge, judge_table_check
 from ducky.ingest.coerce import present_expr, type_reason, typed_expr
-from ducky.ingest.mapping import Mapping, resolve
+from ducky.ingest.mapping import EVENT_TYPES_KEY, Mapping, resolve
 from ducky.ingest.sources import SourceData
+from ducky.ingest.vocab import canonical_event_sql
 from ducky.schema import TABLES, sql_type
 
 if TYPE_CHECKING:
@@ -90,6 +91,9 @@ def validate(
             s = names[c.name]
             stype = arrow_in.schema.field(s).type
             typed = typed_expr(s, c.type, stype)
+            if table == "events" and c.name == "event_type":
+                # Any event name is kept; known vocabularies map onto the canonical types.
+                typed = canonical_event_sql(typed, mapping.get(EVENT_TYPES_KEY))
             select += [
                 f"{s} AS r_{c.name}",
                 f"{present_expr(s, stype)} AS p_{c.name}",
