@@ -70,12 +70,21 @@ def test_seed_payloads_accepted_unchanged(service: AudienceService) -> None:
 def test_seed_field_and_event_names(service: AudienceService) -> None:
     payload = {
         "user_filters": [
-            {"field": "subscription_plan", "operator": "eq", "value": "Premium"},
-            {"field": "device_type", "operator": "in", "value": ["Mobile", "Desktop"]},
+            {"field": "subscription_plan", "operator": "eq", "value": "premium"},
+            {"field": "device_type", "operator": "in", "value": ["mobile", "desktop"]},
         ],
         "event_filters": [{"event_name": "PURCHASE_MADE", "operator": "gte", "count": 2}],
     }
     assert ids(service, payload) == [1]  # premium: 1 (mobile, 2 purchases), 5 (1 purchase)
+    # values keep their case (issue 15): this data stores "premium", so "Premium" is no match
+    cased = {"user_filters": [{"field": "subscription_plan", "operator": "eq", "value": "Premium"}]}
+    assert ids(service, cased) == []
+    either = {
+        "user_filters": [
+            {"field": "subscription_plan", "operator": "in", "value": ["Premium", "premium"]}
+        ]
+    }
+    assert ids(service, either) == [1, 5]
     carts = {"event_filters": [{"event_name": "ADDED_TO_CART", "operator": "eq", "count": 0}]}
     assert ids(service, carts) == [2, 3, 4, 5, 6]
     like = {"user_filters": [{"field": "location", "operator": "like", "value": "%forn%"}]}
