@@ -202,6 +202,22 @@ def run_ingest(
         existing if existing is not None and existing.manifest_path.is_file() else None
     )
 
+    # Tables an earlier ingest derived (no users table, no catalog): derived again from the
+    # merged events unless this ingest brings the real table.
+    prev_derived: dict[str, str] = (
+        dict(ex_with_manifest.manifest().extra.get("derived") or {}) if ex_with_manifest else {}
+    )
+    rederive = {t for t in prev_derived if t not in sources}
+
+    def _real(table: str) -> bool:
+        if table in sources:
+            return True
+        return (
+            ex_with_manifest is not None
+            and ex_with_manifest.has_table(table)
+            and table not in prev_derived
+        )
+
     with _Progress(progress, len(sources) * 2) as bar:
         raw = {}
         for table in ORDER:
@@ -216,11 +232,15 @@ def run_ingest(
             ref_users = ref_products = None
             if table in ("events", "search_logs"):
                 u = validated.get("users")
-                ref_users = _keys(ex_with_manifest, "users", "user_id", u.good if u else None)
+                # No users table / no catalog anywhere: nothing to be an orphan of (the
+                # reference check is skipped; users are then derived from events).
+                if _real("users"):
+                    ref_users = _keys(ex_with_manifest, "users", "user_id", u.good if u else None)
                 p = validated.get("products")
-                ref_products = _keys(
-                    ex_with_manifest, "products", "product_id", p.good if p else None
-                )
+                if _real("products"):
+                    ref_products = _keys(
+                        ex_with_manifest, "products", "product_id", p.good if p else None
+                    )
             validated[table] = validate(raw[table], mp, ref_users, ref_products, now=now)
 
     checks = [r for v in validated.values() for r in v.results]
@@ -277,7 +297,7 @@ def run_ingest(
             "checks": [c.to_dict() for c in checks if c.status != "ok"],
         }
         with DatasetWriter(path, producer=PRODUCER, parameters=params) as w:
-            write_merged(w, existing, merges, q_new)
+            write_merged(w, existing, merges, q_new, rederive)
             w.extra["ingest"] = summary
             w.extra.update(manifest_extra or {})
     elif q_new:
