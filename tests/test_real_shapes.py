@@ -119,3 +119,91 @@ def test_seed004_examples_and_errors(client: Any) -> None:
     assert bad.status_code == 422
     assert bad.json()["problems"]
     assert client.post("/segment", content=b"{not json").status_code == 400
+
+
+SHAPES = Path(__file__).parent / "data" / "shapes"
+
+
+def _rows(dd: Any, table: str) -> list[dict[str, Any]]:
+    return (
+        ds.dataset(dd.path / table, format="parquet", partitioning="hive")
+        .to_table()
+        .drop_columns(["month"] if table == "events" else [])
+        .to_pylist()
+        if table == "events"
+        else ds.dataset(dd.path / f"{table}.parquet", format="parquet").to_table().to_pylist()
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "mapping", "ids"),
+    [
+        # GA4-like export: string pseudo ids, SKU strings, zone offsets, no users or products
+        ("ga4_events.ndjson", "ga4_mapping.yaml", "string"),
+        # REES46-like single events file: integer ids, "... UTC" times, remove_from_cart kept
+        ("rees46_events.csv", "rees46_mapping.yaml", "int64"),
+    ],
+)
+def test_exported_events_give_exact_wau_and_cohort(
+    tmp_path: Path, source: str, mapping: str, ids: str
+) -> None:
+    from ducky.cohort import compute
+    from ducky.datasets import DataDir
+    from ducky.queries import run_query
+    from tests import reference
+
+    out = tmp_path / "data"
+    r = run_ingest(
+        out,
+        {"events": str(SHAPES / source)},
+        mapping=SHAPES / mapping,
+        fail_on="fail",
+        now=dt.datetime(2024, 5, 1),
+    )
+    (acct,) = r.accounts
+    assert acct.quarantined == 0 and acct.loaded == acct.rows_in
+    dd = DataDir(out)
+    assert dd.id_types() == {"user_id": ids, "product_id": ids}
+    derived = dd.manifest().extra["derived"]
+    assert set(derived) == {"users", "products"}
+    events, users = _rows(dd, "events"), _rows(dd, "users")
+    # users derived from events: signup = the date of each user's first event
+    first: dict[Any, dt.date] = {}
+    for e in events:
+        d = e["timestamp"].date()
+        first[e["user_id"]] = min(first.get(e["user_id"], d), d)
+    assert {u["user_id"]: u["signup_date"] for u in users} == first
+    for opts in ({}, {"mode": "native", "database": str(tmp_path / "n.duckdb")}):
+        got = run_query(dd, "wau", engine_options=opts).to_pylist()
+        assert got == reference.wau(events), opts
+    tidy = compute(dd, "duckdb", weeks=4).tidy.to_pylist()
+    want = reference.cohort(users, events, 4)
+    assert [(x["cohort_month"], x["week"], x["retained"]) for x in tidy] == [
+        (w["cohort_month"], w["week"], w["retained"]) for w in want
+    ]
+
+
+def test_ga4_vocabulary_and_string_ids_in_outputs(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from ducky.api.app import create_app
+
+    out = tmp_path / "data"
+    run_ingest(
+        out,
+        {"events": str(SHAPES / "ga4_events.ndjson")},
+        mapping=SHAPES / "ga4_mapping.yaml",
+        now=dt.datetime(2024, 5, 1),
+    )
+    ev = ds.dataset(out / "events", format="parquet", partitioning="hive").to_table()
+    kinds = sorted(set(ev.column("event_type").to_pylist()))
+    assert kinds == ["add-to-cart", "login", "page_view", "purchased", "session_start", "viewed"]
+    # +01:00 and -02:00 converted to UTC
+    ts = sorted(ev.column("timestamp").to_pylist())
+    assert dt.datetime(2024, 3, 4, 7, 2) in ts and dt.datetime(2024, 3, 6, 1, 30) in ts
+    with TestClient(create_app(out)) as c:
+        buyers = {"event_filters": [{"event_name": "purchase", "operator": "gte", "count": 1}]}
+        body = c.post("/segment", json=buyers).json()
+        assert body["user_ids"] == ["1197363.1706", "4471120.1709"]
+        custom = {"where": {"type": "event", "event": "page_view", "op": "gte", "count": 1}}
+        assert c.post("/audiences/query", json=custom).json()["user_ids"] == ["3310986.1707"]

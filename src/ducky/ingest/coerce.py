@@ -28,6 +28,7 @@ TYPE_WORDS = {
     "timestamp": "a timestamp (ISO 8601)",
     "decimal": f"a decimal with at most {PRICE_SCALE} places that fits {DECIMAL}",
     "list<int64>": "a list of integers like [1, 2]",
+    "list<string>": "a list of ids like [p01, p02]",
 }
 
 
@@ -97,7 +98,7 @@ def typed_expr(col: str, logical: str, source_type: pa.DataType) -> str:
             f"CASE WHEN TRY_CAST({v} AS DECIMAL(38,10)) = TRY_CAST({v} AS {target}) "
             f"THEN TRY_CAST({v} AS {target}) END"
         )
-    if logical == "list<int64>":
+    if logical in ("list<int64>", "list<string>"):
         lst = f"TRY_CAST(trim({v}) AS {target})"
         # '[x]' casts to [NULL]: a list is valid only when every element converted.
         return f"CASE WHEN list_aggregate({lst}, 'count') = len({lst}) THEN {lst} END"

@@ -28,6 +28,9 @@ from ducky.schema import TABLES
 Mapping = dict[str, dict[str, str]]  # table -> canonical column -> source column
 # Not a table: the section that maps a shop's own event values onto the canonical types.
 EVENT_TYPES_KEY = "event_types"
+# Not a table either: force an id kind's type (`id_types: {user_id: string}`) instead of the
+# majority rule of ingest.ids.
+ID_TYPES_KEY = "id_types"
 
 
 def load_mapping(path: str | os.PathLike[str] | None) -> Mapping:
@@ -61,6 +64,16 @@ def load_mapping(path: str | os.PathLike[str] | None) -> Mapping:
             if not isinstance(cols, dict):
                 raise UserError(f"mapping file {p}: event_types must map source value -> type")
             out[EVENT_TYPES_KEY] = check_overrides(cols, f"mapping file {p}")
+            continue
+        if table == ID_TYPES_KEY:
+            if not isinstance(cols, dict) or any(
+                k not in ("user_id", "product_id") or v not in ("int64", "string")
+                for k, v in cols.items()
+            ):
+                raise UserError(
+                    f"mapping file {p}: id_types maps user_id / product_id to int64 or string"
+                )
+            out[ID_TYPES_KEY] = {str(k): str(v) for k, v in cols.items()}
             continue
         if table not in TABLES:
             raise UserError(

@@ -60,16 +60,17 @@ def validate(
     ref_users: pa.Array | None,
     ref_products: pa.Array | None,
     now: dt.datetime | None = None,
+    id_types: dict[str, str] | None = None,
 ) -> Validated:
     """Type `src`, run every check of its table, and split it into good and bad rows."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     from ducky.ingest.duck import connect, q
-    from ducky.schema import arrow_schema
+    from ducky.schema import arrow_schema, with_id_types
 
     table = src.table
-    t = TABLES[table]
+    t = with_id_types(TABLES[table], id_types)  # ids: integers or the shop's strings
     if src.data.num_columns == 0:
         # An empty JSON source has no keys to map: judge it as an empty table (volume warns).
         src.data = pa.table({c: pa.array([], pa.string()) for c in t.column_names})
@@ -131,12 +132,17 @@ def validate(
     rejecting = [f for f, name, _ in flags if name not in warn_only]
     bad_expr = " OR ".join(_q(f) for f in rejecting) or "FALSE"
 
+    def _id(kind: str) -> pa.DataType:
+        return pa.string() if (id_types or {}).get(kind) == "string" else pa.int64()
+
     con = connect()
     try:
         con.register("src", arrow_in)
         con.register(
             "ref_users",
-            pa.table({"user_id": ref_users if ref_users is not None else pa.array([], pa.int64())}),
+            pa.table(
+                {"user_id": ref_users if ref_users is not None else pa.array([], _id("user_id"))}
+            ),
         )
         con.register(
             "ref_products",
@@ -144,7 +150,7 @@ def validate(
                 {
                     "product_id": ref_products
                     if ref_products is not None
-                    else pa.array([], pa.int64())
+                    else pa.array([], _id("product_id"))
                 }
             ),
         )
@@ -195,7 +201,7 @@ def validate(
     finally:
         con.close()
 
-    schema = arrow_schema(table)
+    schema = arrow_schema(table, id_types)
     good = good.cast(
         pa.schema([pa.field("__rec", pa.int64()), *[f.with_nullable(True) for f in schema]])
     )

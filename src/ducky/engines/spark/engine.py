@@ -215,6 +215,7 @@ class SparkEngine(Engine):
         "timestamp": "TIMESTAMP",
         "decimal": f"DECIMAL({PRICE_PRECISION},{PRICE_SCALE})",
         "list<int64>": "ARRAY<BIGINT>",
+        "list<string>": "ARRAY<STRING>",
     }
     ddl_quote: ClassVar[str] = "`"
     ddl_not_null: ClassVar[bool] = False  # Spark tables over files do not enforce NOT NULL
