@@ -207,3 +207,33 @@ def test_ga4_vocabulary_and_string_ids_in_outputs(tmp_path: Path) -> None:
         assert body["user_ids"] == ["1197363.1706", "4471120.1709"]
         custom = {"where": {"type": "event", "event": "page_view", "op": "gte", "count": 1}}
         assert c.post("/audiences/query", json=custom).json()["user_ids"] == ["3310986.1707"]
+
+
+def test_quarantine_command_lists_reasons(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from ducky.cli.main import cli
+
+    data = Path(__file__).parent / "data" / "ingest"
+    out = tmp_path / "data"
+    run_ingest(
+        out,
+        {
+            "users": str(data / "users.csv"),
+            "events": str(data / "events.ndjson"),
+            "products": str(data / "products.json"),
+        },
+        mapping=data / "map.yaml",
+        fail_on="never",
+    )
+    r = CliRunner().invoke(cli, ["--data", str(out), "--json", "quarantine", "events"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    assert doc["count"] == 8
+    assert {"record": 10, "reason": "user_id: 'x2' is not an integer"}.items() <= next(
+        x for x in doc["rows"] if x["record"] == 10
+    ).items()
+    text = CliRunner().invoke(cli, ["--data", str(out), "quarantine", "users"])
+    assert "age: 7 is outside 13..120" in text.output and "8 quarantined row(s)" in text.output
