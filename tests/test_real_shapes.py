@@ -237,3 +237,14 @@ def test_quarantine_command_lists_reasons(tmp_path: Path) -> None:
     ).items()
     text = CliRunner().invoke(cli, ["--data", str(out), "quarantine", "users"])
     assert "age: 7 is outside 13..120" in text.output and "8 quarantined row(s)" in text.output
+
+
+def test_type_check_counts_rows_not_cells(tmp_path: Path) -> None:
+    users = tmp_path / "users.csv"
+    # row 3 has two bad cells (age, signup_date): one failed row of the `type` check
+    users.write_text("user_id,signup_date,age\n1,2024-01-01,30\n2,soon,abc\n3,2024-01-02,40\n")
+    r = run_ingest(tmp_path / "data", {"users": str(users)}, fail_on="never")
+    (typ,) = [c for c in r.checks if c.check == "type"]
+    assert (typ.checked, typ.failed, typ.pass_rate) == (3, 1, pytest.approx(2 / 3, abs=1e-6))
+    (acct,) = r.accounts
+    assert acct.rows_in == acct.loaded + acct.quarantined + acct.duplicates + acct.held_back
