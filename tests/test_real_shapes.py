@@ -176,7 +176,9 @@ def test_exported_events_give_exact_wau_and_cohort(
     for opts in ({}, {"mode": "native", "database": str(tmp_path / "n.duckdb")}):
         got = run_query(dd, "wau", engine_options=opts).to_pylist()
         assert got == reference.wau(events), opts
-    tidy = compute(dd, "duckdb", weeks=4).tidy.to_pylist()
+    result = compute(dd, "duckdb", weeks=4)
+    assert "Users were derived from events" in result.definition
+    tidy = result.tidy.to_pylist()
     want = reference.cohort(users, events, 4)
     assert [(x["cohort_month"], x["week"], x["retained"]) for x in tidy] == [
         (w["cohort_month"], w["week"], w["retained"]) for w in want
