@@ -250,3 +250,36 @@ def test_type_check_counts_rows_not_cells(tmp_path: Path) -> None:
     assert (typ.checked, typ.failed, typ.pass_rate) == (3, 1, pytest.approx(2 / 3, abs=1e-6))
     (acct,) = r.accounts
     assert acct.rows_in == acct.loaded + acct.quarantined + acct.duplicates + acct.held_back
+
+
+def test_seed000_search_logs_keep_string_ids(tmp_path: Path) -> None:
+    # seed 000's Elasticsearch document shape: "abc123", ["p01"], a `Z` timestamp
+    ev = tmp_path / "events.ndjson"
+    ev.write_text(
+        '{"user_id": "abc123", "event_type": "view", "product_id": "p01",'
+        ' "timestamp": "2025-04-01T12:00:00Z"}\n'
+        '{"user_id": "u001", "event_type": "login", "timestamp": "2025-04-01T12:10:00+02:00"}\n'
+    )
+    logs = tmp_path / "logs.ndjson"
+    logs.write_text(
+        '{"user_id": "abc123", "search_query": "red shoes", "clicked_product_ids": ["p01",'
+        ' "p02"], "timestamp": "2025-04-01T12:30:00Z"}\n'
+        '{"user_id": "u001", "search_query": "x", "clicked_product_ids": [],'
+        ' "timestamp": "2025-04-01 12:30:00"}\n'
+    )
+    out = tmp_path / "data"
+    r = run_ingest(out, {"events": str(ev), "search_logs": str(logs)}, now=dt.datetime(2025, 4, 2))
+    assert [(a.table, a.loaded, a.quarantined) for a in r.accounts] == [
+        ("events", 2, 0),
+        ("search_logs", 2, 0),
+    ]
+    rows = ds.dataset(out / "search_logs", partitioning="hive").to_table().to_pylist()
+    assert [(x["user_id"], x["clicked_product_ids"], x["timestamp"]) for x in rows] == [
+        ("abc123", ["p01", "p02"], dt.datetime(2025, 4, 1, 12, 30)),
+        ("u001", [], dt.datetime(2025, 4, 1, 12, 30)),
+    ]
+    events = ds.dataset(out / "events", partitioning="hive").to_table().to_pylist()
+    assert sorted((e["user_id"], e["event_type"], e["timestamp"]) for e in events) == [
+        ("abc123", "viewed", dt.datetime(2025, 4, 1, 12, 0)),
+        ("u001", "login", dt.datetime(2025, 4, 1, 10, 10)),  # +02:00 converted to UTC
+    ]
