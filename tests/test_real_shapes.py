@@ -283,3 +283,22 @@ def test_seed000_search_logs_keep_string_ids(tmp_path: Path) -> None:
         ("abc123", "viewed", dt.datetime(2025, 4, 1, 12, 0)),
         ("u001", "login", dt.datetime(2025, 4, 1, 10, 10)),  # +02:00 converted to UTC
     ]
+
+
+def test_slash_dates_need_a_format_and_then_parse(tmp_path: Path) -> None:
+    from ducky.errors import UserError
+
+    users = tmp_path / "users.csv"
+    users.write_text("user_id,signup_date\n1,3/14/2023\n2,03/04/2023\n")
+    with pytest.raises(UserError, match=r"users.signup_date: '3/14/2023' has an ambiguous"):
+        run_ingest(tmp_path / "a", {"users": str(users)})
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text('formats:\n  users.signup_date: "%m/%d/%Y"\n')
+    out = tmp_path / "b"
+    r = run_ingest(out, {"users": str(users)}, mapping=mapping, now=dt.datetime(2024, 1, 1))
+    assert r.accounts[0].loaded == 2
+    got = ds.dataset(out / "users.parquet").to_table().to_pylist()
+    assert [(u["user_id"], u["signup_date"]) for u in got] == [
+        (1, dt.date(2023, 3, 14)),
+        (2, dt.date(2023, 3, 4)),
+    ]

@@ -31,6 +31,9 @@ EVENT_TYPES_KEY = "event_types"
 # Not a table either: force an id kind's type (`id_types: {user_id: string}`) instead of the
 # majority rule of ingest.ids.
 ID_TYPES_KEY = "id_types"
+# Not a table: explicit time formats per column (`formats: {events.timestamp: "%m/%d/%Y"}`),
+# strptime codes; a slash date without one is refused as ambiguous (03/04: March or April?).
+FORMATS_KEY = "formats"
 
 
 def load_mapping(path: str | os.PathLike[str] | None) -> Mapping:
@@ -64,6 +67,16 @@ def load_mapping(path: str | os.PathLike[str] | None) -> Mapping:
             if not isinstance(cols, dict):
                 raise UserError(f"mapping file {p}: event_types must map source value -> type")
             out[EVENT_TYPES_KEY] = check_overrides(cols, f"mapping file {p}")
+            continue
+        if table == FORMATS_KEY:
+            if not isinstance(cols, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) and "." in k for k, v in cols.items()
+            ):
+                raise UserError(
+                    f"mapping file {p}: formats maps table.column to a strptime format, "
+                    'e.g. events.timestamp: "%m/%d/%Y %H:%M"'
+                )
+            out[FORMATS_KEY] = {str(k): str(v) for k, v in cols.items()}
             continue
         if table == ID_TYPES_KEY:
             if not isinstance(cols, dict) or any(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ducky.ingest.checks import Check, CheckResult, checks_for, judge, judge_table_check
 from ducky.ingest.coerce import present_expr, type_reason, typed_expr
-from ducky.ingest.mapping import EVENT_TYPES_KEY, Mapping, resolve
+from ducky.ingest.mapping import EVENT_TYPES_KEY, FORMATS_KEY, Mapping, resolve
 from ducky.ingest.sources import SourceData
 from ducky.ingest.vocab import canonical_event_sql
 from ducky.schema import TABLES, sql_type
@@ -52,6 +52,25 @@ def _q(name: str) -> str:
 
 def _sql_literal(v: Any) -> str:
     return "'" + str(v).replace("'", "''") + "'"
+
+
+def _refuse_ambiguous(col: Any, key: str) -> None:
+    """Nothing is guessed: a day/month-order date (03/04/2024) needs an explicit format."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ducky.errors import UserError
+
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        return
+    hits = pc.filter(
+        col, pc.match_substring_regex(col, r"^\s*[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4}")
+    )
+    if len(hits):
+        raise UserError(
+            f"{key}: {hits[0].as_py()!r} has an ambiguous date order (day/month or month/day?): "
+            f'set it in the mapping file, e.g. formats: {{{key}: "%m/%d/%Y"}}'
+        )
 
 
 def validate(
@@ -92,6 +111,14 @@ def validate(
             s = names[c.name]
             stype = arrow_in.schema.field(s).type
             typed = typed_expr(s, c.type, stype)
+            fmt = mapping.get(FORMATS_KEY, {}).get(f"{table}.{c.name}")
+            if c.type in ("date", "timestamp"):
+                if fmt is not None:
+                    # the shop's own format, exactly (TRY_STRPTIME: NULL = a `type` failure)
+                    target = sql_type(c.type, "duckdb")
+                    typed = f"CAST(TRY_STRPTIME(trim({s}), {_sql_literal(fmt)}) AS {target})"
+                else:
+                    _refuse_ambiguous(src.data.column(colmap[c.name]), f"{table}.{c.name}")
             if table == "events" and c.name == "event_type":
                 # Any event name is kept; known vocabularies map onto the canonical types.
                 typed = canonical_event_sql(typed, mapping.get(EVENT_TYPES_KEY))
