@@ -302,3 +302,16 @@ def test_slash_dates_need_a_format_and_then_parse(tmp_path: Path) -> None:
         (1, dt.date(2023, 3, 14)),
         (2, dt.date(2023, 3, 4)),
     ]
+
+
+def test_epoch_seconds_and_millis(tmp_path: Path) -> None:
+    ev = tmp_path / "events.csv"
+    # 1709553600 = 2024-03-04 12:00:00 UTC, in seconds and in milliseconds
+    ev.write_text("user_id,event_type,timestamp\n1,login,1709553600\n2,login,1709553600500\n")
+    out = tmp_path / "data"
+    run_ingest(out, {"events": str(ev)}, now=dt.datetime(2024, 4, 1))
+    got = ds.dataset(out / "events", partitioning="hive").to_table().to_pylist()
+    assert sorted((e["user_id"], e["timestamp"]) for e in got) == [
+        (1, dt.datetime(2024, 3, 4, 12, 0)),
+        (2, dt.datetime(2024, 3, 4, 12, 0, 0, 500000)),
+    ]

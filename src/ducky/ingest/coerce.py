@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 _INT = r"'[+-]?[0-9]+(\.0+)?'"
 _EPOCH = r"'[0-9]{9,10}'"
+_EPOCH_MS = r"'[0-9]{12,13}'"
 DECIMAL = f"DECIMAL({PRICE_PRECISION},{PRICE_SCALE})"
 
 TYPE_WORDS = {
@@ -89,7 +90,10 @@ def typed_expr(col: str, logical: str, source_type: pa.DataType) -> str:
         )
         return (
             f"CASE WHEN NOT contains({v}, '-') THEN CASE WHEN regexp_full_match(trim({v}), "
-            f"{_EPOCH}) THEN CAST(to_timestamp(CAST(trim({v}) AS BIGINT)) AS TIMESTAMP) END "
+            f"{_EPOCH}) THEN CAST(to_timestamp(CAST(trim({v}) AS BIGINT)) AS TIMESTAMP) "
+            # 12-13 digits: epoch milliseconds (JavaScript, many trackers)
+            f"WHEN regexp_full_match(trim({v}), {_EPOCH_MS}) "
+            f"THEN CAST(epoch_ms(CAST(trim({v}) AS BIGINT)) AS TIMESTAMP) END "
             f"WHEN {offset} THEN CAST(TRY_CAST(trim({v}) AS TIMESTAMPTZ) AS TIMESTAMP) "
             f"ELSE TRY_CAST({v} AS TIMESTAMP) END"
         )
