@@ -315,3 +315,23 @@ def test_epoch_seconds_and_millis(tmp_path: Path) -> None:
         (1, dt.datetime(2024, 3, 4, 12, 0)),
         (2, dt.datetime(2024, 3, 4, 12, 0, 0, 500000)),
     ]
+
+
+def test_nul_byte_and_huge_field_are_quarantined(tmp_path: Path) -> None:
+    users = tmp_path / "u.csv"
+    users.write_bytes(
+        b"user_id,signup_date,name\n1,2024-01-01,ok\n2,2024-01-02,bad\x00name\n"
+        b"3,2024-01-03," + b"x" * (140 * 1024) + b"\n4,2024-01-04,fine\n"
+    )
+    out = tmp_path / "data"
+    r = run_ingest(out, {"users": str(users)}, fail_on="never", now=dt.datetime(2024, 2, 1))
+    (a,) = r.accounts
+    assert (a.rows_in, a.loaded, a.quarantined) == (4, 2, 2)
+    assert a.rows_in == a.loaded + a.quarantined + a.duplicates + a.held_back
+    from ducky.ingest.quarantine import read_quarantine
+
+    reasons = sorted(read_quarantine(out, "users")["reason"].to_pylist())
+    assert reasons == [
+        "name: contains a NUL byte (limit: no NUL, at most 131072 bytes)",
+        "name: is 143360 bytes long (limit: no NUL, at most 131072 bytes)",
+    ]

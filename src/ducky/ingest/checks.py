@@ -51,6 +51,13 @@ CHECKS: tuple[Check, ...] = (
     Check("encoding", "encoding", ("*",), description="the line is valid UTF-8"),
     Check("type", "type", ("*",), description="every value converts to its canonical type"),
     Check(
+        "text_safe",
+        "encoding",
+        ("*",),
+        description="text holds no NUL byte and no value over 128 KiB (no engine stores a NUL; "
+        "such a field is a broken export, not data)",
+    ),
+    Check(
         "required",
         "required",
         ("*",),

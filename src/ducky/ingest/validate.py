@@ -46,6 +46,9 @@ class Validated:
         return self.source.rows_in
 
 
+MAX_TEXT = 128 * 1024  # bytes; a longer field is a broken export (an unclosed quote), not data
+
+
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -139,6 +142,12 @@ def validate(
     for c in t.columns:
         exprs.append(f"(p_{c.name} AND t_{c.name} IS NULL) AS f_type_{c.name}")
         flags.append((f"f_type_{c.name}", "type", c.name))
+        if c.type == "string":
+            exprs.append(
+                f"(t_{c.name} IS NOT NULL AND (contains(t_{c.name}, chr(0)) "
+                f"OR strlen(t_{c.name}) > {MAX_TEXT})) AS f_text_{c.name}"
+            )
+            flags.append((f"f_text_{c.name}", "text_safe", c.name))
         if not c.nullable:
             exprs.append(f"(NOT p_{c.name}) AS f_required_{c.name}")
             flags.append((f"f_required_{c.name}", "required", c.name))
@@ -264,6 +273,10 @@ def validate(
                 )
             elif name == "required":
                 reasons.append(f"{column}: missing")
+            elif name == "text_safe":
+                v = str(raw[str(column)])
+                why = "contains a NUL byte" if "\x00" in v else f"is {len(v.encode())} bytes long"
+                reasons.append(f"{column}: {why} (limit: no NUL, at most {MAX_TEXT} bytes)")
             else:
                 reasons.append(by_name[name].reason.format(value=raw.get(str(column)), **raw))
         bad.append(BadRow(rec, checks_hit, reasons, raw_by_rec.get(rec, "")))
