@@ -167,7 +167,7 @@ def test_problems_list_path_and_message(client: httpx.Client) -> None:
             "type": "all",
             "conditions": [
                 {"type": "attribute", "column": "shoe", "op": "eq", "value": 1},
-                {"type": "event", "event": "dance"},
+                {"type": "event", "event": " "},
             ],
         }
     }
@@ -175,7 +175,8 @@ def test_problems_list_path_and_message(client: httpx.Client) -> None:
     assert r.status_code == 422
     problems = {p["path"]: p["message"] for p in r.json()["problems"]}
     assert set(problems) == {"where.conditions[0].column", "where.conditions[1].event"}
-    assert "unknown event 'dance'" in problems["where.conditions[1].event"]
+    # any other name is a custom event (issue 15); only an empty one is refused
+    assert "empty event name" in problems["where.conditions[1].event"]
 
 
 def _fields_with(value: str) -> list[dict[str, Any]]:
@@ -197,6 +198,9 @@ def _fields_with(value: str) -> list[dict[str, Any]]:
         {"where": {"type": "cart_abandonment", "category": value}},
         {"user_filters": [{"field": "name", "operator": "eq", "value": value}]},
         {"user_filters": [{"field": "name", "operator": "like", "value": value}]},
+        # event names are open (custom events, issue 15): a literal like any value
+        {"where": {"type": "event", "event": value}},
+        {"event_filters": [{"event_name": value}]},
     ]
 
 
@@ -213,14 +217,12 @@ def test_injection_values_match_nothing_and_change_nothing(
     "spec",
     [
         {"where": {"type": "attribute", "column": INJECTION, "op": "eq", "value": "x"}},
-        {"where": {"type": "event", "event": INJECTION}},
         {"where": {"type": "attribute", "column": "age", "op": INJECTION, "value": 1}},
         {"where": {"type": INJECTION}},
         {"cursor": INJECTION},
         {"as_of": INJECTION},
         {"user_filters": [{"field": INJECTION, "operator": "eq", "value": 1}]},
         {"user_filters": [{"field": "age", "operator": INJECTION, "value": 1}]},
-        {"event_filters": [{"event_name": INJECTION}]},
         {"logic_operator": INJECTION, "user_filters": []},
         {INJECTION: 1},
     ],

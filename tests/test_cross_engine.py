@@ -65,7 +65,43 @@ ENGINES: list[EngineCase] = [
     ),
 ]
 
-DATASETS = ("handmade", "generated")
+# string_ids: the hand-made data with a shop's string ids ("u001", "p10"): every engine must
+# return the same rows as the reference on VARCHAR ids too (issue 15).
+DATASETS = ("handmade", "string_ids", "generated")
+
+
+def _stringify(table: Any, prefix: dict[str, str]) -> Any:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for col, pre in prefix.items():
+        if col not in table.column_names:
+            continue
+        arr = table.column(col)
+        if pa.types.is_list(arr.type):
+            values = [None if v is None else [f"{pre}{x:02d}" for x in v] for v in arr.to_pylist()]
+            new = pa.array(values, pa.list_(pa.string()))
+        else:
+            new = pc.binary_join_element_wise(pre, pc.cast(arr, pa.string()), "")
+        table = table.set_column(table.column_names.index(col), col, new)
+    return table
+
+
+@pytest.fixture(scope="module")
+def string_ids_dir(handmade_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hand-made data directory with every user id as "u<n>" and product id as "p<nn>"."""
+    import shutil
+
+    out = tmp_path_factory.mktemp("string_ids") / "data"
+    shutil.copytree(handmade_dir, out)
+    prefix = {"user_id": "u", "product_id": "p", "clicked_product_ids": "p"}
+    dd = DataDir(out)
+    for t in ("users", "products", "events", "search_logs"):
+        for f in dd.table_files(t):
+            pq.write_table(_stringify(pq.read_table(f, partitioning=None), prefix), f)
+    assert dd.id_types() == {"user_id": "string", "product_id": "string"}
+    return out
+
 
 # Parameter sets per query: the defaults and one that exercises each option (shared with
 # third-party engines through ducky.testing).

@@ -48,19 +48,11 @@ EXPECTED = {
     "events": [
         (5, "user_exists", "user_id: 99 is not in users (orphan)"),
         (6, "product_exists", "product_id: 999 is not in products (orphan)"),
-        (
-            7,
-            "event_type_allowed",
-            "event_type: 'clicked' is not one of viewed, add-to-cart, purchased, login",
-        ),
+        # row 7 ('clicked') is a custom event and is kept (issue 15)
         (8, "timestamp_not_future", "timestamp: 2099-01-01T00:00:00Z is in the future"),
         (9, "type", "timestamp: 'yesterday' is not a timestamp (ISO 8601)"),
         (10, "type", "user_id: 'x2' is not an integer"),
-        (
-            11,
-            "product_for_event",
-            "product_id: missing for a 'purchased' event (only login has no product)",
-        ),
+        # row 11 (a purchase without a product) is kept with a product_for_event warning
         (12, "parse", "line 12 is not valid JSON (truncated or malformed)"),
         (14, "login_without_product", "product_id: a login event has no product, got 10"),
         (
@@ -73,7 +65,7 @@ EXPECTED = {
 ACCOUNTS = {  # rows_in, loaded, quarantined, duplicates
     "users": (13, 4, 8, 1),
     "products": (9, 3, 5, 1),
-    "events": (15, 4, 10, 1),
+    "events": (15, 6, 8, 1),
 }
 
 
@@ -158,7 +150,9 @@ def test_good_rows_are_typed_and_normalized(ingested: tuple[Path, object]) -> No
     assert rows == [
         (1, "purchased", 10, dt.datetime(2025, 1, 5, 9, 5)),  # +01:00 converted to UTC
         (1, "viewed", 10, dt.datetime(2025, 1, 5, 10, 0)),
+        (2, "clicked", 10, dt.datetime(2025, 1, 6, 9, 0)),  # a custom event, kept
         (2, "login", None, dt.datetime(2025, 1, 6, 8, 0)),
+        (2, "purchased", None, dt.datetime(2025, 1, 7, 10, 0)),  # no product: a warning
         (10, "add-to-cart", 20, dt.datetime(2025, 2, 2, 12, 0)),
     ]
 
@@ -206,6 +200,6 @@ def test_failing_check_merges_nothing_but_keeps_quarantine(
     assert {k: v for k, v in after.items() if k in before} == before  # tables untouched
     held = {a.table: (a.loaded, a.held_back, a.already_present) for a in r.accounts}
     # products 10, 11, 20 are identical to the hand-made catalog: already present, not held.
-    assert held == {"users": (0, 4, 0), "products": (0, 0, 3), "events": (0, 4, 0)}
+    assert held == {"users": (0, 4, 0), "products": (0, 0, 3), "events": (0, 6, 0)}
     for a in r.accounts:
         assert a.rows_in == a.quarantined + a.duplicates + a.held_back

@@ -47,7 +47,16 @@ class Table:
         raise KeyError(name)
 
 
-LOGICAL_TYPES = ("int64", "int32", "string", "date", "timestamp", "decimal", "list<int64>")
+LOGICAL_TYPES = (
+    "int64",
+    "int32",
+    "string",
+    "date",
+    "timestamp",
+    "decimal",
+    "list<int64>",
+    "list<string>",
+)
 
 # DECIMAL(12,2) holds prices up to 9,999,999,999.99 exactly; revenue sums are cast to (18,2).
 PRICE_PRECISION, PRICE_SCALE = 12, 2
@@ -120,15 +129,69 @@ def arrow_type(logical: str) -> pa.DataType:
         "timestamp": pa.timestamp("us"),
         "decimal": pa.decimal128(PRICE_PRECISION, PRICE_SCALE),
         "list<int64>": pa.list_(pa.int64()),
+        "list<string>": pa.list_(pa.string()),
     }
     return mapping[logical]
 
 
-def arrow_schema(table: str | Table) -> pa.Schema:
-    """The Arrow schema every Parquet file of `table` must have."""
+# -- identifiers ------------------------------------------------------------------------------
+# A shop's ids are integers ("user 42") or strings ("abc123", "p01", UUIDs); one data directory
+# stores each id kind with one type in every table, decided from the source (DataDir.id_types).
+# Integers stay BIGINT so the integer path of every query keeps its speed; string ids are stored
+# as they came (VARCHAR), so every output carries the source's ids unchanged.
+ID_KINDS = ("user_id", "product_id")
+ID_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    # id kind -> (table, column) holding it; a list column holds a list of that id
+    "user_id": (("users", "user_id"), ("events", "user_id"), ("search_logs", "user_id")),
+    "product_id": (
+        ("products", "product_id"),
+        ("events", "product_id"),
+        ("search_logs", "clicked_product_ids"),
+    ),
+}
+IdTypes = dict[str, str]  # id kind -> "int64" | "string"
+INT_IDS: IdTypes = {"user_id": "int64", "product_id": "int64"}
+
+
+def with_id_types(table: str | Table, id_types: IdTypes | None = None) -> Table:
+    """`table` with its id columns typed as `id_types` says (the canonical table when all int)."""
+    t = TABLES[table] if isinstance(table, str) else table
+    if not id_types or all(id_types.get(k, "int64") == "int64" for k in ID_KINDS):
+        return t
+    retype: dict[str, str] = {}
+    for kind, where in ID_COLUMNS.items():
+        if id_types.get(kind, "int64") == "string":
+            for tbl, col in where:
+                if tbl == t.name:
+                    retype[col] = "list<string>" if col == "clicked_product_ids" else "string"
+    cols = tuple(
+        Column(c.name, retype[c.name], c.nullable, c.description) if c.name in retype else c
+        for c in t.columns
+    )
+    return Table(t.name, cols, t.key, t.partitioned, t.description)
+
+
+def id_types_of(schema: pa.Schema, table: str) -> IdTypes:
+    """The id types a Parquet schema of `table` shows (only the kinds it holds)."""
     import pyarrow as pa
 
-    t = TABLES[table] if isinstance(table, str) else table
+    out: IdTypes = {}
+    for kind, where in ID_COLUMNS.items():
+        for tbl, col in where:
+            if tbl == table and schema.get_field_index(col) >= 0:
+                typ = schema.field(col).type
+                if pa.types.is_list(typ) or pa.types.is_large_list(typ):
+                    typ = typ.value_type
+                text = pa.types.is_string(typ) or pa.types.is_large_string(typ)
+                out[kind] = "string" if text else "int64"
+    return out
+
+
+def arrow_schema(table: str | Table, id_types: IdTypes | None = None) -> pa.Schema:
+    """The Arrow schema every Parquet file of `table` must have (ids typed per `id_types`)."""
+    import pyarrow as pa
+
+    t = with_id_types(table, id_types)
     return pa.schema([pa.field(c.name, arrow_type(c.type), nullable=c.nullable) for c in t.columns])
 
 
@@ -142,6 +205,7 @@ SQL_TYPES: dict[str, str] = {
     "timestamp": "TIMESTAMP",
     "decimal": f"DECIMAL({PRICE_PRECISION},{PRICE_SCALE})",
     "list<int64>": "BIGINT[]",
+    "list<string>": "VARCHAR[]",
 }
 
 

@@ -221,6 +221,9 @@ def create_app(
             end_of_data=end,
         )
 
+    from ducky.api.seed004 import router as seed004_router
+
+    app.include_router(seed004_router(service))  # seed 004's own POST /segment, GET /examples
     app.openapi = _openapi_with_specs(app)  # type: ignore[method-assign]
     return app
 

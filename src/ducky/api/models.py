@@ -23,7 +23,7 @@ class AudiencePage(BaseModel):
     as_of: AwareDatetime = Field(description="the reference instant, in UTC")
     total_count: int = Field(description="users in the whole audience (not just this page)")
     count: int = Field(description="users on this page")
-    user_ids: list[int]
+    user_ids: list[int | str]  # the source's ids, unchanged (integers or strings)
     users: list[dict[str, Any]]
     next_cursor: str | None = Field(description="pass as `cursor` for the next page")
     spec: dict[str, Any] = Field(description="the request as a v1 spec (legacy payloads too)")

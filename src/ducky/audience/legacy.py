@@ -38,9 +38,6 @@ FIELD_MAP: dict[str, str] = {
     "device_type": "device",
     **{c: c for c in USERS.column_names},
 }
-# ducky stores these enumerations in lower case ("premium", "mobile"); the seed's data used
-# capitalised values, so a seed payload saying "Premium" still finds ducky's "premium".
-LOWERCASE_VALUES = ("plan", "device")
 LEGACY_KEYS = ("user_filters", "event_filters", "logic_operator")
 
 UserOp = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "like"]
@@ -91,14 +88,6 @@ def is_legacy(raw: Any) -> bool:
     return isinstance(raw, dict) and any(k in raw for k in LEGACY_KEYS)
 
 
-def _lowered(column: str, value: Any) -> Any:
-    if column not in LOWERCASE_VALUES:
-        return value
-    if isinstance(value, list):
-        return [v.lower() if isinstance(v, str) else v for v in value]
-    return value.lower() if isinstance(value, str) else value
-
-
 def to_spec(payload: LegacyPayload) -> AudienceSpec:
     """Translate; raises ValueError with the seed's field path when a value has the wrong type."""
     conditions: list[Any] = []
@@ -107,7 +96,9 @@ def to_spec(payload: LegacyPayload) -> AudienceSpec:
             "type": "attribute",
             "column": uf.field,
             "op": uf.operator,
-            "value": _lowered(uf.field, uf.value),
+            # Values keep their case: a shop's "Premium" is matched exactly (issue 15); the
+            # `like` operator or a lower-cased copy of the column matches case-insensitively.
+            "value": uf.value,
         }
         try:
             conditions.append(AttributeCondition.model_validate(attribute))

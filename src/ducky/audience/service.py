@@ -55,8 +55,9 @@ class AudienceResult:
     seconds: float = 0.0
 
     @property
-    def user_ids(self) -> list[int]:
-        return [int(u["user_id"]) for u in self.users]
+    def user_ids(self) -> list[int | str]:
+        # the source's ids unchanged: a shop's "u001" stays a string, 42 stays an integer
+        return [u["user_id"] for u in self.users]
 
 
 @dataclass

@@ -69,7 +69,6 @@ EVENT_ALIASES: dict[str, str] = {
     "sign-in": "login",
     "viewed": "viewed",
     "view": "viewed",
-    "page-view": "viewed",
     "product-viewed": "viewed",
     "viewed-product": "viewed",
     "add-to-cart": "add-to-cart",
@@ -84,11 +83,19 @@ EVENT_ALIASES: dict[str, str] = {
 
 
 def normalize_event(name: str) -> str:
-    """The canonical event type for `name` (case-insensitive, aliases allowed)."""
+    """The canonical event type for `name` (case-insensitive, aliases allowed); any other name
+    is a shop's own event (LOGOUT, PAGE_VIEW) and is matched exactly as ingest stored it."""
+    from ducky.ingest.vocab import canonical_event
+
+    known = canonical_event(name)
+    if known in EVENT_TYPES:
+        return known
     key = name.strip().lower().replace("_", "-").replace(" ", "-")
     if key in EVENT_ALIASES:
         return EVENT_ALIASES[key]
-    raise ValueError(f"unknown event {name!r}: known events are {', '.join(EVENT_TYPES)}")
+    if not name.strip():
+        raise ValueError(f"empty event name: known events are {', '.join(EVENT_TYPES)}")
+    return check_text(name)
 
 
 def check_text(value: str) -> str:
@@ -144,7 +151,10 @@ Instant = Annotated[
 EventName = Annotated[
     StrictStr,
     Field(
-        description=f"event type, case-insensitive: {', '.join(EVENT_TYPES)}",
+        description=(
+            f"event type, case-insensitive: {', '.join(EVENT_TYPES)} or an alias; any other "
+            "name is a custom event matched exactly"
+        ),
         examples=list(EVENT_TYPES),
     ),
 ]

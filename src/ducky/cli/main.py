@@ -34,6 +34,7 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "audience": "ducky.cli.audience_cmd:audience",
     "serve": "ducky.cli.serve_cmd:serve",
     "ingest": "ducky.cli.ingest_cmd:ingest",
+    "quarantine": "ducky.cli.quarantine_cmd:quarantine",
     "report": "ducky.cli.report_cmd:report",
     "demo": "ducky.cli.demo_cmd:demo",
     "rollup": "ducky.cli.rollup_cmd:rollup",

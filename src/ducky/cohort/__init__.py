@@ -162,7 +162,7 @@ def compute(
         tidy=tidy,
         matrix=matrix,
         insights=insights(matrix),
-        definition=definition("cohort"),
+        definition=definition("cohort") + _derived_users_note(datadir),
         engine=engine,
         weeks=weeks,
         event_type=event_type,
@@ -174,4 +174,18 @@ def compute(
             "from": f"{start:%Y-%m}" if start else None,
             "to": f"{end:%Y-%m}" if end else None,
         },
+    )
+
+
+def _derived_users_note(datadir: Any) -> str:
+    """The footer's caveat when the users table was derived from events (no users table)."""
+    try:
+        derived = datadir.manifest().extra.get("derived") or {}
+    except Exception:  # a database source has no manifest: nothing was derived
+        return ""
+    if "users" not in derived:
+        return ""
+    return (
+        " Users were derived from events (the source had no users table): signup = the date"
+        " of a user's first event."
     )

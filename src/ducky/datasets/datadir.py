@@ -150,6 +150,22 @@ class DataDir:
             "rows": {t: m.rows(t) for t in sorted(names)},
         }
 
+    def id_types(self) -> dict[str, str]:
+        """How this directory stores each id kind: {"user_id": "int64" | "string", ...}, read
+        from the Parquet schemas (integers when no table holds that kind)."""
+        import pyarrow.parquet as pq
+
+        from ducky.schema import INT_IDS, id_types_of
+
+        out = dict(INT_IDS)
+        for t in ("events", "users", "products", "search_logs"):
+            files = self.table_files(t)
+            if files:
+                for kind, typ in id_types_of(pq.read_schema(files[0]), t).items():
+                    if typ == "string":
+                        out[kind] = "string"
+        return out
+
     def validate(self, tables: tuple[str, ...] = REQUIRED_TABLES, deep: bool = True) -> Manifest:
         """Check layout and Parquet schemas; raise DataDirError naming the first problem."""
         m = self.manifest()
@@ -175,7 +191,10 @@ def check_file_schema(path: Path, table: str, root: Path | None = None) -> None:
         actual = pq.read_schema(path)
     except Exception as e:  # pyarrow raises several types for a corrupt file
         raise DataDirError(f"{shown}: not a readable Parquet file ({e})") from e
-    expected = arrow_schema(table)
+    from ducky.schema import id_types_of
+
+    # Id columns may be integers or strings (decided per data directory); the rest is fixed.
+    expected = arrow_schema(table, id_types_of(actual, table))
     for f in expected:
         idx = actual.get_field_index(f.name)
         if idx < 0:

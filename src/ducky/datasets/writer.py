@@ -183,7 +183,11 @@ def _conform(data: pa.Table, table: str) -> pa.Table:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    schema = arrow_schema(table)
+    from ducky.schema import id_types_of
+
+    # Ids keep the type the producer gave them (integers, or a shop's string ids), one type
+    # per column: the schema follows the data's id columns, every other column is canonical.
+    schema = arrow_schema(table, id_types_of(data.schema, table))
     missing = [f.name for f in schema if f.name not in data.column_names]
     if missing:
         raise ValueError(f"{table}: missing column(s) {missing}")

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 _INT = r"'[+-]?[0-9]+(\.0+)?'"
 _EPOCH = r"'[0-9]{9,10}'"
+_EPOCH_MS = r"'[0-9]{12,13}'"
 DECIMAL = f"DECIMAL({PRICE_PRECISION},{PRICE_SCALE})"
 
 TYPE_WORDS = {
@@ -28,6 +29,7 @@ TYPE_WORDS = {
     "timestamp": "a timestamp (ISO 8601)",
     "decimal": f"a decimal with at most {PRICE_SCALE} places that fits {DECIMAL}",
     "list<int64>": "a list of integers like [1, 2]",
+    "list<string>": "a list of ids like [p01, p02]",
 }
 
 
@@ -88,7 +90,10 @@ def typed_expr(col: str, logical: str, source_type: pa.DataType) -> str:
         )
         return (
             f"CASE WHEN NOT contains({v}, '-') THEN CASE WHEN regexp_full_match(trim({v}), "
-            f"{_EPOCH}) THEN CAST(to_timestamp(CAST(trim({v}) AS BIGINT)) AS TIMESTAMP) END "
+            f"{_EPOCH}) THEN CAST(to_timestamp(CAST(trim({v}) AS BIGINT)) AS TIMESTAMP) "
+            # 12-13 digits: epoch milliseconds (JavaScript, many trackers)
+            f"WHEN regexp_full_match(trim({v}), {_EPOCH_MS}) "
+            f"THEN CAST(epoch_ms(CAST(trim({v}) AS BIGINT)) AS TIMESTAMP) END "
             f"WHEN {offset} THEN CAST(TRY_CAST(trim({v}) AS TIMESTAMPTZ) AS TIMESTAMP) "
             f"ELSE TRY_CAST({v} AS TIMESTAMP) END"
         )
@@ -97,7 +102,7 @@ def typed_expr(col: str, logical: str, source_type: pa.DataType) -> str:
             f"CASE WHEN TRY_CAST({v} AS DECIMAL(38,10)) = TRY_CAST({v} AS {target}) "
             f"THEN TRY_CAST({v} AS {target}) END"
         )
-    if logical == "list<int64>":
+    if logical in ("list<int64>", "list<string>"):
         lst = f"TRY_CAST(trim({v}) AS {target})"
         # '[x]' casts to [NULL]: a list is valid only when every element converted.
         return f"CASE WHEN list_aggregate({lst}, 'count') = len({lst}) THEN {lst} END"

@@ -7,6 +7,8 @@ File shape (both formats):
       signup_date: created_at
     events:
       event_type: action
+    event_types:      # optional: source event value -> canonical type (see vocab.py)
+      CLICK: viewed
 
 Columns not named in the file map automatically when a source column has the canonical name,
 compared case-insensitively with spaces and dashes read as underscores.
@@ -20,9 +22,18 @@ from pathlib import Path
 from typing import Any
 
 from ducky.errors import UserError
+from ducky.ingest.vocab import check_overrides
 from ducky.schema import TABLES
 
 Mapping = dict[str, dict[str, str]]  # table -> canonical column -> source column
+# Not a table: the section that maps a shop's own event values onto the canonical types.
+EVENT_TYPES_KEY = "event_types"
+# Not a table either: force an id kind's type (`id_types: {user_id: string}`) instead of the
+# majority rule of ingest.ids.
+ID_TYPES_KEY = "id_types"
+# Not a table: explicit time formats per column (`formats: {events.timestamp: "%m/%d/%Y"}`),
+# strptime codes; a slash date without one is refused as ambiguous (03/04: March or April?).
+FORMATS_KEY = "formats"
 
 
 def load_mapping(path: str | os.PathLike[str] | None) -> Mapping:
@@ -52,6 +63,31 @@ def load_mapping(path: str | os.PathLike[str] | None) -> Mapping:
         raise UserError(f"mapping file {p}: expected a table name -> columns mapping")
     out: Mapping = {}
     for table, cols in doc.items():
+        if table == EVENT_TYPES_KEY:
+            if not isinstance(cols, dict):
+                raise UserError(f"mapping file {p}: event_types must map source value -> type")
+            out[EVENT_TYPES_KEY] = check_overrides(cols, f"mapping file {p}")
+            continue
+        if table == FORMATS_KEY:
+            if not isinstance(cols, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) and "." in k for k, v in cols.items()
+            ):
+                raise UserError(
+                    f"mapping file {p}: formats maps table.column to a strptime format, "
+                    'e.g. events.timestamp: "%m/%d/%Y %H:%M"'
+                )
+            out[FORMATS_KEY] = {str(k): str(v) for k, v in cols.items()}
+            continue
+        if table == ID_TYPES_KEY:
+            if not isinstance(cols, dict) or any(
+                k not in ("user_id", "product_id") or v not in ("int64", "string")
+                for k, v in cols.items()
+            ):
+                raise UserError(
+                    f"mapping file {p}: id_types maps user_id / product_id to int64 or string"
+                )
+            out[ID_TYPES_KEY] = {str(k): str(v) for k, v in cols.items()}
+            continue
         if table not in TABLES:
             raise UserError(
                 f"mapping file {p}: unknown table {table!r} (tables: {', '.join(TABLES)})"

@@ -150,8 +150,10 @@ def write_merged(
     existing: DataDir | None,
     merges: dict[str, TableMerge],
     extra_files: dict[str, pa.Table],
+    rederive: set[str] | None = None,
 ) -> None:
-    """Fill the writer's temp directory: the previous contents, then the changed tables."""
+    """Fill the writer's temp directory: the previous contents, then the changed tables;
+    `rederive`: tables an earlier ingest derived, derived again from the merged events."""
     import pyarrow.parquet as pq
 
     if existing is not None and existing.path.is_dir():
@@ -177,3 +179,45 @@ def write_merged(
             missing_ok=True
         )  # a hard link to the old directory's file: never write through it
         pq.write_table(data, target, compression="zstd")
+    for name in rederive or ():
+        (writer.tmp / f"{name}.parquet").unlink(missing_ok=True)
+    _fill_optional_tables(writer)
+
+
+def _fill_optional_tables(writer: DatasetWriter) -> None:
+    """A shop without a catalog or a users table still gets a complete data directory.
+
+    No products: an empty products table (no invented rows; revenue and categories then read
+    "unknown" for every event). No users: one row per user seen in events, signup = the date of
+    their first event. Both are recorded under `derived` in the manifest so every definition
+    that depends on them can say so.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    from ducky.schema import arrow_schema
+
+    derived: dict[str, str] = dict(writer.extra.get("derived") or {})
+    if not (writer.tmp / "products.parquet").exists():
+        writer.write_table("products", arrow_schema("products").empty_table())
+        derived["products"] = "absent: no catalog was ingested (an empty table)"
+    events_dir = writer.tmp / "events"
+    if not (writer.tmp / "users.parquet").exists() and events_dir.is_dir():
+        ev = ds.dataset(events_dir, format="parquet", partitioning="hive").to_table(
+            columns=["user_id", "timestamp"]
+        )
+        first = ev.group_by("user_id").aggregate([("timestamp", "min")])
+        signup = pc.cast(first.column("timestamp_min"), pa.date32())
+        users = pa.table({"user_id": first.column("user_id"), "signup_date": signup})
+        schema = arrow_schema("users")
+        cols = {
+            f.name: users.column(f.name)
+            if f.name in users.column_names
+            else pa.nulls(len(users), f.type)
+            for f in schema
+        }
+        writer.write_table("users", pa.table(cols).sort_by("user_id"))
+        derived["users"] = "derived from events: signup_date = the date of the user's first event"
+    if derived:
+        writer.extra["derived"] = derived

@@ -121,7 +121,13 @@ def _existing(path: Path) -> DataDir | None:
     return d
 
 
-def _keys(existing: DataDir | None, table: str, column: str, good: pa.Table | None) -> pa.Array:
+def _keys(
+    existing: DataDir | None,
+    table: str,
+    column: str,
+    good: pa.Table | None,
+    id_types: dict[str, str] | None = None,
+) -> pa.Array:
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.dataset as ds
@@ -137,9 +143,10 @@ def _keys(existing: DataDir | None, table: str, column: str, good: pa.Table | No
         )
     if good is not None:
         parts.append(good.column(column).combine_chunks())
+    typ = pa.string() if (id_types or {}).get(column) == "string" else pa.int64()
     if not parts:
-        return pa.array([], pa.int64())
-    return pc.unique(pa.chunked_array(parts, pa.int64()).combine_chunks())
+        return pa.array([], typ)
+    return pc.unique(pa.chunked_array([pc.cast(x, typ) for x in parts], typ).combine_chunks())
 
 
 def quality_metrics(v: Validated) -> dict[str, float | None]:
@@ -202,12 +209,31 @@ def run_ingest(
         existing if existing is not None and existing.manifest_path.is_file() else None
     )
 
+    # Tables an earlier ingest derived (no users table, no catalog): derived again from the
+    # merged events unless this ingest brings the real table.
+    prev_derived: dict[str, str] = (
+        dict(ex_with_manifest.manifest().extra.get("derived") or {}) if ex_with_manifest else {}
+    )
+    rederive = {t for t in prev_derived if t not in sources}
+
+    def _real(table: str) -> bool:
+        if table in sources:
+            return True
+        return (
+            ex_with_manifest is not None
+            and ex_with_manifest.has_table(table)
+            and table not in prev_derived
+        )
+
     with _Progress(progress, len(sources) * 2) as bar:
         raw = {}
         for table in ORDER:
             if table in sources:
                 bar.step(f"reading {table}")
                 raw[table] = read_source(sources[table], table, http)
+        from ducky.ingest.ids import decide_id_types
+
+        id_types = decide_id_types(raw, mp, ex_with_manifest)
         validated: dict[str, Validated] = {}
         for table in ORDER:
             if table not in raw:
@@ -216,12 +242,20 @@ def run_ingest(
             ref_users = ref_products = None
             if table in ("events", "search_logs"):
                 u = validated.get("users")
-                ref_users = _keys(ex_with_manifest, "users", "user_id", u.good if u else None)
+                # No users table / no catalog anywhere: nothing to be an orphan of (the
+                # reference check is skipped; users are then derived from events).
+                if _real("users"):
+                    ref_users = _keys(
+                        ex_with_manifest, "users", "user_id", u.good if u else None, id_types
+                    )
                 p = validated.get("products")
-                ref_products = _keys(
-                    ex_with_manifest, "products", "product_id", p.good if p else None
-                )
-            validated[table] = validate(raw[table], mp, ref_users, ref_products, now=now)
+                if _real("products"):
+                    ref_products = _keys(
+                        ex_with_manifest, "products", "product_id", p.good if p else None, id_types
+                    )
+            validated[table] = validate(
+                raw[table], mp, ref_users, ref_products, now=now, id_types=id_types
+            )
 
     checks = [r for v in validated.values() for r in v.results]
     levels = {"warn": ("warn", "fail"), "fail": ("fail",), "never": ()}[fail_on]
@@ -277,7 +311,7 @@ def run_ingest(
             "checks": [c.to_dict() for c in checks if c.status != "ok"],
         }
         with DatasetWriter(path, producer=PRODUCER, parameters=params) as w:
-            write_merged(w, existing, merges, q_new)
+            write_merged(w, existing, merges, q_new, rederive)
             w.extra["ingest"] = summary
             w.extra.update(manifest_extra or {})
     elif q_new:

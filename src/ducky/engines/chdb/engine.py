@@ -38,6 +38,7 @@ _CH_TYPES: dict[str, str] = {
     "timestamp": "DateTime64(6, 'UTC')",
     "decimal": "Decimal(12, 2)",
     "list<int64>": "Array(Int64)",
+    "list<string>": "Array(String)",
 }
 
 # Session settings every query runs with (see the module docstring for why).

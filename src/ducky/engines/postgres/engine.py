@@ -95,6 +95,7 @@ class PostgresEngine(Engine):
         "timestamp": "TIMESTAMP",
         "decimal": f"NUMERIC({PRICE_PRECISION},{PRICE_SCALE})",
         "list<int64>": "BIGINT[]",
+        "list<string>": "TEXT[]",
     }
 
     def __init__(

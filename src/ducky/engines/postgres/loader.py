@@ -31,7 +31,7 @@ from ducky.datasets import DataDir
 from ducky.engines.postgres import dsn as dsnlib
 from ducky.engines.postgres.engine import PostgresEngine
 from ducky.errors import ConnectionFailed, DataDirError, EngineError, UserError
-from ducky.schema import TABLES, arrow_schema
+from ducky.schema import TABLES, Table, arrow_schema
 
 META_TABLE = "ducky_meta"
 STAGING_PREFIX = "ducky_staging_"
@@ -129,11 +129,21 @@ def _file_rows(paths: Sequence[Path]) -> int:
     return sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
 
 
+def _canonical(table: str, paths: Sequence[Path]) -> Table:
+    """`table` with its ids typed as the data directory stores them (integers or strings)."""
+    import pyarrow.parquet as pq
+
+    from ducky.schema import id_types_of, with_id_types
+
+    ids = id_types_of(pq.read_schema(paths[0]), table) if paths else None
+    return with_id_types(table, ids)
+
+
 def _batches(table: str, paths: Sequence[Path], on_rows: Callable[[int], None]) -> Iterator[Any]:
     """Record batches of the canonical columns, in file order, reporting rows as they go."""
     import pyarrow.parquet as pq
 
-    schema = arrow_schema(table)
+    schema = arrow_schema(_canonical(table, paths))
     for p in paths:
         try:
             f = pq.ParquetFile(p)
@@ -466,10 +476,11 @@ def _load_adbc(
                 t0 = time.perf_counter()
                 stage = STAGING_PREFIX + t
                 cur.execute(f'DROP TABLE IF EXISTS "{stage}"')
-                cur.execute(PostgresEngine.create_table_sql(t, name=f'"{stage}"'))
+                canon = _canonical(t, files[t])  # VARCHAR ids when the shop's ids are strings
+                cur.execute(PostgresEngine.create_table_sql(canon, name=f'"{stage}"'))
                 failure: list[BaseException] = []
                 reader = pa.RecordBatchReader.from_batches(
-                    arrow_schema(t), _remember(_batches(t, files[t], bar.advance), failure)
+                    arrow_schema(canon), _remember(_batches(t, files[t], bar.advance), failure)
                 )
                 try:
                     rows = cur.adbc_ingest(stage, reader, mode="append", db_schema_name=schema)
@@ -567,7 +578,9 @@ def _load_copy(
             t0 = time.perf_counter()
             stage = STAGING_PREFIX + t
             conn.execute(f'DROP TABLE IF EXISTS "{stage}"')
-            conn.execute(PostgresEngine.create_table_sql(t, name=f'"{stage}"'))
+            conn.execute(
+                PostgresEngine.create_table_sql(_canonical(t, files[t]), name=f'"{stage}"')
+            )
             rows = 0
             cols = ", ".join(f'"{c}"' for c in TABLES[t].column_names)
             sql = f'COPY "{stage}" ({cols}) FROM STDIN (FORMAT {fmt}, FREEZE)'

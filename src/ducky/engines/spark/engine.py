@@ -219,6 +219,7 @@ class SparkEngine(Engine):
         "timestamp": "TIMESTAMP",
         "decimal": f"DECIMAL({PRICE_PRECISION},{PRICE_SCALE})",
         "list<int64>": "ARRAY<BIGINT>",
+        "list<string>": "ARRAY<STRING>",
     }
     ddl_quote: ClassVar[str] = "`"
     ddl_not_null: ClassVar[bool] = False  # Spark tables over files do not enforce NOT NULL
@@ -401,7 +402,8 @@ class SparkEngine(Engine):
         # the month=YYYY-MM partitions (declared STRING, so '2025-01' is never read as a date);
         # the view keeps the canonical columns only, so every engine sees one schema.
         t = TABLES[table]
-        ddl = spark_schema_ddl(table) + (", `month` STRING" if t.partitioned else "")
+        ids = self.datadir.id_types()  # BIGINT, or STRING when the shop's ids are strings
+        ddl = spark_schema_ddl(table, ids) + (", `month` STRING" if t.partitioned else "")
         df = self.session.read.schema(ddl).parquet(self._reader_path(table))
         if months is not None:
             # A predicate on the partition column alone: Spark resolves it against the folder
@@ -558,10 +560,12 @@ def retarget_table(sql: str, table: str, view: str) -> str:
     return out if hits else sql
 
 
-def spark_schema_ddl(table: str) -> str:
+def spark_schema_ddl(table: str, id_types: dict[str, str] | None = None) -> str:
     """`table`'s canonical columns as a Spark DDL schema; timestamps are naive (NTZ)."""
+    from ducky.schema import with_id_types
+
     cols = []
-    for c in TABLES[table].columns:
+    for c in with_id_types(table, id_types).columns:
         kind = "TIMESTAMP_NTZ" if c.type == "timestamp" else SparkEngine.ddl_types[c.type]
         cols.append(f"`{c.name}` {kind}")
     return ", ".join(cols)

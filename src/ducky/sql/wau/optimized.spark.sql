@@ -2,6 +2,9 @@
 -- keeps the earlier canonical shape (sqlglot's Spark rendering of it): users packed into 32-bit
 -- blocks (user_id >> 5) with a bit per user (BIT_OR of 1 << (user_id & 31)); a week's distinct
 -- users are the sum of the set bits. Exact for any BIGINT id, up to 32x fewer groups than pairs.
+-- String ids (a shop's "u001"): the bit path needs integers, so a constant typeof() test
+-- (folded at plan time) empties it and a COUNT(DISTINCT) branch answers instead; TRY_CAST is a
+-- no-op on BIGINT ids and only lets the bit branch bind on strings.
 WITH bounds AS (
   SELECT
     CAST(MIN(`timestamp`) AS DATE) AS first_day,
@@ -10,11 +13,11 @@ WITH bounds AS (
 ), user_blocks AS (
   SELECT
     CAST(DATE_TRUNC('WEEK', `timestamp`) AS DATE) AS week_start,
-    SHIFTRIGHT(user_id, 5) AS block,
-    BIT_OR(SHIFTLEFT(CAST(1 AS BIGINT), CAST(user_id & 31 AS INT))) AS members
+    SHIFTRIGHT(TRY_CAST(user_id AS BIGINT), 5) AS block,
+    BIT_OR(SHIFTLEFT(CAST(1 AS BIGINT), CAST(TRY_CAST(user_id AS BIGINT) & 31 AS INT))) AS members
   FROM events
   WHERE
-    (
+    TYPEOF(user_id) = 'bigint' AND (
       :event_type IS NULL OR event_type = :event_type
     )
   GROUP BY
@@ -27,6 +30,17 @@ WITH bounds AS (
   FROM user_blocks
   GROUP BY
     week_start
+  UNION ALL
+  SELECT
+    CAST(DATE_TRUNC('WEEK', `timestamp`) AS DATE) AS week_start,
+    COUNT(DISTINCT user_id) AS active_users
+  FROM events
+  WHERE
+    TYPEOF(user_id) <> 'bigint' AND (
+      :event_type IS NULL OR event_type = :event_type
+    )
+  GROUP BY
+    1
 )
 SELECT
   w.week_start,
