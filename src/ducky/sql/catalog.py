@@ -12,6 +12,7 @@ A new query is one `QuerySpec` below plus its `.sql` files.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -226,6 +227,11 @@ def _sqlglot_version() -> str:
 def render_cache_key(*parts: Any) -> str:
     """The cache key of one rendering: every input, plus sqlglot's version."""
     h = hashlib.sha256(_sqlglot_version().encode())
+    # The binding and transpile code itself (ducky/sql): an edit there renders afresh too.
+    here = Path(__file__).parent
+    for name in ("__init__.py", "catalog.py"):
+        with contextlib.suppress(OSError):
+            h.update(f"{name}:{(here / name).stat().st_mtime_ns}".encode())
     for p in parts:
         h.update(b"\0" + repr(p).encode())
     return h.hexdigest()
