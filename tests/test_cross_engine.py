@@ -9,6 +9,7 @@ the session fixtures that start its service), and its pytest marks.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,17 @@ ENGINES: list[EngineCase] = [
         ),
         (pytest.mark.spark, pytest.mark.slow, pytest.mark.integration),
         all_variants_on_generated=False,
+    ),
+    EngineCase(
+        # Embedded ClickHouse: in the `bench` extra, so a plain `make install` may lack it.
+        "chdb",
+        lambda req, dd, tmp: open_engine("chdb", dd),
+        (
+            pytest.mark.skipif(
+                importlib.util.find_spec("chdb") is None,
+                reason="chdb is in the bench extra: pip install 'ducky[bench]'",
+            ),
+        ),
     ),
 ]
 

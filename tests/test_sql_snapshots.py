@@ -15,7 +15,7 @@ from ducky.engines import engine_class
 from ducky.sql.catalog import CATALOG, variants
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-ENGINES = ("duckdb", "postgres", "spark")  # built-ins; rendering needs no driver
+ENGINES = ("duckdb", "postgres", "spark", "chdb")  # rendering needs no driver
 UPDATE = os.environ.get("DUCKY_UPDATE_SNAPSHOTS") == "1"
 
 

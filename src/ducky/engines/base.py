@@ -286,9 +286,25 @@ class Engine(ABC):
             cls.dialect,
             variant,
             params,
-            write=cls.sql_dialect(),
+            write_factory=cls.sql_dialect,
+            writer_key=cls._writer_key(),
             roots=[*roots, *cls.sql_roots],
         )
+
+    @classmethod
+    def _writer_key(cls) -> str:
+        """What the rendered-SQL cache knows this engine's fix-ups by: the class, and the
+        modification times of its package's files (an edited fix-up renders afresh)."""
+        import os
+        import sys
+
+        mod = sys.modules.get(cls.__module__)
+        folder = os.path.dirname(getattr(mod, "__file__", "") or "")
+        stamps = []
+        if folder:
+            with os.scandir(folder) as it:
+                stamps = sorted(f"{e.name}:{e.stat().st_mtime_ns}" for e in it if e.is_file())
+        return f"{cls.__module__}.{cls.__qualname__}|{'|'.join(stamps)}"
 
     def render(
         self, query: str, variant: str = canonical_sql.DEFAULT_VARIANT, **params: Any

@@ -55,16 +55,35 @@ def render(
     *,
     write: Any = None,
     roots: tuple[Any, ...] | list[Any] = (),
+    write_factory: Any = None,
+    writer_key: str | None = None,
 ) -> str:
     """The SQL text that runs on `dialect` for this query, variant and parameters.
 
     `dialect` is the family the override files are named for; `write` is the sqlglot dialect
     to emit (default: `dialect`; an engine passes its own, whose generator carries its fixes,
-    see Engine.sql_dialect); `roots` are SQL folders searched before ducky's own.
+    see Engine.sql_dialect), or `write_factory` makes it only when the text is not cached;
+    `roots` are SQL folders searched before ducky's own. The result is cached on disk (see
+    catalog.render_cache_key) when the writer is a plain dialect name or `writer_key` names
+    the engine's fix-ups.
     """
+    from ducky.sql.catalog import render_cache_get, render_cache_key, render_cache_put
+
     values = bind_parameters(query, params)
     text, written_in = source(query, variant, dialect, roots)
-    return transpile(text, read=written_in, write=write or dialect, params=values, pretty=pretty)
+    key = None
+    if write is None and (write_factory is None or writer_key is not None):
+        key = render_cache_key(
+            query, variant, dialect, writer_key, text, written_in, values, pretty
+        )
+        hit = render_cache_get(key)
+        if hit is not None:
+            return hit
+    writer = write or (write_factory() if write_factory is not None else dialect)
+    out = transpile(text, read=written_in, write=writer, params=values, pretty=pretty)
+    if key is not None:
+        render_cache_put(key, out)
+    return out
 
 
 def transpile(

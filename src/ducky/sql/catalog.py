@@ -12,6 +12,9 @@ A new query is one `QuerySpec` below plus its `.sql` files.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -198,3 +201,56 @@ def defines(root: Any, query: str, variant: str, dialect: str) -> bool:
     """`root` holds any file of this variant (text or setup, generic or for `dialect`)."""
     names = (f"{variant}.sql", f"{variant}.setup.sql", f"{variant}.setup.{dialect}.sql")
     return any(_file(root, query, n) is not None for n in names)
+
+
+# -- rendered-SQL cache ----------------------------------------------------------------------
+# Parsing and generating with sqlglot (and importing it) costs ~0.15-0.3 s per CLI call, more
+# than a rollup answer itself. Rendered text is a pure function of the source text, the bound
+# parameters, the target dialect and its fix-ups, and sqlglot's version, so it is kept on disk
+# under the user cache (XDG_CACHE_HOME or ~/.cache)/ducky/sql, one small file per key.
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ducky" / "sql"
+
+
+def _sqlglot_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sqlglot")
+    except PackageNotFoundError:  # a vendored sqlglot: never reuse across runs
+        return f"unknown-{os.getpid()}"
+
+
+def render_cache_key(*parts: Any) -> str:
+    """The cache key of one rendering: every input, plus sqlglot's version."""
+    h = hashlib.sha256(_sqlglot_version().encode())
+    # The binding and transpile code itself (ducky/sql): an edit there renders afresh too.
+    here = Path(__file__).parent
+    for name in ("__init__.py", "catalog.py"):
+        with contextlib.suppress(OSError):
+            h.update(f"{name}:{(here / name).stat().st_mtime_ns}".encode())
+    for p in parts:
+        h.update(b"\0" + repr(p).encode())
+    return h.hexdigest()
+
+
+def render_cache_get(key: str) -> str | None:
+    try:
+        return (_cache_dir() / f"{key}.sql").read_text()
+    except OSError:
+        return None
+
+
+def render_cache_put(key: str, text: str) -> None:
+    # Best effort: an unwritable cache only means rendering again next time.
+    d = _cache_dir()
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        tmp = d / f".{key}.{os.getpid()}"
+        tmp.write_text(text)
+        tmp.replace(d / f"{key}.sql")
+    except OSError:
+        pass

@@ -3,7 +3,9 @@
 `load` defines one view per table over ClickHouse's `file(glob, Parquet)` table function, with
 the canonical column types spelled out (so a VARCHAR id or a missing statistic never changes a
 type), and the queries are the canonical DuckDB-dialect SQL transpiled by sqlglot to the
-`clickhouse` dialect, or `sql/<query>/<variant>.clickhouse.sql` where transpiling is not right.
+`clickhouse` dialect, or this package's own `sql/<query>/<variant>.clickhouse.sql` where
+transpiling is not right (found through `sql_roots`, the way a third-party engine ships its
+overrides: ducky's packaged SQL holds no ClickHouse text).
 
 ClickHouse semantics that differ from DuckDB, handled here once for every query:
 - `join_use_nulls = 1`: a LEFT JOIN's missing side is NULL (ClickHouse's default fills the
@@ -18,6 +20,7 @@ ClickHouse semantics that differ from DuckDB, handled here once for every query:
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ducky.engines.base import Engine
@@ -63,6 +66,8 @@ class ChdbEngine(Engine):
     requires: ClassVar[tuple[str, ...]] = ("chdb",)
     extra: ClassVar[str | None] = "bench"
     description: ClassVar[str] = "embedded ClickHouse (chDB) over the Parquet files"
+    # ClickHouse overrides live with the engine that runs them, searched before ducky's SQL.
+    sql_roots: ClassVar[tuple[str | Path, ...]] = (Path(__file__).parent / "sql",)
 
     def __init__(self, datadir: DataDir, threads: int | None = None, **options: Any) -> None:
         super().__init__(datadir, **options)
