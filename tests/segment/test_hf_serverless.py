@@ -141,7 +141,9 @@ def test_cli_serverless_401_is_one_line_without_the_token(
     from tests.segment.inproc import run_inproc
 
     data = tmp_path / "data"
-    shutil.copytree(synth_dir, data)
+    # without any embedding cache: the same model id run locally (other tests) would answer
+    # from the cache and never call the API
+    shutil.copytree(synth_dir, data, ignore=shutil.ignore_patterns("embeddings"))
     r = run_inproc(
         "--data", str(data), "segment", "--embedder", "hf", "--model", MODEL,
         env={"HF_TOKEN": "hf_wrong_secret_cli"},
