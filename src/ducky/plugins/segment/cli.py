@@ -289,7 +289,12 @@ def segment(
         raise UserError("--push-es/--tag-logs need a cluster: pass --es-url or set DUCKY_ES_URL")
     if tag_logs and not push_es:
         raise UserError("--tag-logs goes with --push-es")
-    datadir.manifest()  # a clear error for a missing data directory before any work
+    if source == "es":
+        # seed 000's flow: the logs live in the cluster only; the data directory is just where
+        # segments/ and the embedding cache go, so it need not hold a ducky dataset
+        datadir.path.mkdir(parents=True, exist_ok=True)
+    else:
+        datadir.manifest()  # a clear error for a missing data directory before any work
     emb = make_embedder(embedder, model, endpoint=hf_endpoint, device=device)
     need_store = source == "es" or push_es
     store = _open(es_url, es_backend, es_api_key, es_user, es_password) if need_store else None

@@ -147,6 +147,19 @@ def write_segments(datadir: DataDir, result: SegmentationResult, plot: Path | No
     return target
 
 
+def projection(features: Any) -> tuple[Any, Any]:
+    """2-D PCA of the user features and the explained-variance ratio of each of the two axes."""
+    from sklearn.decomposition import PCA
+
+    pca = PCA(n_components=2, random_state=0)
+    xy = pca.fit_transform(features)
+    return xy, pca.explained_variance_ratio_
+
+
+def axis_label(component: int, ratio: float) -> str:
+    return f"PC {component} ({100 * ratio:.1f} % of variance)"
+
+
 def plot_projection(result: SegmentationResult, path: Path, max_points: int = 20_000) -> Path:
     """2-D PCA projection of the user features, coloured by segment (PNG)."""
     import matplotlib
@@ -154,14 +167,14 @@ def plot_projection(result: SegmentationResult, path: Path, max_points: int = 20
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
-    from sklearn.decomposition import PCA
 
     rng = np.random.default_rng(0)
     n = len(result.labels)
     idx = np.sort(rng.choice(n, size=min(n, max_points), replace=False))
-    xy = PCA(n_components=2, random_state=0).fit_transform(result.features[idx])
+    xy, ratio = projection(result.features[idx])
     fig, ax = plt.subplots(figsize=(8, 6), dpi=110)
-    cmap = plt.get_cmap("tab10" if result.k <= 10 else "tab20")
+    # by segments drawn, not k: the other-language group is one more (11 would wrap tab10)
+    cmap = plt.get_cmap("tab10" if len(result.segments) <= 10 else "tab20")
     for i, seg in enumerate(result.segments):
         sel = result.labels[idx] == seg.index
         ax.scatter(
@@ -172,9 +185,13 @@ def plot_projection(result: SegmentationResult, path: Path, max_points: int = 20
             color=cmap(i % cmap.N),
             label=f"{seg.name} ({seg.size:,})",
         )
-    ax.set_title(f"User segments (k={result.k}, run {result.run_id})")
-    ax.set_xlabel("PC 1")
-    ax.set_ylabel("PC 2")
+    # the share of variance the picture keeps says how far to trust overlaps seen in 2-D
+    ax.set_title(
+        f"User segments (k={result.k}, run {result.run_id}); "
+        f"this 2-D view keeps {100 * ratio.sum():.1f} % of the variance"
+    )
+    ax.set_xlabel(axis_label(1, float(ratio[0])))
+    ax.set_ylabel(axis_label(2, float(ratio[1])))
     ax.legend(markerscale=4, fontsize=8, loc="best")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
