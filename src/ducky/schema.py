@@ -13,9 +13,15 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import pyarrow as pa
 
 SCHEMA_VERSION = 1
+
+# The currency of prices and of purchases that carry none (generated data, shops with one
+# currency): revenue is always reported with its currency (METRICS.md).
+DEFAULT_CURRENCY = "USD"
 
 EVENT_TYPES: tuple[str, ...] = ("viewed", "add-to-cart", "purchased", "login")
 
@@ -26,6 +32,9 @@ class Column:
     type: str  # one of LOGICAL_TYPES
     nullable: bool = False
     description: str = ""
+    # Optional columns may be absent from a data directory's Parquet files (data written
+    # before they existed, or a shop that has no such data); engines read them as NULL.
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,13 @@ EVENTS = Table(
         Column("event_type", "string", description="viewed | add-to-cart | purchased | login"),
         Column("product_id", "int64", True, "null for login"),
         Column("timestamp", "timestamp", description="UTC, microseconds"),
+        # Orders (issue 15): meaningful on purchases; absent or NULL means "not known".
+        Column("order_id", "string", True, "order a purchase belongs to", optional=True),
+        Column("quantity", "int64", True, "units bought (NULL = 1)", optional=True),
+        Column(
+            "amount", "decimal", True, "price paid for the line, after discounts", optional=True
+        ),
+        Column("currency", "string", True, "ISO 4217 code of amount and price", optional=True),
     ),
     partitioned=True,
     description="behavioural events, hive-partitioned by month",
@@ -124,12 +140,20 @@ def arrow_type(logical: str) -> pa.DataType:
     return mapping[logical]
 
 
-def arrow_schema(table: str | Table) -> pa.Schema:
-    """The Arrow schema every Parquet file of `table` must have."""
+def arrow_schema(table: str | Table, present: Iterable[str] | None = None) -> pa.Schema:
+    """The Arrow schema of `table`'s Parquet files: every column, or, given the names
+    `present` in some data, the required columns plus the optional ones among `present`."""
     import pyarrow as pa
 
     t = TABLES[table] if isinstance(table, str) else table
-    return pa.schema([pa.field(c.name, arrow_type(c.type), nullable=c.nullable) for c in t.columns])
+    keep = None if present is None else set(present)
+    return pa.schema(
+        [
+            pa.field(c.name, arrow_type(c.type), nullable=c.nullable)
+            for c in t.columns
+            if keep is None or not c.optional or c.name in keep
+        ]
+    )
 
 
 # The canonical SQL type of each logical type: DuckDB's, the dialect the canonical SQL is

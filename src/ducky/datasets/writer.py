@@ -190,7 +190,8 @@ def _conform(data: pa.Table, table: str) -> pa.Table:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    schema = arrow_schema(table)
+    # Optional columns the data lacks stay absent (engines read them as NULL).
+    schema = arrow_schema(table, data.column_names)
     missing = [f.name for f in schema if f.name not in data.column_names]
     if missing:
         raise ValueError(f"{table}: missing column(s) {missing}")

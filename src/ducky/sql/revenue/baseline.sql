@@ -1,14 +1,24 @@
--- Revenue per category, baseline: the seed solution's join-then-filter query, extended with the
--- canonical purchases/buyers columns and the [from, to) range. Same rows as optimized.sql.
+-- Revenue per (category, currency), baseline: the seed solution's join-then-filter query,
+-- extended to the canonical definition (METRICS.md) and the [from, to) range. Same rows as
+-- optimized.sql. A line's revenue is its amount (paid, after discounts), else quantity
+-- (NULL = 1) x catalog price; a purchase of no known product is category 'unknown'. 'USD' is
+-- schema.DEFAULT_CURRENCY: the currency of purchases that carry none.
 SELECT
-    p.category,
-    CAST(SUM(p.price) AS DECIMAL(18, 2)) AS revenue,
+    COALESCE(p.category, 'unknown') AS category,
+    COALESCE(e.currency, 'USD') AS currency,
+    CAST(COALESCE(SUM(COALESCE(e.amount, COALESCE(e.quantity, 1) * p.price)), 0) AS DECIMAL(18, 2)) AS revenue,
     CAST(COUNT(*) AS BIGINT) AS purchases,
-    CAST(COUNT(DISTINCT e.user_id) AS BIGINT) AS buyers
+    -- each order-less purchase is its own order
+    CAST(COUNT(DISTINCT e.order_id) + COUNT(*) - COUNT(e.order_id) AS BIGINT) AS orders,
+    CAST(COUNT(DISTINCT e.user_id) AS BIGINT) AS buyers,
+    CAST(
+        COALESCE(SUM(COALESCE(e.amount, COALESCE(e.quantity, 1) * p.price)), 0)
+        / (COUNT(DISTINCT e.order_id) + COUNT(*) - COUNT(e.order_id)) AS DECIMAL(18, 2)
+    ) AS avg_order_value
 FROM events AS e
-JOIN products AS p ON e.product_id = p.product_id
+LEFT JOIN products AS p ON e.product_id = p.product_id
 WHERE e.event_type = 'purchased'
   AND (:date_from IS NULL OR e."timestamp" >= CAST(:date_from AS TIMESTAMP))
   AND (:date_to IS NULL OR e."timestamp" < CAST(:date_to AS TIMESTAMP))
-GROUP BY p.category
-ORDER BY revenue DESC, p.category
+GROUP BY COALESCE(p.category, 'unknown'), COALESCE(e.currency, 'USD')
+ORDER BY revenue DESC, category, currency
