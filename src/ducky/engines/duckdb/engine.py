@@ -88,14 +88,16 @@ class DuckDBEngine(Engine):
 
     def _source(self, table: str) -> str:
         present = set(self.datadir.present_columns(table))
+        columns = TABLES[table].columns
         cols = ", ".join(
-            f'"{c.name}"' if c.name in present else f'CAST(NULL AS {SQL_TYPES[c.type]}) AS "{c.name}"'
-            for c in TABLES[table].columns
+            f'"{c.name}"' if c.name in present else f'CAST(NULL AS {SQL_TYPES[c.type]}) "{c.name}"'
+            for c in columns
         )
         glob = self.datadir.table_glob(table).replace("'", "''")
         # Optional columns may be in some files only (months ingested after they existed):
         # union_by_name reads them as NULL elsewhere. Data without them keeps the plain scan.
-        union = ", union_by_name = true" if any(c.optional and c.name in present for c in TABLES[table].columns) else ""
+        some = any(c.optional and c.name in present for c in columns)
+        union = ", union_by_name = true" if some else ""
         return f"SELECT {cols} FROM read_parquet('{glob}'{union})"
 
     def load(self, force: bool = False) -> None:
