@@ -66,6 +66,8 @@ ENGINES: list[EngineCase] = [
 ]
 
 DATASETS = ("handmade", "generated")
+# Hand-made orders with quantities, amounts and two currencies (issue 15; tests/handmade_orders).
+DATASETS += ("orders",)
 
 # Parameter sets per query: the defaults and one that exercises each option (shared with
 # third-party engines through ducky.testing).
@@ -86,7 +88,7 @@ def _reference(dd: DataDir, query: str, params: dict[str, Any]) -> list[dict[str
             k: dt.datetime.fromisoformat(params[k]) if params.get(k) else None
             for k in ("date_from", "date_to")
         }
-        return reference.revenue(events, _rows(dd, "products"), **bound)
+        return reference.revenue_orders(events, _rows(dd, "products"), **bound)
     return reference.cohort(_rows(dd, "users"), events, **params)
 
 

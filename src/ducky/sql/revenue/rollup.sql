@@ -32,6 +32,7 @@ SELECT
     CAST(purchases AS BIGINT) AS purchases,
     CAST(orders AS BIGINT) AS orders,
     CAST(buyers AS BIGINT) AS buyers,
-    CAST(revenue / orders AS DECIMAL(18, 2)) AS avg_order_value
+    -- revenue / orders half up in integer cents (DuckDB divides decimals in floating point)
+    CAST(CAST((2 * CAST(revenue * 100 AS BIGINT) + orders) // (2 * orders) AS DECIMAL(18, 0)) * CAST(0.01 AS DECIMAL(3, 2)) AS DECIMAL(18, 2)) AS avg_order_value
 FROM (SELECT * FROM totals UNION ALL SELECT * FROM ranged) AS r
 ORDER BY revenue DESC, category, currency
