@@ -17,18 +17,20 @@ BEGIN
         PERFORM ducky_rollup_set_stale('revenue', 'purchases of unknown products were inserted');
     END IF;
     INSERT INTO rollup_category_day AS r
-        (day, category, currency, user_id, order_id, revenue, purchases)
+        (day, category, currency, user_id, order_id, revenue, purchases, orderless)
     SELECT
         CAST(e."timestamp" AS DATE), COALESCE(p.category, 'unknown'),
         COALESCE(e.currency, 'USD'), e.user_id, e.order_id,
-        COALESCE(SUM(COALESCE(e.amount, COALESCE(e.quantity, 1) * p.price)), 0), COUNT(*)
+        COALESCE(SUM(COALESCE(e.amount, COALESCE(e.quantity, 1) * p.price)), 0), COUNT(*),
+        CASE WHEN e.order_id IS NULL THEN COUNT(*) ELSE 0 END
     FROM ducky_new_events AS e
     LEFT JOIN products AS p ON p.product_id = e.product_id
     WHERE e.event_type = 'purchased'
     GROUP BY 1, 2, 3, 4, 5
     ON CONFLICT (day, category, currency, user_id, order_id) DO UPDATE SET
         revenue = r.revenue + EXCLUDED.revenue,
-        purchases = r.purchases + EXCLUDED.purchases;
+        purchases = r.purchases + EXCLUDED.purchases,
+        orderless = r.orderless + EXCLUDED.orderless;
     RETURN NULL;
 END $$;
 DROP TRIGGER IF EXISTS ducky_rollup_revenue_insert ON events;

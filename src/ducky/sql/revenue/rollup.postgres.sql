@@ -5,7 +5,7 @@
 -- (distinct-then-count, as in revenue/optimized.postgres.sql); distinct orders likewise.
 -- Same rows as rollup.sql.
 WITH ranged AS (
-    SELECT category, currency, user_id, order_id, revenue, purchases
+    SELECT category, currency, user_id, order_id, revenue, purchases, orderless
     FROM rollup_category_day
     WHERE (CAST(:date_from AS TEXT) IS NULL OR day >= CAST(:date_from AS DATE))
       AND (CAST(:date_to AS TEXT) IS NULL OR day < CAST(:date_to AS DATE))
@@ -15,7 +15,7 @@ per_buyer AS (
         category, currency, user_id,
         SUM(revenue) AS revenue,
         SUM(purchases) AS purchases,
-        SUM(CASE WHEN order_id IS NULL THEN purchases ELSE 0 END) AS orderless
+        SUM(orderless) AS orderless
     FROM ranged
     GROUP BY category, currency, user_id
 ),

@@ -12,7 +12,9 @@ SELECT
     e.user_id,
     e.order_id,
     CAST(COALESCE(SUM(COALESCE(e.amount, COALESCE(e.quantity, 1) * p.price)), 0) AS DECIMAL(18, 2)) AS revenue,
-    CAST(COUNT(*) AS BIGINT) AS purchases
+    CAST(COUNT(*) AS BIGINT) AS purchases,
+    -- purchases without an order id: each is its own order
+    CAST(CASE WHEN e.order_id IS NULL THEN COUNT(*) ELSE 0 END AS BIGINT) AS orderless
 FROM events AS e
 LEFT JOIN products AS p ON p.product_id = e.product_id
 WHERE e.event_type = 'purchased'
@@ -27,10 +29,7 @@ SELECT
     currency,
     CAST(SUM(revenue) AS DECIMAL(18, 2)) AS revenue,
     CAST(SUM(purchases) AS BIGINT) AS purchases,
-    CAST(
-        COUNT(DISTINCT order_id) + SUM(CASE WHEN order_id IS NULL THEN purchases ELSE 0 END)
-        AS BIGINT
-    ) AS orders,
+    CAST(COUNT(DISTINCT order_id) + SUM(orderless) AS BIGINT) AS orders,
     CAST(COUNT(DISTINCT user_id) AS BIGINT) AS buyers
 FROM rollup_category_day
 GROUP BY category, currency;

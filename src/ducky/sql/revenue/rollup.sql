@@ -1,8 +1,8 @@
 -- Revenue per (category, currency) from the rollups (rollup.setup.sql). Without a date range:
 -- the totals table. With one: the (day, category, currency, buyer, order) table, summed over
--- the days in [from, to), buyers and orders counted distinct (order-less rows count by their
--- purchases). Exactly one branch has a true condition; the parameters are literals, so the
--- other branch is planned away.
+-- the days in [from, to), buyers and orders counted distinct (order-less purchases count one
+-- order each: `orderless`). Exactly one branch has a true condition; the parameters are
+-- literals, so the other branch is planned away.
 WITH totals AS (
     SELECT category, currency, revenue, purchases, orders, buyers
     FROM rollup_category_totals
@@ -14,10 +14,7 @@ ranged AS (
         currency,
         CAST(SUM(revenue) AS DECIMAL(18, 2)) AS revenue,
         CAST(SUM(purchases) AS BIGINT) AS purchases,
-        CAST(
-            COUNT(DISTINCT order_id) + SUM(CASE WHEN order_id IS NULL THEN purchases ELSE 0 END)
-            AS BIGINT
-        ) AS orders,
+        CAST(COUNT(DISTINCT order_id) + SUM(orderless) AS BIGINT) AS orders,
         CAST(COUNT(DISTINCT user_id) AS BIGINT) AS buyers
     FROM rollup_category_day
     WHERE NOT (:date_from IS NULL AND :date_to IS NULL)
