@@ -41,6 +41,18 @@ def revenue(
     date_from: dt.datetime | None = None,
     date_to: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
+    """Revenue per (category, currency) as METRICS.md defines it (see revenue_orders)."""
+    return revenue_orders(events, products, date_from, date_to)
+
+
+def revenue_price_only(
+    events: list[dict[str, Any]],
+    products: list[dict[str, Any]],
+    date_from: dt.datetime | None = None,
+    date_to: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """The definition before issue 15 (SUM of catalog price per category): data without order
+    columns must give the same revenue, purchases and buyers under the new one."""
     price = {p["product_id"]: (p["category"], p["price"]) for p in products}
     agg: dict[str, dict[str, Any]] = {}
     for e in events:
