@@ -32,10 +32,13 @@ import platform
 import statistics
 import time
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+
+from ducky.schema import DEFAULT_CURRENCY, SQL_TYPES, TABLES
 
 QUERIES = ("wau", "revenue", "cohort")
 CONTENDERS = ("ducky", "polars", "chdb", "duckdb_sql")
@@ -81,23 +84,45 @@ def polars_runners(datadir: Any) -> dict[str, Runner]:
         return out.collect().to_arrow()
 
     def revenue() -> pa.Table:
+        # METRICS.md: a line's revenue is its amount, else quantity (default 1) x price; per
+        # (category, currency); order-less purchases are one order each. Columns a data
+        # directory lacks (generated data has no order columns) are NULL.
         products = pl.scan_parquet(datadir.table_files("products")).select(
             "product_id", "category", "price"
         )
+        present = set(datadir.present_columns("events"))
+        optional = {"order_id": pl.String, "quantity": pl.Int64, "currency": pl.String}
+        ev = events().filter(pl.col("event_type") == "purchased")
+        ev = ev.select(
+            "user_id",
+            "product_id",
+            *[pl.col(c) if c in present else pl.lit(None, t).alias(c) for c, t in optional.items()],
+            pl.col("amount")
+            if "amount" in present
+            else pl.lit(None, pl.Decimal(12, 2)).alias("amount"),
+        )
+        line = pl.coalesce(
+            pl.col("amount").cast(pl.Decimal(38, 2)),
+            pl.col("quantity").fill_null(1).cast(pl.Decimal(38, 0)) * pl.col("price"),
+        )
         out = (
-            events()
-            .filter(pl.col("event_type") == "purchased")
-            .select("user_id", "product_id")
-            .join(products, on="product_id")
-            .group_by("category")
+            ev.join(products, on="product_id", how="left")
+            .group_by(
+                category=pl.col("category").fill_null("unknown"),
+                currency=pl.col("currency").fill_null(DEFAULT_CURRENCY),
+            )
             .agg(
-                revenue=pl.col("price").sum(),
+                revenue=line.sum(),
                 purchases=pl.len().cast(pl.Int64),
+                orders=(
+                    pl.col("order_id").drop_nulls().n_unique() + pl.col("order_id").null_count()
+                ).cast(pl.Int64),
                 buyers=pl.col("user_id").n_unique().cast(pl.Int64),
             )
-            .sort(["revenue", "category"], descending=[True, False])
+            .sort(["revenue", "category", "currency"], descending=[True, False, False])
+            .collect()
         )
-        return out.collect().to_arrow()
+        return _with_aov(out.to_arrow())
 
     def cohort() -> pa.Table:
         users = pl.scan_parquet(datadir.table_files("users")).select(
@@ -139,6 +164,31 @@ def polars_runners(datadir: Any) -> dict[str, Runner]:
     return {"wau": wau, "revenue": revenue, "cohort": cohort}
 
 
+def _with_aov(t: pa.Table) -> pa.Table:
+    """Exact decimal revenue (18,2) and avg_order_value = revenue / orders, half up, on the
+    handful of result rows (Polars has no decimal division with a rounding mode)."""
+    import pyarrow as pa
+
+    dec = pa.decimal128(18, 2)
+    revenue = [Decimal(r).quantize(Decimal("0.01")) for r in t.column("revenue").to_pylist()]
+    orders = t.column("orders").to_pylist()
+    aov = [
+        (r / n).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        for r, n in zip(revenue, orders, strict=True)
+    ]
+    return pa.table(
+        {
+            "category": t.column("category").cast(pa.string()),
+            "currency": t.column("currency").cast(pa.string()),
+            "revenue": pa.array(revenue, dec),
+            "purchases": t.column("purchases"),
+            "orders": t.column("orders"),
+            "buyers": t.column("buyers"),
+            "avg_order_value": pa.array(aov, dec),
+        }
+    )
+
+
 # -- the SQL contenders -------------------------------------------------------------------------
 def sql_runners(engine: Any, variant: str, params: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Runners for each query's `variant` on an opened engine, rendered once (and how long)."""
@@ -162,7 +212,11 @@ def plain_duckdb_runners(datadir: Any) -> tuple[Any, dict[str, Runner]]:
     con = duckdb.connect()
     for t in ("events", "users", "products"):
         glob = datadir.table_glob(t).replace("'", "''")
-        con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{glob}')")
+        # Optional columns the files lack (generated data has no order columns) are NULL.
+        absent = [c for c in TABLES[t].columns if c.name not in datadir.present_columns(t)]
+        nulls = "".join(f', CAST(NULL AS {SQL_TYPES[c.type]}) AS "{c.name}"' for c in absent)
+        union = ", union_by_name = true" if t == "events" and not absent else ""
+        con.execute(f"CREATE VIEW {t} AS SELECT *{nulls} FROM read_parquet('{glob}'{union})")
     runners: dict[str, Runner] = {}
     for q in QUERIES:
         sql = canonical_sql.render(

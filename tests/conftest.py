@@ -35,6 +35,15 @@ def handmade_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_datadir(tmp_path_factory.mktemp("handmade") / "data")
 
 
+@pytest.fixture(scope="session")
+def orders_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Hand-made purchases with orders, quantities, amounts, two currencies
+    (tests/handmade_orders.py) over tests/handmade.py's users and products, shared read-only."""
+    from tests import handmade_orders
+
+    return write_datadir(tmp_path_factory.mktemp("orders") / "data", events=handmade_orders.EVENTS)
+
+
 @pytest.fixture(autouse=True)
 def _isolate_env(monkeypatch: pytest.MonkeyPatch) -> None:
     # Tests never see a developer's own data directory or engine choice.

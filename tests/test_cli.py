@@ -21,14 +21,19 @@ def test_query_json_carries_definition_and_columns(handmade_dir: Path) -> None:
     r = run_cli("--data", str(handmade_dir), "--json", "query", "revenue")
     assert r.code == 0, r.stderr
     doc = json.loads(r.stdout)
-    assert doc["columns"] == ["category", "revenue", "purchases", "buyers"]
+    assert doc["columns"] == [
+        "category", "currency", "revenue", "purchases", "orders", "buyers", "avg_order_value"
+    ]  # fmt: skip
     assert doc["rows"][0] == {
         "category": "electronics",
+        "currency": "USD",
         "revenue": 250.5,
         "purchases": 3,
+        "orders": 3,
         "buyers": 3,
+        "avg_order_value": 83.5,
     }
-    assert "SUM(products.price)" in doc["definition"]
+    assert "never summed across currencies" in doc["definition"]
 
 
 def test_query_csv(handmade_dir: Path) -> None:

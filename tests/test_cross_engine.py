@@ -80,6 +80,8 @@ ENGINES: list[EngineCase] = [
 # string_ids: the hand-made data with a shop's string ids ("u001", "p10"): every engine must
 # return the same rows as the reference on VARCHAR ids too (issue 15).
 DATASETS = ("handmade", "string_ids", "generated")
+# Hand-made orders with quantities, amounts and two currencies (issue 15; tests/handmade_orders).
+DATASETS += ("orders",)
 
 
 def _stringify(table: Any, prefix: dict[str, str]) -> Any:
@@ -134,7 +136,7 @@ def _reference(dd: DataDir, query: str, params: dict[str, Any]) -> list[dict[str
             k: dt.datetime.fromisoformat(params[k]) if params.get(k) else None
             for k in ("date_from", "date_to")
         }
-        return reference.revenue(events, _rows(dd, "products"), **bound)
+        return reference.revenue_orders(events, _rows(dd, "products"), **bound)
     return reference.cohort(_rows(dd, "users"), events, **params)
 
 

@@ -62,9 +62,33 @@ def test_revenue_matches_reference(handmade_dir: Path, mode: str) -> None:
     got = _rows(handmade_dir, "revenue", mode)
     assert got == reference.revenue(handmade.EVENTS, handmade.PRODUCTS)
     assert got == [
-        {"category": "electronics", "revenue": Decimal("250.50"), "purchases": 3, "buyers": 3},
-        {"category": "fashion", "revenue": Decimal("20.25"), "purchases": 1, "buyers": 1},
-        {"category": "home", "revenue": Decimal("19.98"), "purchases": 2, "buyers": 1},
+        {
+            "category": "electronics",
+            "currency": "USD",
+            "revenue": Decimal("250.50"),
+            "purchases": 3,
+            "orders": 3,
+            "buyers": 3,
+            "avg_order_value": Decimal("83.50"),
+        },
+        {
+            "category": "fashion",
+            "currency": "USD",
+            "revenue": Decimal("20.25"),
+            "purchases": 1,
+            "orders": 1,
+            "buyers": 1,
+            "avg_order_value": Decimal("20.25"),
+        },
+        {
+            "category": "home",
+            "currency": "USD",
+            "revenue": Decimal("19.98"),
+            "purchases": 2,
+            "orders": 2,
+            "buyers": 1,
+            "avg_order_value": Decimal("9.99"),
+        },
     ]
 
 
@@ -75,8 +99,24 @@ def test_revenue_date_range_is_half_open(handmade_dir: Path) -> None:
     )
     assert got == ref
     assert got == [
-        {"category": "electronics", "revenue": Decimal("50.50"), "purchases": 1, "buyers": 1},
-        {"category": "fashion", "revenue": Decimal("20.25"), "purchases": 1, "buyers": 1},
+        {
+            "category": "electronics",
+            "currency": "USD",
+            "revenue": Decimal("50.50"),
+            "purchases": 1,
+            "orders": 1,
+            "buyers": 1,
+            "avg_order_value": Decimal("50.50"),
+        },
+        {
+            "category": "fashion",
+            "currency": "USD",
+            "revenue": Decimal("20.25"),
+            "purchases": 1,
+            "orders": 1,
+            "buyers": 1,
+            "avg_order_value": Decimal("20.25"),
+        },
     ]
 
 

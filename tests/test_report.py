@@ -47,7 +47,7 @@ def test_report_sections_carry_real_results(report_html: Path) -> None:
     for section in ("dataset", "metrics", "bench", "cohort", "definitions"):
         assert f'<section id="{section}"' in text
     # revenue of the hand-made data, as computed by the engine
-    assert '<td>electronics</td><td class="num">250.50</td>' in text
+    assert '<td>electronics</td><td>USD</td><td class="num">250.50</td>' in text
     # pieces that were not run are marked as such, with the command to run
     assert 'data-ran="false"' in text and "Not run:" in text
     assert "never 0 %" in text  # cohort definition printed

@@ -76,8 +76,9 @@ def test_business_facts_with_order_quantity_amount_currency(tmp_path: Path) -> N
 
 def test_business_facts_without_contract_columns(tmp_path: Path) -> None:
     b = business_facts(_shop(tmp_path, with_contract_columns=False))
-    # one unnamed currency, 1 x price per purchase, each purchase its own order
-    assert len(b.totals) == 1 and b.totals[0].currency is None
+    # one currency (the default, schema.DEFAULT_CURRENCY), 1 x price per purchase, each
+    # purchase its own order
+    assert len(b.totals) == 1 and b.totals[0].currency == "USD"
     assert b.totals[0].revenue == pytest.approx(5.0 + 20.0 + 20.0 + 20.0)
     assert b.totals[0].orders == 4
     assert b.repeat_buyers == 1  # user 1: three purchases, three orders

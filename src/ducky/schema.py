@@ -8,14 +8,20 @@ without a zone keeps `date_trunc('week', ts)` independent of a session's TimeZon
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import pyarrow as pa
 
 SCHEMA_VERSION = 1
+
+# The currency of prices and of purchases that carry none (generated data, shops with one
+# currency): revenue is always reported with its currency (METRICS.md).
+DEFAULT_CURRENCY = "USD"
 
 EVENT_TYPES: tuple[str, ...] = ("viewed", "add-to-cart", "purchased", "login")
 
@@ -26,6 +32,9 @@ class Column:
     type: str  # one of LOGICAL_TYPES
     nullable: bool = False
     description: str = ""
+    # Optional columns may be absent from a data directory's Parquet files (data written
+    # before they existed, or a shop that has no such data); engines read them as NULL.
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,13 @@ EVENTS = Table(
         Column("event_type", "string", description="viewed | add-to-cart | purchased | login"),
         Column("product_id", "int64", True, "null for login"),
         Column("timestamp", "timestamp", description="UTC, microseconds"),
+        # Orders (issue 15): meaningful on purchases; absent or NULL means "not known".
+        Column("order_id", "string", True, "order a purchase belongs to", optional=True),
+        Column("quantity", "int64", True, "units bought (NULL = 1)", optional=True),
+        Column(
+            "amount", "decimal", True, "price paid for the line, after discounts", optional=True
+        ),
+        Column("currency", "string", True, "ISO 4217 code of amount and price", optional=True),
     ),
     partitioned=True,
     description="behavioural events, hive-partitioned by month",
@@ -164,10 +180,7 @@ def with_id_types(table: str | Table, id_types: IdTypes | None = None) -> Table:
             for tbl, col in where:
                 if tbl == t.name:
                     retype[col] = "list<string>" if col == "clicked_product_ids" else "string"
-    cols = tuple(
-        Column(c.name, retype[c.name], c.nullable, c.description) if c.name in retype else c
-        for c in t.columns
-    )
+    cols = tuple(replace(c, type=retype[c.name]) if c.name in retype else c for c in t.columns)
     return Table(t.name, cols, t.key, t.partitioned, t.description)
 
 
@@ -187,12 +200,23 @@ def id_types_of(schema: pa.Schema, table: str) -> IdTypes:
     return out
 
 
-def arrow_schema(table: str | Table, id_types: IdTypes | None = None) -> pa.Schema:
-    """The Arrow schema every Parquet file of `table` must have (ids typed per `id_types`)."""
+def arrow_schema(
+    table: str | Table, id_types: IdTypes | None = None, present: Iterable[str] | None = None
+) -> pa.Schema:
+    """The Arrow schema every Parquet file of `table` must have: ids typed per `id_types`; every
+    column, or, given the names `present` in some data, the required columns plus the optional
+    ones among `present`."""
     import pyarrow as pa
 
     t = with_id_types(table, id_types)
-    return pa.schema([pa.field(c.name, arrow_type(c.type), nullable=c.nullable) for c in t.columns])
+    keep = None if present is None else set(present)
+    return pa.schema(
+        [
+            pa.field(c.name, arrow_type(c.type), nullable=c.nullable)
+            for c in t.columns
+            if keep is None or not c.optional or c.name in keep
+        ]
+    )
 
 
 # The canonical SQL type of each logical type: DuckDB's, the dialect the canonical SQL is

@@ -93,6 +93,16 @@ class DataDir:
             return sorted(p.glob("month=*/*.parquet")) if p.is_dir() else []
         return [p] if p.is_file() else []
 
+    def present_columns(self, table: str) -> list[str]:
+        """`table`'s canonical columns that at least one of its files holds (optional ones may
+        be absent): engines read an absent column as NULL. Reads only the files' footers."""
+        import pyarrow.parquet as pq
+
+        names: set[str] = set()
+        for f in self.table_files(table):
+            names.update(pq.read_schema(f).names)
+        return [c.name for c in TABLES[table].columns if not c.optional or c.name in names]
+
     def table_glob(self, table: str) -> str:
         """A glob every engine can hand to its Parquet reader."""
         p = self.table_path(table)
@@ -233,7 +243,8 @@ def check_file_schema(path: Path, table: str, root: Path | None = None) -> None:
     from ducky.schema import id_types_of
 
     # Id columns may be integers or strings (decided per data directory); the rest is fixed.
-    expected = arrow_schema(table, id_types_of(actual, table))
+    expected = arrow_schema(table, id_types_of(actual, table), present=actual.names)
+    # Optional columns may be absent; when present they are checked like the others.
     for f in expected:
         idx = actual.get_field_index(f.name)
         if idx < 0:

@@ -187,7 +187,8 @@ def _conform(data: pa.Table, table: str) -> pa.Table:
 
     # Ids keep the type the producer gave them (integers, or a shop's string ids), one type
     # per column: the schema follows the data's id columns, every other column is canonical.
-    schema = arrow_schema(table, id_types_of(data.schema, table))
+    schema = arrow_schema(table, id_types_of(data.schema, table), present=data.column_names)
+    # Optional columns the data lacks stay absent (engines read them as NULL).
     missing = [f.name for f in schema if f.name not in data.column_names]
     if missing:
         raise ValueError(f"{table}: missing column(s) {missing}")

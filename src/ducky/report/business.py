@@ -15,6 +15,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ducky.schema import DEFAULT_CURRENCY
+
 if TYPE_CHECKING:
     from ducky.datasets import DataDir
 
@@ -116,7 +118,10 @@ def business_facts(datadir: DataDir) -> Business:
                 if "quantity" in cols
                 else "product price (1 per purchase)"
             )
-        cur = "CAST(e.currency AS VARCHAR)" if "currency" in cols else "CAST(NULL AS VARCHAR)"
+        # Purchases without a currency are in schema.DEFAULT_CURRENCY, as in `ducky query
+        # revenue` (METRICS.md): the brief's totals and the revenue table agree.
+        dflt = f"'{DEFAULT_CURRENCY}'"
+        cur = f"COALESCE(CAST(e.currency AS VARCHAR), {dflt})" if "currency" in cols else dflt
         # An order-less purchase is its own order: give it a unique synthetic key.
         order = (
             "COALESCE(CAST(e.order_id AS VARCHAR), 'row-' || CAST(e.rowid_ AS VARCHAR))"

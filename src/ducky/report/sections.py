@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from ducky.report import html as h
 from ducky.report.context import ReportContext, Section
@@ -36,14 +37,20 @@ def metrics(ctx: ReportContext) -> Section:
     wau = run_query(ctx.datadir, "wau", ctx.engine).to_pydict()
     rev = run_query(ctx.datadir, "revenue", ctx.engine).to_pylist()
     png = wau_chart(wau["week_start"], wau["active_users"], wau["complete"])
-    total = sum(r["revenue"] for r in rev)
+    # Revenue is never summed across currencies (METRICS.md): a share is within its currency.
+    total: dict[str, Any] = {}
+    for r in rev:
+        total[r["currency"]] = total.get(r["currency"], 0) + r["revenue"]
     rev_rows = [
         (
             r["category"],
+            r["currency"],
             f"{r['revenue']:,.2f}",
-            f"{100 * r['revenue'] / total:.1f} %" if total else "",
+            f"{100 * r['revenue'] / total[r['currency']]:.1f} %" if total[r["currency"]] else "",
             f"{r['purchases']:,}",
+            f"{r['orders']:,}",
             f"{r['buyers']:,}",
+            f"{r['avg_order_value']:,.2f}",
         )
         for r in rev
     ]
@@ -52,7 +59,11 @@ def metrics(ctx: ReportContext) -> Section:
         + h.img_bytes(png, "weekly active users")
         + f'<p class="definition">{h.esc(definition("wau"))}</p>'
         + "<h3>Revenue per category</h3>"
-        + h.table(["category", "revenue", "share", "purchases", "buyers"], rev_rows, {1, 2, 3, 4})
+        + h.table(
+            ["category", "currency", "revenue", "share", "purchases", "orders", "buyers", "AOV"],
+            rev_rows,
+            {2, 3, 4, 5, 6, 7},
+        )
         + f'<p class="definition">{h.esc(definition("revenue"))}</p>'
     )
     return Section("metrics", "Core metrics", body, order=20)

@@ -63,9 +63,13 @@ CATALOG: dict[str, QuerySpec] = {
             tables=("events", "products"),
             parameters={"date_from": None, "date_to": None},
             definition=(
-                "Revenue per category: SUM(products.price) over 'purchased' events; purchases = "
-                "count of those events; buyers = distinct purchasing users; ordered by revenue "
-                "desc, category. Optional [from, to) date range, UTC."
+                "Revenue per (category, currency): a purchase's revenue is its amount (paid, "
+                "after discounts), else quantity (default 1) x products.price; never summed "
+                "across currencies (none given = USD); purchases = count of 'purchased' "
+                "events; orders = distinct order_id, each order-less purchase its own order; "
+                "buyers = distinct purchasing users; avg_order_value = revenue / orders; "
+                "category 'unknown' without a known product; ordered by revenue desc, "
+                "category, currency. Optional [from, to) date range, UTC."
             ),
             rollup_tables=("rollup_category_day",),
         ),

@@ -259,7 +259,7 @@ def _write_part(writer: DatasetWriter, table: str, month: str, part: int, data: 
 
     from ducky.schema import arrow_schema
 
-    data = data.cast(arrow_schema(table))
+    data = data.cast(arrow_schema(table, present=data.column_names))
     pq.write_table(
         data,
         writer.path(f"{table}/month={month}/part-{part}.parquet"),

@@ -118,10 +118,17 @@ class ChdbEngine(Engine):
         """The SELECT a table's view is: the Parquet files with the canonical column types."""
         t = TABLES[table]
         glob = self.datadir.table_glob(table).replace("\\", "\\\\").replace("'", "\\'")
+        present = set(self.datadir.present_columns(table))
         cols = ", ".join(
-            f"CAST(`{c.name}` AS {self._type(c.type, c.nullable)}) AS `{c.name}`" for c in t.columns
+            f"CAST({f'`{c.name}`' if c.name in present else 'NULL'} "
+            f"AS {self._type(c.type, c.nullable)}) AS `{c.name}`"
+            for c in t.columns
         )
-        return f"SELECT {cols} FROM file('{glob}', Parquet)"
+        # An optional column no file holds is NULL; one some files hold needs the union of
+        # the files' schemas (months ingested before it existed lack it).
+        some = any(c.optional and c.name in present for c in t.columns)
+        union = " SETTINGS schema_inference_mode = 'union'" if some else ""
+        return f"SELECT {cols} FROM file('{glob}', Parquet){union}"
 
     @staticmethod
     def _type(logical: str, nullable: bool) -> str:
@@ -147,8 +154,13 @@ class ChdbEngine(Engine):
         return _booleans(out)
 
     def execute(self, sql: str) -> None:
+        text = sql.strip().rstrip(";")
+        # A rollup's CREATE TABLE ... AS SELECT needs the query settings too: without
+        # join_use_nulls its LEFT JOIN would store '' where the canonical SQL means NULL.
+        if text.upper().startswith("CREATE") and "SELECT" in text.upper():
+            text = f"{text}\nSETTINGS {self._settings()}"
         try:
-            self.con.query(sql.strip().rstrip(";"))
+            self.con.query(text)
         except Exception as e:
             raise EngineError(f"chdb: {_first_line(e)}") from e
 

@@ -145,9 +145,18 @@ class DuckDBEngine(Engine):
             self._con = None
 
     def _source(self, table: str) -> str:
-        cols = ", ".join(f'"{c}"' for c in TABLES[table].column_names)
+        present = set(self.datadir.present_columns(table))
+        columns = TABLES[table].columns
+        cols = ", ".join(
+            f'"{c.name}"' if c.name in present else f'CAST(NULL AS {SQL_TYPES[c.type]}) "{c.name}"'
+            for c in columns
+        )
         glob = self.datadir.table_glob(table).replace("'", "''")
-        return f"SELECT {cols} FROM read_parquet('{glob}')"
+        # Optional columns may be in some files only (months ingested after they existed):
+        # union_by_name reads them as NULL elsewhere. Data without them keeps the plain scan.
+        some = any(c.optional and c.name in present for c in columns)
+        union = ", union_by_name = true" if some else ""
+        return f"SELECT {cols} FROM read_parquet('{glob}'{union})"
 
     def load(self, force: bool = False) -> None:
         """Views over Parquet (`parquet` mode) or tables copied from Parquet (`native`).

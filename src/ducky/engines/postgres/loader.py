@@ -139,15 +139,34 @@ def _canonical(table: str, paths: Sequence[Path]) -> Table:
     return with_id_types(table, ids)
 
 
-def _batches(table: str, paths: Sequence[Path], on_rows: Callable[[int], None]) -> Iterator[Any]:
-    """Record batches of the canonical columns, in file order, reporting rows as they go."""
+def _batches(
+    table: str,
+    paths: Sequence[Path],
+    on_rows: Callable[[int], None],
+    present: Sequence[str] | None = None,
+) -> Iterator[Any]:
+    """Record batches of the canonical columns (or of `present`: the required ones plus the
+    optional ones some file holds), in file order, reporting rows as they go. An optional
+    column a file lacks comes as NULLs; one no file holds is left out, so the COPY leaves it
+    to the table's NULL default and integer-id data streams the bytes it always did."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = arrow_schema(_canonical(table, paths))
+    schema = arrow_schema(_canonical(table, paths), present=present)
     for p in paths:
         try:
             f = pq.ParquetFile(p)
-            for batch in f.iter_batches(batch_size=BATCH_ROWS, columns=schema.names):
+            have = set(f.schema_arrow.names)
+            read = [n for n in schema.names if n in have]
+            for batch in f.iter_batches(batch_size=BATCH_ROWS, columns=read):
+                if len(read) != len(schema.names):
+                    batch = pa.RecordBatch.from_arrays(
+                        [
+                            batch.column(n) if n in have else pa.nulls(batch.num_rows, fld.type)
+                            for n, fld in zip(schema.names, schema, strict=True)
+                        ],
+                        schema=schema,
+                    )
                 # Files are schema-checked, but a batch can come back with a nullable flag
                 # that differs; the cast aligns it to the canonical schema exactly.
                 out = batch.cast(schema) if not batch.schema.equals(schema) else batch
@@ -158,6 +177,16 @@ def _batches(table: str, paths: Sequence[Path], on_rows: Callable[[int], None]) 
         except Exception as e:  # pyarrow raises several types for unreadable files
             reason = " ".join(str(e).split()) or type(e).__name__  # one line, always
             raise DataDirError(f"{p}: cannot read Parquet file ({reason})") from e
+
+
+def present_columns(table: str, paths: Sequence[Path]) -> list[str]:
+    """`table`'s required columns plus the optional ones at least one of `paths` holds."""
+    import pyarrow.parquet as pq
+
+    names: set[str] = set()
+    for p in paths:
+        names.update(pq.read_schema(p).names)
+    return [c.name for c in TABLES[table].columns if not c.optional or c.name in names]
 
 
 def _remember(it: Iterator[Any], failure: list[BaseException]) -> Iterator[Any]:
@@ -582,7 +611,8 @@ def _load_copy(
                 PostgresEngine.create_table_sql(_canonical(t, files[t]), name=f'"{stage}"')
             )
             rows = 0
-            cols = ", ".join(f'"{c}"' for c in TABLES[t].column_names)
+            present = present_columns(t, files[t])
+            cols = ", ".join(f'"{c}"' for c in present)
             sql = f'COPY "{stage}" ({cols}) FROM STDIN (FORMAT {fmt}, FREEZE)'
             cur = conn.cursor()
             # A queued writer sends from a thread, so encoding the next batch overlaps the
@@ -590,7 +620,7 @@ def _load_copy(
             with cur.copy(sql, writer=QueuedLibpqWriter(cur)) as cp:
                 if header:
                     cp.write(header)
-                for batch in _batches(t, files[t], bar.advance):
+                for batch in _batches(t, files[t], bar.advance, present):
                     cp.write(encode(batch))
                     rows += batch.num_rows
                 if trailer:

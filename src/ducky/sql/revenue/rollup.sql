@@ -1,28 +1,35 @@
--- Revenue per category from the rollups (rollup.setup.sql). Without a date range: the
--- per-category totals table. With one: the (day, category, buyer) table, summed over the days
--- in [from, to), buyers counted distinct. Exactly one branch has a true condition; the
--- parameters are literals, so the other branch is planned away.
+-- Revenue per (category, currency) from the rollups (rollup.setup.sql). Without a date range:
+-- the totals table. With one: the (day, category, currency, buyer, order) table, summed over
+-- the days in [from, to), buyers and orders counted distinct (order-less purchases count one
+-- order each: `orderless`). Exactly one branch has a true condition; the parameters are
+-- literals, so the other branch is planned away.
 WITH totals AS (
-    SELECT category, revenue, purchases, buyers
+    SELECT category, currency, revenue, purchases, orders, buyers
     FROM rollup_category_totals
     WHERE :date_from IS NULL AND :date_to IS NULL
 ),
 ranged AS (
     SELECT
         category,
+        currency,
         CAST(SUM(revenue) AS DECIMAL(18, 2)) AS revenue,
         CAST(SUM(purchases) AS BIGINT) AS purchases,
+        CAST(COUNT(DISTINCT order_id) + SUM(orderless) AS BIGINT) AS orders,
         CAST(COUNT(DISTINCT user_id) AS BIGINT) AS buyers
     FROM rollup_category_day
     WHERE NOT (:date_from IS NULL AND :date_to IS NULL)
       AND (:date_from IS NULL OR day >= CAST(:date_from AS DATE))
       AND (:date_to IS NULL OR day < CAST(:date_to AS DATE))
-    GROUP BY category
+    GROUP BY category, currency
 )
 SELECT
     category,
+    currency,
     CAST(revenue AS DECIMAL(18, 2)) AS revenue,
     CAST(purchases AS BIGINT) AS purchases,
-    CAST(buyers AS BIGINT) AS buyers
+    CAST(orders AS BIGINT) AS orders,
+    CAST(buyers AS BIGINT) AS buyers,
+    -- revenue / orders half up in integer cents (DuckDB divides decimals in floating point)
+    CAST(CAST((2 * CAST(revenue * 100 AS BIGINT) + orders) // (2 * orders) AS DECIMAL(18, 0)) * CAST(0.01 AS DECIMAL(3, 2)) AS DECIMAL(18, 2)) AS avg_order_value
 FROM (SELECT * FROM totals UNION ALL SELECT * FROM ranged) AS r
-ORDER BY revenue DESC, category
+ORDER BY revenue DESC, category, currency
