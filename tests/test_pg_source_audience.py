@@ -55,6 +55,11 @@ def test_audience_equals_the_data_directory(shop: str, handmade_dir: Path, tmp_p
     spec.write_text(json.dumps(SPEC))
     got, want = _both(shop, handmade_dir, "audience", str(spec))
     _same_audience(got, want)
+    # The output names the engine that ran and the source, without its password.
+    assert (got["engine"], want["engine"]) == ("postgres", "duckdb")
+    assert want["source"] == str(handmade_dir)
+    password = shop.split(":")[2].split("@")[0]
+    assert got["source"].startswith("postgresql://") and password not in got["source"]
     assert snapshot(shop) == before
 
 
