@@ -111,6 +111,9 @@ def _run(
     datadir.validate(deep=False)
     with open_engine(engine, datadir, **parse_engine_options(engine_opts)) as eng:
         eng.load()
+        # The engine that actually runs (a postgresql:// source runs on PostgreSQL in place
+        # whatever the default -e says), so the output never names the wrong one.
+        engine = eng.name
         service = AudienceService(eng)
         if explain:
             ex = service.explain(spec)
@@ -134,12 +137,23 @@ def _run(
                 emit(nodes, fmt, meta=meta)
             return
         if fmt in ("csv", "json") and not spec.count_only:
-            _export(service, spec, fmt, limit, {"engine": engine, "legacy": legacy})
+            _export(
+                service,
+                spec,
+                fmt,
+                limit,
+                {"engine": engine, "source": _source(datadir), "legacy": legacy},
+            )
             return
         result = service.query(spec)
         if spec.count_only:
             if fmt == "json":
-                meta = {"engine": engine, "as_of": result.as_of, "legacy": legacy}
+                meta = {
+                    "engine": engine,
+                    "source": _source(datadir),
+                    "as_of": result.as_of,
+                    "legacy": legacy,
+                }
                 sys.stdout.write(dumps({**meta, "total_count": result.total_count}) + "\n")
             elif fmt == "csv":
                 emit(pa.table({"total_count": [result.total_count]}), "csv")
@@ -215,3 +229,9 @@ def _export(service: Any, spec: Any, fmt: str, limit: int | None, meta: dict[str
     if written < total:
         more = f"; next page: --cursor {cursor}" if cursor else ""
         click.echo(f"wrote {written:,} of {total:,} users (--limit {limit}){more}", err=True)
+
+
+def _source(datadir: object) -> str:
+    """The data source for machine output: a directory's path, or a postgresql:// URL with
+    its password redacted (PgSource.description never holds it)."""
+    return str(getattr(datadir, "description", None) or getattr(datadir, "path", datadir))
