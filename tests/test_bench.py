@@ -273,17 +273,12 @@ SET work_mem = '256MB'
 
 
 def test_postgres_wau_index_matches_the_rendered_query() -> None:
-    """The optimized query groups by the stored week column, which the narrow index keys on
-    (no INCLUDE payload, so B-tree deduplication applies)."""
+    """An expression index is only used when the query's expression is identical to it."""
     from ducky import sql as canonical_sql
     from ducky.engines.base import setup_statements
 
+    expr = "CAST(DATE_TRUNC('WEEK', \"timestamp\") AS DATE)"
     rendered = canonical_sql.render("wau", "postgres", "optimized", pretty=False)
-    assert "ducky_week AS week_start, user_id" in rendered
-    setup = setup_statements("wau", "optimized", "postgres")
-    column = next(s for s in setup if "ADD COLUMN" in s)
-    assert "GENERATED ALWAYS AS (CAST(DATE_TRUNC('week', \"timestamp\") AS DATE)) STORED" in column
-    index = next(s for s in setup if "week_user" in s)
-    assert "ON events (ducky_week, user_id);" in index or index.rstrip(";").endswith(
-        "(ducky_week, user_id)"
-    )
+    assert expr in rendered
+    index = next(s for s in setup_statements("wau", "optimized", "postgres") if "week_user" in s)
+    assert f"(({expr}), user_id)" in index
