@@ -421,6 +421,13 @@ def test_mapping_from_a_project_file(
     # ...and the reference's WAU, computed independently of any engine.
     got = run_query(PgSource(dsn, project / "m.yaml"), "wau", "postgres")
     assert got.to_pylist() == _expected("wau")
+    # The source itself may come from the project file too (a URL, not a path to resolve).
+    (project / "ducky.toml").write_text(f'mapping = "m.yaml"\ndata = "{dsn}"\n')
+    r = run_cli("--json", "query", "wau", env=env)
+    assert r.code == 0, r.stderr
+    assert [x["active_users"] for x in json.loads(r.stdout)["rows"]] == [
+        x["active_users"] for x in _expected("wau")
+    ]
     assert snapshot(dsn) == before
     # Without the project file the shop's table is not found: the mapping is what was used.
     r = run_cli("--data", dsn, "query", "wau", env={"DUCKY_CONFIG": ""})
