@@ -147,13 +147,25 @@ def test_cli_equals_the_data_directory(shop: str, handmade_dir: Path) -> None:
         assert d.code == 0, d.stderr
         got, want = json.loads(r.stdout), json.loads(d.stdout)
         assert got["columns"] == want["columns"] and got["rows"] == want["rows"], query
+        _names_what_ran(got, want, shop, handmade_dir)
     r = run_cli("--data", shop, "--json", "cohort")
     assert r.code == 0, r.stderr
     d = run_cli("--data", str(handmade_dir), "--json", "cohort")
     got, want = json.loads(r.stdout), json.loads(d.stdout)
     for key in ("columns", "rows", "average", "empty_months", "insights"):
         assert got[key] == want[key], key
+    _names_what_ran(got, want, shop, handmade_dir)
     assert snapshot(shop) == before
+
+
+def _names_what_ran(got: dict[str, Any], want: dict[str, Any], dsn: str, data: Path) -> None:
+    """The JSON names the engine that ran (PostgreSQL, in place) and the source, its
+    password redacted; the directory's JSON names the default engine and its path."""
+    password = dsn.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
+    assert (got["engine"], want["engine"]) == ("postgres", "duckdb")
+    assert got["source"] == f"postgresql://{_where(dsn)}"
+    assert want["source"] == str(data)
+    assert password and password not in json.dumps(got)
 
 
 def test_cli_with_mapping_from_the_environment(mapped_shop: tuple[str, Path]) -> None:
@@ -337,3 +349,86 @@ def test_snapshot_through_a_mapping(mapped_shop: tuple[str, Path], tmp_path: Pat
         d = run_cli("--data", dsn, "--mapping", str(mapping), "--json", "query", query)
         assert d.code == 0, d.stderr
         assert json.loads(r.stdout)["rows"] == json.loads(d.stdout)["rows"]
+
+
+WEB_EVENTS_MAPPING = """\
+schema: shop
+tables:
+  events: web_events
+events:
+  timestamp: occurred_at
+event_types:
+  PAGE_VIEW: viewed
+  CART_ADD: add-to-cart
+  ORDER_PLACED: purchased
+"""
+WEB_EVENT_NAMES = {"viewed": "PAGE_VIEW", "add-to-cart": "CART_ADD", "purchased": "ORDER_PLACED"}
+
+
+def test_mapping_from_a_project_file(
+    pg_fresh_dsn: Callable[[], str], handmade_dir: Path, tmp_path: Path
+) -> None:
+    """A shop whose events are shop.web_events(occurred_at, PAGE_VIEW/ORDER_PLACED...): the
+    ducky.toml that DUCKY_CONFIG names gives the mapping (relative to the file), and WAU and
+    revenue (purchases only: the recoded values matter) equal the reference."""
+    dsn = pg_fresh_dsn()
+    with psycopg.connect(dsn, autocommit=True) as c:
+        c.execute(
+            SEED_DDL.replace("{s}.events", "{s}.web_events")
+            .replace("shop_events_user", "shop_web_events_user")
+            .format(
+                s="shop",
+                users="users",
+                type_col="event_type",
+                ts_col="occurred_at",
+                ts_type="TIMESTAMP",
+            )
+            .replace("CREATE TABLE shop.users", "CREATE SCHEMA shop; CREATE TABLE shop.users")
+        )
+        with c.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO shop.users VALUES (%s, %s, %s)",
+                [(u["user_id"], u["signup_date"], u.get("country")) for u in handmade.USERS],
+            )
+            cur.executemany(
+                "INSERT INTO shop.products VALUES (%s, %s, %s)",
+                [(p["product_id"], p["category"], p["price"]) for p in handmade.PRODUCTS],
+            )
+            cur.executemany(
+                "INSERT INTO shop.web_events VALUES (%s, %s, %s, %s)",
+                [
+                    (
+                        e["user_id"],
+                        WEB_EVENT_NAMES.get(e["event_type"], e["event_type"]),
+                        e["product_id"],
+                        e["timestamp"],
+                    )
+                    for e in handmade.EVENTS
+                ],
+            )
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "m.yaml").write_text(WEB_EVENTS_MAPPING)
+    (project / "ducky.toml").write_text('mapping = "m.yaml"\n')
+    before = snapshot(dsn)
+    env = {"DUCKY_CONFIG": str(project / "ducky.toml")}
+    for query in ("wau", "revenue"):
+        r = run_cli("--data", dsn, "--json", "query", query, env=env)
+        assert r.code == 0, r.stderr
+        d = run_cli("--data", str(handmade_dir), "--json", "query", query)
+        assert d.code == 0, d.stderr
+        assert json.loads(r.stdout)["rows"] == json.loads(d.stdout)["rows"], query
+    # ...and the reference's WAU, computed independently of any engine.
+    got = run_query(PgSource(dsn, project / "m.yaml"), "wau", "postgres")
+    assert got.to_pylist() == _expected("wau")
+    # The source itself may come from the project file too (a URL, not a path to resolve).
+    (project / "ducky.toml").write_text(f'mapping = "m.yaml"\ndata = "{dsn}"\n')
+    r = run_cli("--json", "query", "wau", env=env)
+    assert r.code == 0, r.stderr
+    assert [x["active_users"] for x in json.loads(r.stdout)["rows"]] == [
+        x["active_users"] for x in _expected("wau")
+    ]
+    assert snapshot(dsn) == before
+    # Without the project file the shop's table is not found: the mapping is what was used.
+    r = run_cli("--data", dsn, "query", "wau", env={"DUCKY_CONFIG": ""})
+    assert r.code == 2 and "no table public.users" in r.stderr

@@ -99,7 +99,11 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
     for key, value in doc.items():
         if not isinstance(value, str):
             raise UserError(f"{path}: {key} must be a string")
-        if key in ("data", "mapping"):
+        from ducky.engines.postgres.dsn import is_pg_url  # light: no driver import
+
+        # A path is relative to the file; a postgresql:// URL is no path (normpath would
+        # fold its "//" and the source would not be recognised).
+        if key in ("data", "mapping") and not (key == "data" and is_pg_url(value)):
             value = os.path.normpath(path.parent / Path(value).expanduser())
         out[CONFIG_KEYS[key]] = value
     return out

@@ -166,6 +166,8 @@ def cohort(
     _check_output(csv_path, "--csv", None)
     err = Console(stderr=True)
     with err.status("computing cohorts…"):
+        if getattr(settings.datadir, "pg_source", False) and engine == "duckdb" and not polars:
+            engine = "postgres"  # a postgresql:// source runs in place: name what ran
         result = compute(
             settings.datadir,
             engine=POLARS if polars else engine,
@@ -197,6 +199,8 @@ def cohort(
         from ducky.cli.output import dumps
 
         doc = result.to_json()
+        # The source, a directory or the URL without its password (as audience and query).
+        doc["source"] = _source(settings.datadir)
         doc["files"] = [str(p) for p in written]
         sys.stdout.write(dumps(doc) + "\n")
     elif fmt == "csv":
@@ -207,3 +211,8 @@ def cohort(
         print_matrix(result)
     for p in written:
         err.print(f"[dim]wrote {p}[/dim]")
+
+
+def _source(datadir: object) -> str:
+    """A directory's path, or a postgresql:// URL with its password redacted (as audience)."""
+    return str(getattr(datadir, "description", None) or getattr(datadir, "path", datadir))

@@ -93,6 +93,8 @@ class DuckyGroup(click.Group):
         config = load_config() if parent is None else {}
         if config and "default_map" not in extra:
             extra["default_map"] = {"data": config["data"]} if "data" in config else {}
+            if "mapping" in config:  # the root's --mapping (a postgresql:// source's names)
+                extra["default_map"]["source_mapping"] = config["mapping"]
         ctx = super().make_context(info_name, args, parent=parent, **extra)
         ctx.meta[CONFIG_META] = config
         return ctx

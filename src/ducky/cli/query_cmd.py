@@ -82,7 +82,17 @@ def query(
     if table.num_rows == 0 and (date_from or date_to):
         _range_outside_data(settings.datadir, params)
     fmt = fmt or ("json" if settings.json else "table")
-    meta = {"query": name, "engine": engine, "variant": variant, "parameters": params}
+    # Name the engine that ran: a postgresql:// source runs on PostgreSQL in place whatever
+    # the default -e says; and the source, a directory or the URL without its password.
+    if getattr(settings.datadir, "pg_source", False):
+        engine = "postgres"
+    meta = {
+        "query": name,
+        "engine": engine,
+        "source": _source(settings.datadir),
+        "variant": variant,
+        "parameters": params,
+    }
     emit(table, fmt, title=f"{name} ({engine}, {variant})", definition=definition(name), meta=meta)
 
 
@@ -102,3 +112,8 @@ def _range_outside_data(datadir: object, params: dict[str, object]) -> None:
     start, end = params.get("date_from"), params.get("date_to")  # half-open [start, end)
     if (end is not None and str(end) <= first) or (start is not None and str(start) > last):
         raise UserError(f"no data in the chosen --from/--to range: the data covers {first}..{last}")
+
+
+def _source(datadir: object) -> str:
+    """A directory's path, or a postgresql:// URL with its password redacted (as audience)."""
+    return str(getattr(datadir, "description", None) or getattr(datadir, "path", datadir))

@@ -78,7 +78,9 @@ def render(sections: list[Section], ctx: ReportContext, brief_html: str = "") ->
         )
     )
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    subtitle = f"Data directory {ctx.datadir.path} · engine {ctx.engine} · generated {now}"
+    # A source is named by its description (no password), never by its local state folder.
+    where = f"Source {ctx.datadir}" if ctx.is_source else f"Data directory {ctx.datadir.path}"
+    subtitle = f"{where} · engine {ctx.engine} · generated {now}"
     return h.page("ducky: e-commerce analytics report", subtitle, body)
 
 

@@ -88,23 +88,33 @@ def _columns(con: Any, source: str) -> set[str]:
     return {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
 
 
-def business_facts(datadir: DataDir) -> Business:
+def business_facts(datadir: DataDir, frames: dict[str, Any] | None = None) -> Business:
+    """The facts from the data directory's Parquet files or, for a source read in place,
+    from `frames` (canonical table -> pyarrow Table): the same SQL either way."""
     import duckdb
 
     out = Business()
-    if not datadir.has_table("events"):
+    if not (frames is not None and "events" in frames) and not datadir.has_table("events"):
         return out
     con = duckdb.connect()
     try:
-        glob = datadir.table_glob("events").replace("'", "''")
-        events = f"read_parquet('{glob}', union_by_name = true, hive_partitioning = false)"
+        if frames is not None:
+            for name, tbl in frames.items():
+                con.register(f"src_{name}", tbl)
+            events = "src_events"
+            has_products = "products" in frames
+            products = "src_products"
+        else:
+            glob = datadir.table_glob("events").replace("'", "''")
+            events = f"read_parquet('{glob}', union_by_name = true, hive_partitioning = false)"
+            has_products = datadir.has_table("products")
+            prod = datadir.table_glob("products").replace("'", "''")
+            products = f"read_parquet('{prod}')"
         cols = _columns(con, events)
-        has_products = datadir.has_table("products")
         price = "NULL"
         join = ""
         if has_products and "product_id" in cols:
-            prod = datadir.table_glob("products").replace("'", "''")
-            join = f"LEFT JOIN read_parquet('{prod}') AS p ON e.product_id = p.product_id"
+            join = f"LEFT JOIN {products} AS p ON e.product_id = p.product_id"
             price = "p.price"
         qty = "COALESCE(e.quantity, 1)" if "quantity" in cols else "1"
         line = f"CAST({qty} AS DECIMAL(18, 2)) * {price}"

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ducky.cohort import CohortResult
     from ducky.datasets import DataDir
+    from ducky.datasets.datadir import Manifest
     from ducky.report.business import Business
 
 
@@ -38,6 +39,33 @@ class ReportContext:
     compute: bool = True  # compute missing pieces on demand (cheap ones: metrics, cohort)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    def __post_init__(self) -> None:
+        # On a postgresql:// source the default engine name means "in place": the page names
+        # the engine that actually runs the queries.
+        if self.is_source and self.engine == "duckdb":
+            self.engine = "postgres"
+
+    @property
+    def is_source(self) -> bool:
+        """--data postgresql://...: a database read in place, no manifest, no Parquet files."""
+        return bool(getattr(self.datadir, "pg_source", False))
+
+    def source_tables(self) -> dict[str, Any]:
+        """A source's canonical tables as pyarrow Tables, read once per report."""
+        if "tables" not in self._cache:
+            self._cache["tables"] = self.datadir.read_tables(self.engine)  # type: ignore[attr-defined]
+        return self._cache["tables"]
+
+    def manifest(self) -> Manifest:
+        """The data directory's manifest, or a source's summary of the same figures."""
+        if "manifest" not in self._cache:
+            self._cache["manifest"] = (
+                self.datadir.summary(self.source_tables())  # type: ignore[attr-defined]
+                if self.is_source
+                else self.datadir.manifest()
+            )
+        return self._cache["manifest"]
+
     def cohort(self) -> CohortResult | None:
         """The cohort result, computed once per report (None when computing is off)."""
         if "cohort" not in self._cache:
@@ -52,7 +80,8 @@ class ReportContext:
         if "business" not in self._cache:
             from ducky.report.business import business_facts
 
-            self._cache["business"] = business_facts(self.datadir)
+            frames = self.source_tables() if self.is_source else None
+            self._cache["business"] = business_facts(self.datadir, frames)
         return self._cache["business"]
 
     def bench_doc(self) -> dict[str, Any] | None:

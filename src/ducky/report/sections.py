@@ -10,7 +10,7 @@ from ducky.report.context import ReportContext, Section
 
 
 def dataset(ctx: ReportContext) -> Section:
-    m = ctx.datadir.manifest()
+    m = ctx.manifest()
     producer = m.producer.get("name", "?")
     params = m.producer.get("parameters", {})
     kpis = "".join(
@@ -95,6 +95,9 @@ def cohort(ctx: ReportContext) -> Section:
 
 def quality(ctx: ReportContext) -> Section | None:
     from ducky.report.quality_section import render_quality
+
+    if ctx.is_source:
+        return None  # a database read in place was not ingested: no quality summary to show
 
     return render_quality(ctx)
 

@@ -188,6 +188,38 @@ class PgSource(DataDir):
             "`ducky ingest --from postgresql://...` into a data directory first"
         )
 
+    def read_tables(self, engine: str = "postgres") -> dict[str, Any]:
+        """canonical table -> its rows (a pyarrow Table), read through the mapped temp views in
+        one read-only session: what `ducky report` computes its DuckDB-side facts on, so they
+        are the definitions used on a data directory. Everything is held in memory."""
+        from ducky.engines import open_engine
+
+        eng = open_engine(engine, self)
+        with eng:
+            eng.load()
+            return {t: eng.run(f"SELECT * FROM {_quote(t)}") for t in SOURCE_TABLES}
+
+    def summary(self, tables: dict[str, Any]) -> Manifest:
+        """A manifest-like summary of the source (row counts, first and last event) from
+        read_tables' rows, in the shapes a data directory's manifest gives them."""
+        import pyarrow.compute as pc
+
+        from ducky.datasets.datadir import Manifest
+
+        rows = {t: {"rows": tables[t].num_rows} for t in SOURCE_TABLES if t in tables}
+        first = last = None
+        events = tables.get("events")
+        if events is not None and events.num_rows:
+            bounds = pc.min_max(events.column("timestamp")).as_py()
+            first, last = bounds["min"].isoformat(), bounds["max"].isoformat()
+        return Manifest(
+            1,
+            {"name": f"the PostgreSQL source {self.description}, read in place"},
+            rows,
+            {"first_event": first, "last_event": last},
+            "",
+        )
+
     def validate(self, tables: tuple[str, ...] = (), deep: bool = True) -> Manifest:
         """Tables are checked when the engine connects (it maps them); nothing on disk."""
         from ducky.datasets.datadir import Manifest
@@ -367,6 +399,19 @@ class PgSourceEngine(PostgresEngine):
 
     def is_current(self) -> bool:
         return True
+
+    def render(self, query: str, variant: str = "optimized", **params: Any) -> str:
+        """The variant's SQL, or the baseline's when the variant's PostgreSQL SQL reads what
+        only its setup's ALTER TABLE adds (wau optimized: the stored ducky_week column).
+        A shop's table is never altered (prepare skips those statements), so that SQL could
+        only fail here; the baseline gives the same answer by the same definition."""
+        from ducky.engines.base import setup_statements
+
+        if variant not in ("baseline", "rollup"):
+            stmts = setup_statements(query, variant, self.dialect, roots=self.search_roots())
+            if any(st.lstrip().split(None, 1)[0].upper() == "ALTER" for st in stmts if st.strip()):
+                variant = "baseline"
+        return super().render(query, variant, **params)
 
     def load(self, force: bool = False, progress: bool | None = None) -> None:
         """Nothing to load: the tables are read where they are."""
