@@ -31,6 +31,7 @@ def test_query_matches_cli(generated_dir: Path) -> None:
         got = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in first.items()}
         if name == "revenue":
             got["revenue"] = float(got["revenue"])
+            got["avg_order_value"] = float(got["avg_order_value"])
         assert got == cli["rows"][0]
     arrow = shop.query("wau", arrow=True)
     assert arrow.num_rows == len(shop.query("wau"))

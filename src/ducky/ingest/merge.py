@@ -46,9 +46,16 @@ def _same(cols: list[str], a: str, b: str) -> str:
     return " AND ".join(f"{a}.{_q(c)} IS NOT DISTINCT FROM {b}.{_q(c)}" for c in cols)
 
 
+def _read_old(files: list[Path], new: pa.Table) -> pa.Table:
+    """The existing files of a table in the columns and types of the `new` rows: an optional
+    column (order_id, amount, ...) that files written before it existed lack reads as NULL."""
+    import pyarrow.dataset as ds
+
+    return ds.dataset([str(f) for f in files], format="parquet", schema=new.schema).to_table()
+
+
 def plan_table(existing: DataDir | None, table: str, good: pa.Table) -> TableMerge:
     """Work out what merging `good` (canonical columns) into `existing` changes."""
-    import pyarrow.dataset as ds
 
     from ducky.ingest.duck import connect, q
     from ducky.schema import arrow_schema
@@ -62,11 +69,7 @@ def plan_table(existing: DataDir | None, table: str, good: pa.Table) -> TableMer
     try:
         con.register("new", new)
         if not t.partitioned:
-            old = (
-                ds.dataset([str(f) for f in files], format="parquet").to_table(columns=cols)
-                if files
-                else arrow_schema(table).empty_table()
-            )
+            old = _read_old(files, new) if files else arrow_schema(table).empty_table()
             con.register("old", old)
             key = t.key
             same = _same(cols, "n", "o")
@@ -95,11 +98,7 @@ def plan_table(existing: DataDir | None, table: str, good: pa.Table) -> TableMer
         )
         months = [r[0] for r in q(con, "SELECT DISTINCT month FROM n ORDER BY 1").fetchall()]
         old_files = [f for f in files if f.parent.name.split("=", 1)[1] in set(months)]
-        old = (
-            ds.dataset([str(f) for f in old_files], format="parquet").to_table(columns=cols)
-            if old_files
-            else arrow_schema(table).empty_table()
-        )
+        old = _read_old(old_files, new) if old_files else arrow_schema(table).empty_table()
         con.register("old", old)
         q(
             con,

@@ -69,7 +69,8 @@ CATALOG: dict[str, QuerySpec] = {
                 "events; orders = distinct order_id, each order-less purchase its own order; "
                 "buyers = distinct purchasing users; avg_order_value = revenue / orders; "
                 "category 'unknown' without a known product; ordered by revenue desc, "
-                "category, currency. Optional [from, to) date range, UTC."
+                "category, currency. Optional date range, UTC: --from/--to inclusive, whole "
+                "months for YYYY-MM."
             ),
             rollup_tables=("rollup_category_day",),
         ),

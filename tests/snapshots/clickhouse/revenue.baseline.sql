@@ -1,23 +1,46 @@
-/* Revenue per category, baseline: the seed solution's join-then-filter query, extended with the */
-/* canonical purchases/buyers columns and the [from, to) range. Same rows as optimized.sql. */
+/* Revenue per (category, currency), baseline: the seed solution's join-then-filter query, */
+/* extended to the canonical definition (METRICS.md) and the [from, to) range. Same rows as */
+/* optimized.sql. A line's revenue is its amount (paid, after discounts), else quantity */
+/* (NULL = 1) x catalog price; a purchase of no known product is category 'unknown'. 'USD' is */
+/* schema.DEFAULT_CURRENCY: the currency of purchases that carry none. */
+/* avg_order_value = revenue / orders rounded half up, in integer cents: DuckDB divides */
+/* decimals in floating point (16.615 would round down), so the division is an integer one. */
 SELECT
-  p.category,
-  CAST(SUM(p.price) AS Nullable(Decimal(18, 2))) AS revenue,
-  CAST(COUNT(*) AS Nullable(Int64)) AS purchases,
-  CAST(COUNT(DISTINCT e.user_id) AS Nullable(Int64)) AS buyers
-FROM events AS e
-JOIN products AS p
-  ON e.product_id = p.product_id
-WHERE
-  e.event_type = 'purchased'
-  AND (
-    NULL IS NULL OR e."timestamp" >= CAST(NULL AS Nullable(DateTime))
-  )
-  AND (
-    NULL IS NULL OR e."timestamp" < CAST(NULL AS Nullable(DateTime))
-  )
-GROUP BY
-  p.category
+  category,
+  currency,
+  revenue,
+  purchases,
+  orders,
+  buyers,
+  CAST(CAST(CAST((
+    2 * CAST(revenue * 100 AS Nullable(Int64)) + orders
+  ) / (
+    2 * orders
+  ) AS Nullable(Int64)) AS Nullable(Decimal(18, 0))) * CAST(0.01 AS Nullable(Decimal(3, 2))) AS Nullable(Decimal(18, 2))) AS avg_order_value
+FROM (
+  SELECT
+    COALESCE(p.category, 'unknown') AS category,
+    COALESCE(e.currency, 'USD') AS currency,
+    CAST(COALESCE(SUM(COALESCE(e.amount, COALESCE(e.quantity, 1) * p.price)), 0) AS Nullable(Decimal(18, 2))) AS revenue,
+    CAST(COUNT(*) AS Nullable(Int64)) AS purchases,
+    CAST(COUNT(DISTINCT e.order_id) + COUNT(*) - COUNT(e.order_id) AS Nullable(Int64)) AS orders, /* each order-less purchase is its own order */
+    CAST(COUNT(DISTINCT e.user_id) AS Nullable(Int64)) AS buyers
+  FROM events AS e
+  LEFT JOIN products AS p
+    ON e.product_id = p.product_id
+  WHERE
+    e.event_type = 'purchased'
+    AND (
+      NULL IS NULL OR e."timestamp" >= CAST(NULL AS Nullable(DateTime))
+    )
+    AND (
+      NULL IS NULL OR e."timestamp" < CAST(NULL AS Nullable(DateTime))
+    )
+  GROUP BY
+    COALESCE(p.category, 'unknown'),
+    COALESCE(e.currency, 'USD')
+) AS g
 ORDER BY
   revenue DESC,
-  p.category
+  category,
+  currency

@@ -1,12 +1,15 @@
-/* Revenue per category from the rollups (rollup.setup.sql). Without a date range: the */
-/* per-category totals table. With one: the (day, category, buyer) table, summed over the days */
-/* in [from, to), buyers counted distinct. Exactly one branch has a true condition; the */
-/* parameters are literals, so the other branch is planned away. */
+/* Revenue per (category, currency) from the rollups (rollup.setup.sql). Without a date range: */
+/* the totals table. With one: the (day, category, currency, buyer, order) table, summed over */
+/* the days in [from, to), buyers and orders counted distinct (order-less purchases count one */
+/* order each: `orderless`). Exactly one branch has a true condition; the parameters are */
+/* literals, so the other branch is planned away. */
 WITH totals AS (
   SELECT
     category,
+    currency,
     revenue,
     purchases,
+    orders,
     buyers
   FROM rollup_category_totals
   WHERE
@@ -14,8 +17,10 @@ WITH totals AS (
 ), ranged AS (
   SELECT
     category,
+    currency,
     CAST(SUM(revenue) AS Nullable(Decimal(18, 2))) AS revenue,
     CAST(SUM(purchases) AS Nullable(Int64)) AS purchases,
+    CAST(COUNT(DISTINCT order_id) + SUM(orderless) AS Nullable(Int64)) AS orders,
     CAST(COUNT(DISTINCT user_id) AS Nullable(Int64)) AS buyers
   FROM rollup_category_day
   WHERE
@@ -29,13 +34,21 @@ WITH totals AS (
       NULL IS NULL OR day < CAST(NULL AS Nullable(DATE))
     )
   GROUP BY
-    category
+    category,
+    currency
 )
 SELECT
   category,
+  currency,
   CAST(revenue AS Nullable(Decimal(18, 2))) AS revenue,
   CAST(purchases AS Nullable(Int64)) AS purchases,
-  CAST(buyers AS Nullable(Int64)) AS buyers
+  CAST(orders AS Nullable(Int64)) AS orders,
+  CAST(buyers AS Nullable(Int64)) AS buyers,
+  CAST(CAST(CAST((
+    2 * CAST(revenue * 100 AS Nullable(Int64)) + orders
+  ) / (
+    2 * orders
+  ) AS Nullable(Int64)) AS Nullable(Decimal(18, 0))) * CAST(0.01 AS Nullable(Decimal(3, 2))) AS Nullable(Decimal(18, 2))) AS avg_order_value /* revenue / orders half up in integer cents (DuckDB divides decimals in floating point) */
 FROM (
   SELECT
     *
@@ -47,4 +60,5 @@ FROM (
 ) AS r
 ORDER BY
   revenue DESC,
-  category
+  category,
+  currency

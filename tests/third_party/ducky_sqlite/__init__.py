@@ -93,7 +93,15 @@ class SqliteEngine(Engine):
             scales = {
                 f.name: f.type.scale if pa.types.is_decimal(f.type) else None for f in data.schema
             }
-            cols = data.column_names
+            # Every canonical column, an optional one the files lack (order_id, amount, ...) as
+            # NULL, so the SQL can name it whatever the data holds.
+            from ducky.schema import TABLES as CANONICAL
+
+            cols = [c.name for c in CANONICAL[table].columns]
+            absent = [c for c in cols if c not in data.column_names]
+            for c in absent:
+                data = data.append_column(c, pa.nulls(data.num_rows))
+                scales[c] = None
             self.con.execute(f'DROP TABLE IF EXISTS "{table}"')
             self.con.execute(f'CREATE TABLE "{table}" (' + ", ".join(f'"{c}"' for c in cols) + ")")
             rows = (tuple(_stored(r[c], scales[c]) for c in cols) for r in data.to_pylist())

@@ -116,7 +116,10 @@ class ChdbEngine(Engine):
 
     def source(self, table: str) -> str:
         """The SELECT a table's view is: the Parquet files with the canonical column types."""
-        t = TABLES[table]
+        from ducky.schema import with_id_types
+
+        # Ids are typed as this directory stores them (integers, or a shop's string ids).
+        t = with_id_types(table, self.datadir.id_types())
         glob = self.datadir.table_glob(table).replace("\\", "\\\\").replace("'", "\\'")
         present = set(self.datadir.present_columns(table))
         cols = ", ".join(
