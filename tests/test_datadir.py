@@ -10,8 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from ducky.datasets import DataDir, DatasetWriter
+from ducky.engines.registry import create_table_sql
 from ducky.errors import DataDirError
-from ducky.schema import SCHEMA_VERSION, TABLES, arrow_schema, create_table_sql
+from ducky.schema import SCHEMA_VERSION, TABLES, arrow_schema
 from tests import handmade
 from tests.handmade import write_datadir
 

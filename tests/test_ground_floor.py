@@ -53,3 +53,25 @@ def test_query_definition_printed_intact(handmade_dir: Path) -> None:
     assert "[first event date, last event date]" in definition("wau")
     flat = " ".join(res.output.split())
     assert "[first event date, last event date]" in flat
+
+
+def test_pictures_get_the_users_umask_mode(tmp_path: Path) -> None:
+    # The cohort plots (and, through the same atomic_path, the bench chart) once went through
+    # their own mkstemp and came out 0600, unreadable to the team the PNG was for.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from ducky.cohort.plots import save_atomic
+
+    fig = Figure(figsize=(2, 1))
+    fig.add_subplot().plot([0, 1], [1, 0])
+    old = os.umask(0o022)
+    try:
+        out = save_atomic(fig, tmp_path / "lines.png")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["lines.png"]

@@ -21,14 +21,14 @@ Reading a missing or stale rollup never happens silently: `ensure_fresh` either 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
+from ducky.engines.base import RollupStatus, RollupStore
 from ducky.errors import UserError
 from ducky.sql.catalog import BOUNDS_TABLE, CATALOG, ROLLUP_QUERIES
 
 if TYPE_CHECKING:
-    from ducky.engines.base import Engine, StageTiming
+    from ducky.engines.base import Engine
 
 __all__ = [
     "BOUNDS_TABLE",
@@ -55,49 +55,6 @@ SOURCES: dict[str, tuple[str, ...]] = {q: CATALOG[q].tables for q in ROLLUP_QUER
 
 class RollupNotReady(UserError):
     """A rollup asked for is missing or stale (the message names the command that fixes it)."""
-
-
-@dataclass
-class RollupStatus:
-    """Where one rollup stands on one engine."""
-
-    query: str
-    engine: str
-    state: str  # fresh | stale | missing
-    reason: str | None = None  # why stale or missing
-    built_at: str | None = None
-    build_s: float | None = None
-    rows: int | None = None  # rows of the rollup's first (base) table
-    bytes: int | None = None  # on-disk size of its tables, where the engine tells
-    maintained: bool = False  # kept current on INSERT (PostgreSQL triggers installed)
-    tables: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "query": self.query,
-            "engine": self.engine,
-            "state": self.state,
-            "reason": self.reason,
-            "built_at": self.built_at,
-            "build_s": self.build_s,
-            "rows": self.rows,
-            "bytes": self.bytes,
-            "maintained": self.maintained,
-            "tables": self.tables,
-        }
-
-
-class RollupStore(Protocol):
-    """Rollups of one engine: build (always in full), status, drop."""
-
-    @property
-    def engine_label(self) -> str: ...
-
-    def status(self, query: str, detail: bool = True) -> RollupStatus: ...
-
-    def build(self, query: str) -> list[StageTiming]: ...
-
-    def drop(self, query: str) -> bool: ...
 
 
 def check_queries(queries: tuple[str, ...] | list[str]) -> list[str]:

@@ -9,8 +9,7 @@ without a zone keeps `date_trunc('week', ts)` independent of a session's TimeZon
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -233,20 +232,8 @@ SQL_TYPES: dict[str, str] = {
 }
 
 
-def sql_type(logical: str, dialect: str = "duckdb") -> str:
-    """The SQL type of a logical column type in `dialect` (the engine's `ddl_types`; DuckDB's
-    are SQL_TYPES)."""
-    return _engine_for(dialect).ddl_types[logical]
-
-
-def create_table_sql(table: str | Table, dialect: str, name: str | None = None) -> str:
-    """CREATE TABLE statement for `table` in `dialect` (the engine's `create_table_sql`)."""
-    return _engine_for(dialect).create_table_sql(table, name)
-
-
-@lru_cache(maxsize=16)
-def _engine_for(dialect: str) -> Any:
-    # Imported here: the engines build on this module; the types are theirs to declare.
-    from ducky.engines.registry import engine_for_dialect
-
-    return engine_for_dialect(dialect)
+def sql_type(logical: str) -> str:
+    """The canonical SQL type (DuckDB's, the dialect canonical SQL is written in) of a logical
+    column type. Other dialects' DDL types are their engine's `ddl_types` (see
+    `ducky.engines.registry.create_table_sql`): engines build on this module, not it on them."""
+    return SQL_TYPES[logical]

@@ -19,6 +19,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from ducky import __version__
+from ducky.api.body import BodyTooLarge, read_body
 from ducky.api.models import AudiencePage, ErrorOut, ExampleOut, ExplainOut, HealthOut
 from ducky.audience.budget import SpecTooComplex
 from ducky.audience.parse import Parsed, Problem, SpecError, parse_json
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from ducky.audience.service import AudienceService
     from ducky.datasets import DataDir
 
-MAX_BODY = 64 * 1024  # bytes; a real audience spec is a few KiB
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "malformed JSON"},
     413: {
@@ -55,10 +55,6 @@ BODY_SCHEMA = {
 }
 
 
-class BodyTooLarge(UserError):
-    pass
-
-
 def error_response(
     status: int, message: str, problems: list[Problem] | None = None
 ) -> JSONResponse:
@@ -71,16 +67,7 @@ def error_response(
 
 async def read_spec(request: Request) -> Parsed:
     """Read at most MAX_BODY bytes and parse them as a v1 spec or a seed payload."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
-        raise BodyTooLarge(f"request body is {declared} bytes, the limit is {MAX_BODY}")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise BodyTooLarge(f"request body is larger than the limit of {MAX_BODY} bytes")
-        chunks.append(chunk)
-    return parse_json(b"".join(chunks))
+    return parse_json(await read_body(request))
 
 
 def _open_service(datadir: DataDir, engine: str, options: dict[str, Any]) -> AudienceService:

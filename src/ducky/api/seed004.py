@@ -65,23 +65,14 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 
 def router(service: AudienceService) -> APIRouter:
     """The seed's routes over `service` (the app's engine connection)."""
-    from ducky.api.app import MAX_BODY, BodyTooLarge
+    from ducky.api.body import read_body
     from ducky.audience.parse import Problem, SpecError, parse_payload
 
     async def read_raw(request: Request) -> Any:
         # The same bounded read as the /audiences routes, keeping the decoded JSON so the
         # response can echo the filters as the client sent them.
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
-            raise BodyTooLarge(f"request body is {declared} bytes, the limit is {MAX_BODY}")
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_BODY:
-                raise BodyTooLarge(f"request body is larger than the limit of {MAX_BODY} bytes")
-            chunks.append(chunk)
         try:
-            return json.loads(b"".join(chunks))
+            return json.loads(await read_body(request))
         except RecursionError:
             raise SpecError([Problem("", "JSON nested too deeply")]) from None
         except (ValueError, UnicodeDecodeError) as e:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ducky.audience.parse import Problem, SpecError
+from ducky.audience.errors import Problem, SpecError
 from ducky.audience.spec import (
     AllGroup,
     AnyGroup,

@@ -12,31 +12,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ducky.audience.errors import Problem, SpecError
 from ducky.audience.legacy import LegacyError, LegacyPayload, is_legacy, to_spec
 from ducky.audience.spec import MAX_DEPTH, AudienceSpec
-from ducky.errors import UserError
 
 MAX_JSON_DEPTH = 4 * MAX_DEPTH + 8  # containers: each group level is a dict and a list
 NODE_KEYS = ("where", "condition")  # keys whose value is one condition node
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    message: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"path": self.path, "message": self.message}
-
-
-class SpecError(UserError):
-    """An audience spec that cannot be run; `problems` says where and why."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        shown = "; ".join(f"{p.path or '(payload)'}: {p.message}" for p in problems[:5])
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        super().__init__(f"invalid audience spec: {shown}{more}")
 
 
 @dataclass(frozen=True)

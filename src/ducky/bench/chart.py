@@ -4,8 +4,6 @@ the median printed on each bar and the legend below the plot."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,14 +60,13 @@ def draw(records: list[Record], path: Path, title: str = "ducky bench") -> Path:
 
     fig = figure(records, title)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".png", dir=path.parent)
-    os.close(fd)
+    from ducky.atomic import atomic_path
+
     try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, path)
+        with atomic_path(path, suffix=".png") as tmp:  # the user's umask mode, not 0600
+            fig.savefig(tmp, dpi=110)
     finally:
         plt.close(fig)
-        Path(tmp).unlink(missing_ok=True)
     return path
 
 

@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ducky import sql as canonical_sql
 from ducky.errors import EngineUnavailable, UserError
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
     from ducky.datasets import DataDir
     from ducky.engines.plans import CapturedPlan
-    from ducky.rollups import RollupStore
 
 
 @dataclass
@@ -35,6 +34,50 @@ class StageTiming:
     stage: str
     seconds: float
     detail: dict[str, Any] = field(default_factory=dict)
+
+
+# -- rollups: the store each rollup-keeping engine returns from `rollup_store()` -------------
+@dataclass
+class RollupStatus:
+    """Where one rollup stands on one engine."""
+
+    query: str
+    engine: str
+    state: str  # fresh | stale | missing
+    reason: str | None = None  # why stale or missing
+    built_at: str | None = None
+    build_s: float | None = None
+    rows: int | None = None  # rows of the rollup's first (base) table
+    bytes: int | None = None  # on-disk size of its tables, where the engine tells
+    maintained: bool = False  # kept current on INSERT (PostgreSQL triggers installed)
+    tables: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "engine": self.engine,
+            "state": self.state,
+            "reason": self.reason,
+            "built_at": self.built_at,
+            "build_s": self.build_s,
+            "rows": self.rows,
+            "bytes": self.bytes,
+            "maintained": self.maintained,
+            "tables": self.tables,
+        }
+
+
+class RollupStore(Protocol):
+    """Rollups of one engine: build (always in full), status, drop."""
+
+    @property
+    def engine_label(self) -> str: ...
+
+    def status(self, query: str, detail: bool = True) -> RollupStatus: ...
+
+    def build(self, query: str) -> list[StageTiming]: ...
+
+    def drop(self, query: str) -> bool: ...
 
 
 class Engine(ABC):
@@ -236,13 +279,7 @@ class Engine(ABC):
     @classmethod
     def create_table_sql(cls, table: str | Table, name: str | None = None) -> str:
         """CREATE TABLE for a canonical table (ducky.schema) with this engine's `ddl_types`."""
-        t = TABLES[table] if isinstance(table, str) else table
-        q = cls.ddl_quote
-        cols = []
-        for c in t.columns:
-            null = " NOT NULL" if cls.ddl_not_null and not c.nullable else ""
-            cols.append(f"{q}{c.name}{q} {cls.ddl_types[c.type]}{null}")
-        return f"CREATE TABLE {name or t.name} (" + ", ".join(cols) + ")"
+        return table_ddl(table, cls.ddl_types, name, cls.ddl_quote, cls.ddl_not_null)
 
     def __enter__(self) -> Engine:
         self.connect()
@@ -398,3 +435,21 @@ def classify_setup(stmt: str) -> tuple[str, str | None]:
     if head in ("ANALYZE", "VACUUM", "CLUSTER"):
         return "analyze", None
     return "setup", None
+
+
+def table_ddl(
+    table: str | Table,
+    types: dict[str, str],
+    name: str | None = None,
+    quote: str = '"',
+    not_null: bool = True,
+) -> str:
+    """CREATE TABLE for a canonical table (ducky.schema) with the DDL `types` of one engine.
+    A function beside `Engine.create_table_sql` so an engine's loader can write DDL without
+    importing its engine class (which imports the loader)."""
+    t = TABLES[table] if isinstance(table, str) else table
+    cols = []
+    for c in t.columns:
+        null = " NOT NULL" if not_null and not c.nullable else ""
+        cols.append(f"{quote}{c.name}{quote} {types[c.type]}{null}")
+    return f"CREATE TABLE {name or t.name} (" + ", ".join(cols) + ")"

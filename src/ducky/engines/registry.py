@@ -11,6 +11,7 @@ from ducky.errors import EngineUnavailable, UserError
 if TYPE_CHECKING:
     from ducky.datasets import DataDir
     from ducky.engines.base import Engine
+    from ducky.schema import Table
 
 GROUP = "ducky.engines"
 
@@ -83,3 +84,8 @@ def engine_for_dialect(dialect: str) -> type[Engine]:
         if cls.dialect == dialect:
             return cls
     raise UserError(f"no installed engine writes the {dialect!r} SQL dialect")
+
+
+def create_table_sql(table: str | Table, dialect: str, name: str | None = None) -> str:
+    """CREATE TABLE statement for `table` in `dialect`, by the engine that writes it."""
+    return engine_for_dialect(dialect).create_table_sql(table, name)

@@ -54,7 +54,7 @@ def typed_expr(col: str, logical: str, source_type: pa.DataType) -> str:
     """SQL that converts source column `col` to the canonical type, or NULL when it cannot."""
     import pyarrow as pa
 
-    target = sql_type(logical, "duckdb")
+    target = sql_type(logical)
     if not _is_text(source_type):
         if logical in ("int64", "int32") and pa.types.is_floating(source_type):
             return f"CASE WHEN {col} = trunc({col}) THEN TRY_CAST({col} AS {target}) END"

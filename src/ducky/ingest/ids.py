@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from ducky.datasets import DataDir
     from ducky.ingest.mapping import Mapping
-    from ducky.ingest.sources import SourceData
+    from ducky.ingest.records import SourceData
 
 
 def _counts(col: pa.ChunkedArray | pa.Array, is_list: bool) -> tuple[int, int]:

@@ -28,7 +28,7 @@ from ducky.errors import ConnectionFailed, UserError
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from ducky.ingest.sources import SourceData
+    from ducky.ingest.records import SourceData
 
 TABLES = ("users", "products", "events")
 WATERMARK_KEY = "pg_watermark"
@@ -111,7 +111,7 @@ def source_data(snap: Snapshot, table: str) -> SourceData:
     """One table of a snapshot as ingest's SourceData (named without any password)."""
     import numpy as np
 
-    from ducky.ingest.sources import SourceData
+    from ducky.ingest.records import SourceData
 
     data = snap.tables[table]
     since = f" (timestamp >= {snap.since})" if table == "events" and snap.since else ""

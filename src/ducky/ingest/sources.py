@@ -18,11 +18,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ducky.errors import UserError
+from ducky.ingest.records import Reject, SourceData
 
 if TYPE_CHECKING:
     import numpy as np
@@ -47,31 +48,6 @@ _JSON_TYPES = {
     "NULL": "null",
 }
 _SURROGATE = re.compile("[\udc80-\udcff]")
-
-
-@dataclass
-class Reject:
-    """A record that failed before typing: unparseable line, bad encoding, not an object."""
-
-    record: int
-    check: str
-    reason: str
-    raw: str
-
-
-@dataclass
-class SourceData:
-    table: str
-    source: str
-    fmt: str
-    data: pa.Table  # source column names, strings for text formats
-    record: np.ndarray  # int64 line number (text) or 1-based record index (arrays, APIs)
-    digest: str  # sha256 of the bytes read: names the quarantine file, so re-runs rewrite it
-    rejects: list[Reject] = field(default_factory=list)
-
-    @property
-    def rows_in(self) -> int:
-        return self.data.num_rows + len(self.rejects)
 
 
 @dataclass

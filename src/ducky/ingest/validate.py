@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ducky.ingest.checks import Check, CheckResult, checks_for, judge, judge_table_check
 from ducky.ingest.coerce import present_expr, type_reason, typed_expr
 from ducky.ingest.mapping import EVENT_TYPES_KEY, FORMATS_KEY, Mapping, resolve
-from ducky.ingest.sources import SourceData
+from ducky.ingest.records import SourceData
 from ducky.ingest.vocab import canonical_event_sql
 from ducky.schema import TABLES, sql_type
 
@@ -118,7 +118,7 @@ def validate(
             if c.type in ("date", "timestamp"):
                 if fmt is not None:
                     # the shop's own format, exactly (TRY_STRPTIME: NULL = a `type` failure)
-                    target = sql_type(c.type, "duckdb")
+                    target = sql_type(c.type)
                     typed = f"CAST(TRY_STRPTIME(trim({s}), {_sql_literal(fmt)}) AS {target})"
                 else:
                     _refuse_ambiguous(src.data.column(colmap[c.name]), f"{table}.{c.name}")
@@ -134,7 +134,7 @@ def validate(
             select += [
                 f"NULL AS r_{c.name}",
                 f"FALSE AS p_{c.name}",
-                f"CAST(NULL AS {sql_type(c.type, 'duckdb')}) AS t_{c.name}",
+                f"CAST(NULL AS {sql_type(c.type)}) AS t_{c.name}",
             ]
     typed_sql = "SELECT " + ", ".join(select) + " FROM src"
 

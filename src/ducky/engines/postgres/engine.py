@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ducky.engines.base import Engine
 from ducky.engines.postgres import dsn as dsnlib
+from ducky.engines.postgres.types import DDL_TYPES
 from ducky.errors import ConnectionFailed, EngineError, QueryTimeout, UserError
-from ducky.schema import PRICE_PRECISION, PRICE_SCALE
 
 if TYPE_CHECKING:
     import psycopg
@@ -87,16 +87,7 @@ class PostgresEngine(Engine):
     supports_native_load: ClassVar[bool] = True
     supports_plans: ClassVar[bool] = True
     supports_indexes: ClassVar[bool] = True
-    ddl_types: ClassVar[dict[str, str]] = {
-        "int64": "BIGINT",
-        "int32": "INTEGER",
-        "string": "TEXT",
-        "date": "DATE",
-        "timestamp": "TIMESTAMP",
-        "decimal": f"NUMERIC({PRICE_PRECISION},{PRICE_SCALE})",
-        "list<int64>": "BIGINT[]",
-        "list<string>": "TEXT[]",
-    }
+    ddl_types: ClassVar[dict[str, str]] = DDL_TYPES
 
     def __init__(
         self,

@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from ducky.datasets import DataDir
+from ducky.engines.base import table_ddl
 from ducky.engines.postgres import dsn as dsnlib
-from ducky.engines.postgres.engine import PostgresEngine
+from ducky.engines.postgres.types import DDL_TYPES
 from ducky.errors import ConnectionFailed, DataDirError, EngineError, UserError
 from ducky.schema import TABLES, Table, arrow_schema
 
@@ -506,7 +507,7 @@ def _load_adbc(
                 stage = STAGING_PREFIX + t
                 cur.execute(f'DROP TABLE IF EXISTS "{stage}"')
                 canon = _canonical(t, files[t])  # VARCHAR ids when the shop's ids are strings
-                cur.execute(PostgresEngine.create_table_sql(canon, name=f'"{stage}"'))
+                cur.execute(table_ddl(canon, DDL_TYPES, f'"{stage}"'))
                 failure: list[BaseException] = []
                 reader = pa.RecordBatchReader.from_batches(
                     arrow_schema(canon), _remember(_batches(t, files[t], bar.advance), failure)
@@ -607,9 +608,7 @@ def _load_copy(
             t0 = time.perf_counter()
             stage = STAGING_PREFIX + t
             conn.execute(f'DROP TABLE IF EXISTS "{stage}"')
-            conn.execute(
-                PostgresEngine.create_table_sql(_canonical(t, files[t]), name=f'"{stage}"')
-            )
+            conn.execute(table_ddl(_canonical(t, files[t]), DDL_TYPES, f'"{stage}"'))
             rows = 0
             present = present_columns(t, files[t])
             cols = ", ".join(f'"{c}"' for c in present)
