@@ -84,9 +84,12 @@ def test_known_answers_on_postgres(engines: Any) -> None:
     rev = pg.query("revenue").to_pylist()
     assert rev[0] == {
         "category": "electronics",
+        "currency": "USD",  # hand-made data without a currency column
         "revenue": Decimal("250.50"),
         "purchases": 3,
+        "orders": 3,  # no order_id: each purchase is its own order
         "buyers": 3,
+        "avg_order_value": Decimal("83.50"),  # 250.50 / 3
     }
     wau = {r["week_start"]: r["active_users"] for r in pg.query("wau").to_pylist()}
     assert wau[dt.date(2024, 12, 30)] == 3
