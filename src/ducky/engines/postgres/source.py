@@ -402,7 +402,7 @@ class PgSourceEngine(PostgresEngine):
 
     def render(self, query: str, variant: str = "optimized", **params: Any) -> str:
         """The variant's SQL, or the baseline's when the variant's PostgreSQL SQL reads what
-        only its setup's ALTER TABLE adds (wau optimized: the stored ducky_week column).
+        only its setup's ALTER TABLE adds (such as a stored column an optimization would add).
         A shop's table is never altered (prepare skips those statements), so that SQL could
         only fail here; the baseline gives the same answer by the same definition."""
         from ducky.engines.base import setup_statements
