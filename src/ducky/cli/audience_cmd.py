@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from ducky.cli.context import get_settings
-from ducky.cli.options import dsn_option, engine_option, format_option
+from ducky.cli.options import engine_option, engine_options, format_option
 
 
 @click.command()
@@ -25,14 +25,7 @@ from ducky.cli.options import dsn_option, engine_option, format_option
 )
 @click.option("--cursor", default=None, help="Start after this user_id (a page's next_cursor).")
 @click.option("--schema", "show_schema", is_flag=True, help="Print the spec's JSON Schema.")
-@click.option(
-    "-o",
-    "--engine-option",
-    "engine_opts",
-    multiple=True,
-    help="KEY=VALUE for the engine (repeatable).",
-)
-@dsn_option
+@engine_options
 def audience(
     spec_file: str | None,
     engine: str,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ducky.cli.context import get_settings
-from ducky.cli.options import dsn_option, engine_option, format_option
+from ducky.cli.options import engine_option, engine_options, format_option
 
 if TYPE_CHECKING:
     from ducky.cohort import CohortResult
@@ -132,14 +132,7 @@ def _write_csv_atomic(result: CohortResult, path: Path) -> None:
     default=None,
     help="Write the tidy table as CSV here.",
 )
-@click.option(
-    "-o",
-    "--engine-option",
-    "engine_opts",
-    multiple=True,
-    help="KEY=VALUE for the engine (repeatable).",
-)
-@dsn_option
+@engine_options
 @format_option()
 def cohort(
     engine: str,

@@ -5,7 +5,13 @@ from __future__ import annotations
 import click
 
 from ducky.cli.context import get_settings
-from ducky.cli.options import date_range, dsn_option, engine_option, format_option, range_options
+from ducky.cli.options import (
+    date_range,
+    engine_option,
+    engine_options,
+    format_option,
+    range_options,
+)
 from ducky.sql.catalog import QUERIES
 
 
@@ -17,14 +23,7 @@ from ducky.sql.catalog import QUERIES
 @click.option("--event", "event_type", default=None, help="wau/cohort: only this event type.")
 @range_options("revenue")
 @click.option("--weeks", default=8, show_default=True, type=click.IntRange(0, 52), help="cohort.")
-@click.option(
-    "-o",
-    "--engine-option",
-    "engine_opts",
-    multiple=True,
-    help="KEY=VALUE for the engine (repeatable).",
-)
-@dsn_option
+@engine_options
 @click.option(
     "--refresh-rollup",
     is_flag=True,

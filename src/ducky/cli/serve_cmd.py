@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ducky.cli.context import get_settings
-from ducky.cli.options import dsn_option, engine_option
+from ducky.cli.options import engine_option, engine_options
 
 
 @click.command()
@@ -18,14 +18,7 @@ from ducky.cli.options import dsn_option, engine_option
     type=click.IntRange(0, 65535),
     help="Port to listen on (0: any free port).",
 )
-@click.option(
-    "-o",
-    "--engine-option",
-    "engine_opts",
-    multiple=True,
-    help="KEY=VALUE for the engine (repeatable).",
-)
-@dsn_option
+@engine_options
 def serve(engine: str, host: str, port: int, engine_opts: tuple[str, ...]) -> None:
     """Serve the audience API (docs at /docs) over the data directory."""
     from rich.console import Console
