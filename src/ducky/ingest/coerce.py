@@ -17,8 +17,15 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 _INT = r"'[+-]?[0-9]+(\.0+)?'"
-_EPOCH = r"'[0-9]{9,10}'"
-_EPOCH_MS = r"'[0-9]{12,13}'"
+# Epoch numbers. Each unit's values for the years 1973-2286 have their own number of integer
+# digits (seconds 9-10, milliseconds 12-13, microseconds 15-16), so a number in one of these
+# bands reads one way only; any other number (8 or 11 digits, negative...) could be either
+# unit and is refused as ambiguous, naming the mapping key (`formats: {t.c: epoch_s}`).
+EPOCH_UNITS = {"epoch_s": 1_000_000, "epoch_ms": 1_000, "epoch_us": 1}  # µs per unit
+_BANDS = {"epoch_s": (9, 10), "epoch_ms": (12, 13), "epoch_us": (15, 16)}  # integer digits
+_NUMBER = r"'[+-]?[0-9]{1,19}(\.[0-9]{0,9})?'"  # what an explicit epoch format accepts
+# µs of 0001-01-01 and 9999-12-31 23:59:59.999999: the datetimes every reader can hold
+_MIN_US, _MAX_US = -62_135_596_800_000_000, 253_402_300_799_999_999
 DECIMAL = f"DECIMAL({PRICE_PRECISION},{PRICE_SCALE})"
 
 TYPE_WORDS = {
@@ -50,6 +57,70 @@ def present_expr(col: str, source_type: pa.DataType) -> str:
     return f"({col} IS NOT NULL)"
 
 
+def _from_us(us: str) -> str:
+    """A timestamp from a BIGINT µs expression, NULL outside years 1..9999 (never an error)."""
+    return f"CASE WHEN {us} BETWEEN {_MIN_US} AND {_MAX_US} THEN make_timestamp({us}) END"
+
+
+def epoch_expr(col: str, unit: str, source_type: pa.DataType) -> str:
+    """Timestamp from an epoch number in `unit` (a key of EPOCH_UNITS): int, float or text.
+
+    NULL (a `type` failure) when the value is not a number or lies outside years 1..9999.
+    """
+    import pyarrow as pa
+
+    f = EPOCH_UNITS[unit]
+    if pa.types.is_integer(source_type):
+        # HUGEINT: the product cannot overflow; TRY_CAST gives NULL where BIGINT cannot hold it
+        us = f"TRY_CAST(CAST({col} AS HUGEINT) * {f} AS BIGINT)"
+    elif pa.types.is_floating(source_type) or pa.types.is_decimal(source_type):
+        us = f"TRY_CAST(round(CAST({col} AS DOUBLE) * {f}) AS BIGINT)"
+    elif _is_text(source_type):
+        # DECIMAL keeps a fraction exact (1709553600.5 s); the regex bounds its size first
+        num = f"TRY_CAST(trim({col}) AS DECIMAL(38,9))"
+        us = (
+            f"(CASE WHEN regexp_full_match(trim({col}), {_NUMBER}) "
+            f"THEN TRY_CAST(round({num} * {f}) AS BIGINT) END)"
+        )
+    else:
+        return "CAST(NULL AS TIMESTAMP)"
+    return _from_us(us)
+
+
+def _band_sql(col: str, unit: str, numeric: bool) -> str:
+    lo, hi = _BANDS[unit]
+    if numeric:
+        return f"({col} >= 1e{lo - 1} AND {col} < 1e{hi})"
+    return f"regexp_full_match(trim({col}), '[0-9]{{{lo},{hi}}}(\\.[0-9]*)?')"
+
+
+def epoch_auto_expr(col: str, source_type: pa.DataType) -> str:
+    """A number read by its digit band (EPOCH_UNITS' comment); NULL outside every band."""
+    numeric = not _is_text(source_type)
+    cases = " ".join(
+        f"WHEN {_band_sql(col, u, numeric)} THEN {epoch_expr(col, u, source_type)}"
+        for u in EPOCH_UNITS
+    )
+    return f"CASE {cases} END"
+
+
+def epoch_ambiguous_sql(col: str, source_type: pa.DataType) -> str:
+    """TRUE for a value that is a number but in no band (only asked of rows that failed)."""
+    if not _is_text(source_type):
+        return "TRUE"
+    return f"regexp_full_match(trim({col}), {_NUMBER})"
+
+
+def is_numeric(source_type: pa.DataType) -> bool:
+    import pyarrow as pa
+
+    return bool(
+        pa.types.is_integer(source_type)
+        or pa.types.is_floating(source_type)
+        or pa.types.is_decimal(source_type)
+    )
+
+
 def typed_expr(col: str, logical: str, source_type: pa.DataType) -> str:
     """SQL that converts source column `col` to the canonical type, or NULL when it cannot."""
     import pyarrow as pa
@@ -65,6 +136,9 @@ def typed_expr(col: str, logical: str, source_type: pa.DataType) -> str:
             )
         if logical == "string":
             return f"CAST({col} AS VARCHAR)"
+        if logical in ("timestamp", "date") and is_numeric(source_type):
+            # a number in a time column (JSON, Parquet): epoch, by its digit band
+            return f"CAST({epoch_auto_expr(col, source_type)} AS {target})"
         return f"TRY_CAST({col} AS {target})"
     # DuckDB's casts already ignore surrounding blanks; the slower checks (regex, ICU time
     # zones) only run on the values that need them, selected by cheap `contains` tests.
@@ -88,12 +162,9 @@ def typed_expr(col: str, logical: str, source_type: pa.DataType) -> str:
             f"OR substr({v}, {n} - 5, 1) = '-' OR substr({v}, {n} - 4, 1) = '-' "
             f"OR substr({v}, {n} - 2, 1) = '-')"
         )
+        # No '-' (cheap test): maybe an epoch number, read by its digit band.
         return (
-            f"CASE WHEN NOT contains({v}, '-') THEN CASE WHEN regexp_full_match(trim({v}), "
-            f"{_EPOCH}) THEN CAST(to_timestamp(CAST(trim({v}) AS BIGINT)) AS TIMESTAMP) "
-            # 12-13 digits: epoch milliseconds (JavaScript, many trackers)
-            f"WHEN regexp_full_match(trim({v}), {_EPOCH_MS}) "
-            f"THEN CAST(epoch_ms(CAST(trim({v}) AS BIGINT)) AS TIMESTAMP) END "
+            f"CASE WHEN NOT contains({v}, '-') THEN {epoch_auto_expr(v, source_type)} "
             f"WHEN {offset} THEN CAST(TRY_CAST(trim({v}) AS TIMESTAMPTZ) AS TIMESTAMP) "
             f"ELSE TRY_CAST({v} AS TIMESTAMP) END"
         )

@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ducky.ingest.checks import Check, CheckResult, checks_for, judge, judge_table_check
-from ducky.ingest.coerce import present_expr, type_reason, typed_expr
+from ducky.ingest.coerce import (
+    EPOCH_UNITS,
+    epoch_ambiguous_sql,
+    epoch_expr,
+    is_numeric,
+    present_expr,
+    type_reason,
+    typed_expr,
+)
 from ducky.ingest.mapping import EVENT_TYPES_KEY, FORMATS_KEY, Mapping, resolve
 from ducky.ingest.records import SourceData
 from ducky.ingest.vocab import canonical_event_sql
@@ -76,6 +84,26 @@ def _refuse_ambiguous(col: Any, key: str) -> None:
         )
 
 
+def _refuse_ambiguous_epoch(con: Any, column: str, number_sql: str, key: str) -> None:
+    """An epoch number outside every digit band (coerce.EPOCH_UNITS) could be seconds or
+    milliseconds: one error naming the key, never a silent guess. Only rows whose time failed
+    to convert are looked at, so a clean column costs nothing here."""
+    from ducky.errors import UserError
+    from ducky.ingest.duck import q
+
+    row = q(
+        con,
+        f"SELECT r_{column} FROM flagged WHERE p_{column} AND t_{column} IS NULL "
+        f"AND {number_sql} LIMIT 1",
+    ).fetchone()
+    if row is not None:
+        raise UserError(
+            f"{key}: {row[0]!r} is a number but not clearly epoch seconds (9-10 digits), "
+            "milliseconds (12-13) or microseconds (15-16): set its unit in the mapping file, "
+            f"e.g. formats: {{{key}: epoch_s}} (or epoch_ms, epoch_us)"
+        )
+
+
 def validate(
     src: SourceData,
     mapping: Mapping,
@@ -109,6 +137,7 @@ def validate(
 
     select = ["__rec"]
     flags: list[tuple[str, str, str | None]] = []  # (flag column, check name, column)
+    epoch_auto: dict[str, str] = {}  # time column read by the digit-band rule -> its SQL test
     for c in t.columns:
         if c.name in names:
             s = names[c.name]
@@ -116,12 +145,18 @@ def validate(
             typed = typed_expr(s, c.type, stype)
             fmt = mapping.get(FORMATS_KEY, {}).get(f"{table}.{c.name}")
             if c.type in ("date", "timestamp"):
-                if fmt is not None:
+                target = sql_type(c.type)
+                if fmt in EPOCH_UNITS:
+                    # the mapping says the unit: any number converts, whatever its digits
+                    typed = f"CAST({epoch_expr(s, fmt, stype)} AS {target})"
+                elif fmt is not None:
                     # the shop's own format, exactly (TRY_STRPTIME: NULL = a `type` failure)
-                    target = sql_type(c.type)
-                    typed = f"CAST(TRY_STRPTIME(trim({s}), {_sql_literal(fmt)}) AS {target})"
+                    text = s if not is_numeric(stype) else f"CAST({s} AS VARCHAR)"
+                    typed = f"CAST(TRY_STRPTIME(trim({text}), {_sql_literal(fmt)}) AS {target})"
                 else:
                     _refuse_ambiguous(src.data.column(colmap[c.name]), f"{table}.{c.name}")
+                    if c.type == "timestamp" or is_numeric(stype):
+                        epoch_auto[c.name] = epoch_ambiguous_sql(f"r_{c.name}", stype)
             if table == "events" and c.name == "event_type":
                 # Any event name is kept; known vocabularies map onto the canonical types.
                 typed = canonical_event_sql(typed, mapping.get(EVENT_TYPES_KEY))
@@ -196,6 +231,8 @@ def validate(
             "CREATE TEMP TABLE flagged AS SELECT *, "
             f"({bad_expr}) AS __bad FROM (SELECT *, {', '.join(exprs)} FROM typed)",
         )
+        for name, number in epoch_auto.items():
+            _refuse_ambiguous_epoch(con, name, number, f"{table}.{name}")
         # Failures per check count rows, not cells: a row with two bad columns fails `type`
         # once, so the pass rate stays within 0..100% ("571 failures of 318 rows" was cells).
         by_check: dict[str, list[str]] = {}
