@@ -34,6 +34,20 @@ from ducky.cli.context import get_settings
 )
 @click.option("--products", default=None, metavar="N", help="Catalog size [default: 5,000].")
 @click.option("--seed", default="42", metavar="N", help="Random seed (same seed, same data).")
+@click.option(
+    "--orders",
+    is_flag=True,
+    help="Purchases carry order_id (baskets of 1-4 lines), quantity, amount and currency.",
+)
+@click.option(
+    "--second-currency",
+    default=None,
+    metavar="CODE",
+    help="With --orders: a fifth of the users pay in this currency (e.g. EUR).",
+)
+@click.option(
+    "--string-ids", is_flag=True, help='Write ids as text ("u000123", "p0042"), not integers.'
+)
 @click.option("--force", is_flag=True, help="Replace an existing data directory.")
 @click.option(
     "--describe",
@@ -49,6 +63,9 @@ def gen(
     scale: str | None,
     products: str | None,
     seed: str,
+    orders: bool,
+    second_currency: str | None,
+    string_ids: bool,
     force: bool,
     describe_only: bool,
 ) -> None:
@@ -75,6 +92,9 @@ def gen(
         scale=_float(scale, "--scale"),
         progress=not settings.json,
         overwrite=force,
+        orders=orders,
+        second_currency=second_currency,
+        string_ids=string_ids,
     )
     _show(describe(target), settings.json, time.perf_counter() - began)
 

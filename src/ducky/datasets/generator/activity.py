@@ -64,3 +64,78 @@ def calibrate(
     if remaining <= 0 or per_unit <= 0:
         return 0.0
     return remaining / per_unit
+
+
+# -- orders (opt-in: `ducky gen --orders`) -------------------------------------------------------
+# A checkout buys every item the session kept in its cart; a basket holds at most 4 lines, a
+# bigger checkout is split into several orders (as shops split shipments). Quantities and
+# discounts are drawn from a stream of their own, so the events themselves do not change.
+MAX_BASKET = 4
+QUANTITY = np.array([1, 2, 3])
+QUANTITY_P = np.array([0.80, 0.15, 0.05])
+DISCOUNT_SHARE = 0.15  # share of orders with a discount, the same percentage on every line
+DISCOUNTS = np.array([10, 20])  # percent
+SECOND_CURRENCY_SHARE = 0.2  # users whose index % 5 == 4 pay in the second currency
+# Fixed exchange rate for generated amounts in the second currency, in 1/10,000: the data
+# needs a stable, known rate (revenue is never summed across currencies anyway).
+SECOND_CURRENCY_RATE = 9_200
+
+
+@dataclass(frozen=True)
+class Orders:
+    """Order columns for a run of purchase events (NumPy arrays, one value per purchase)."""
+
+    order_no: np.ndarray  # 0-based order number within the chunk
+    quantity: np.ndarray  # int64 >= 1
+    amount_cents: np.ndarray  # int64, price x quantity - discount, in the row's currency
+    second: np.ndarray  # bool: paid in the second currency
+
+
+def orders(
+    rng: np.random.Generator,
+    user: np.ndarray,
+    time: np.ndarray,
+    price_cents: np.ndarray,
+    second_currency: bool,
+) -> Orders:
+    """Group purchases (same user, same checkout time) into orders of at most MAX_BASKET lines.
+
+    `user`, `time` and `price_cents` are per purchase, in the order they will be written; the
+    result follows that order. Amounts are integer cents so that they add up exactly.
+    """
+    n = len(user)
+    if n == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return Orders(z, z, z, np.zeros(0, dtype=bool))
+    by = np.lexsort((time, user))  # a checkout's lines become neighbours
+    u, t = user[by], time[by]
+    new_checkout = np.ones(n, dtype=bool)
+    new_checkout[1:] = (u[1:] != u[:-1]) | (t[1:] != t[:-1])
+    checkout = np.cumsum(new_checkout) - 1
+    start = np.flatnonzero(new_checkout)
+    line = np.arange(n) - start[checkout]  # position inside its checkout
+    new_order = new_checkout | (line % MAX_BASKET == 0)
+    order_sorted = np.cumsum(new_order) - 1
+    n_orders = int(order_sorted[-1]) + 1
+
+    quantity_sorted = rng.choice(QUANTITY, size=n, p=QUANTITY_P).astype(np.int64)
+    discounted = rng.random(n_orders) < DISCOUNT_SHARE
+    pct = np.where(discounted, rng.choice(DISCOUNTS, size=n_orders), 0)[order_sorted]
+    # cents x quantity x (100 - pct) / 100, rounded half up, in integers
+    gross = price_cents[by] * quantity_sorted * (100 - pct)
+    second = np.zeros(n, dtype=bool)
+    if second_currency:
+        second = (u % round(1 / SECOND_CURRENCY_SHARE)) == round(1 / SECOND_CURRENCY_SHARE) - 1
+    amount_sorted = np.where(
+        second,
+        (gross * SECOND_CURRENCY_RATE + 500_000) // 1_000_000,
+        (gross + 50) // 100,
+    )
+    inv = np.empty(n, dtype=np.int64)
+    inv[by] = np.arange(n)
+    return Orders(
+        order_no=order_sorted[inv],
+        quantity=quantity_sorted[inv],
+        amount_cents=amount_sorted[inv],
+        second=second[inv],
+    )

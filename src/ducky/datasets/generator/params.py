@@ -52,6 +52,10 @@ class GenParams:
     events: int
     products: int
     seed: int
+    # Opt-in shapes (issue 15); off by default so the benchmark data keeps its shape and bytes.
+    orders: bool = False  # purchases carry order_id, quantity, amount, currency
+    second_currency: str | None = None  # a share of users pay in this currency (needs orders)
+    string_ids: bool = False  # user/product ids as text ("u000123", "p0042"), not integers
 
     @property
     def end(self) -> dt.date:
@@ -64,6 +68,9 @@ class GenParams:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        for opt in ("orders", "second_currency", "string_ids"):
+            if not d[opt]:
+                del d[opt]  # default data: the manifest reads exactly as before
         d["start"] = self.start.isoformat()
         d["end"] = self.end.isoformat()
         return d
@@ -78,6 +85,9 @@ def resolve(
     products: int | None = None,
     seed: int = 42,
     scale: float | None = None,
+    orders: bool = False,
+    second_currency: str | None = None,
+    string_ids: bool = False,
 ) -> GenParams:
     """Fill in defaults and check every value; raise UserError naming the bad option."""
     if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_MONTHS:
@@ -109,6 +119,26 @@ def resolve(
         products = DEFAULT_PRODUCTS
     if not 0 <= seed < 2**63:
         raise UserError(f"--seed must be a non-negative whole number, not {seed}")
+    if second_currency is not None:
+        from ducky.schema import DEFAULT_CURRENCY
+
+        if not orders:
+            raise UserError("--second-currency needs --orders (currencies belong to orders)")
+        code = str(second_currency).strip().upper()
+        if len(code) != 3 or not code.isalpha() or code == DEFAULT_CURRENCY:
+            raise UserError(
+                f"--second-currency must be a 3-letter ISO 4217 code other than "
+                f"{DEFAULT_CURRENCY}, not {second_currency!r}"
+            )
+        second_currency = code
     return GenParams(
-        months=months, start=day, users=users, events=events, products=products, seed=seed
+        months=months,
+        start=day,
+        users=users,
+        events=events,
+        products=products,
+        seed=seed,
+        orders=bool(orders),
+        second_currency=second_currency,
+        string_ids=bool(string_ids),
     )

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 PRODUCER = "ducky gen"
 # Random streams: one per purpose, and one per month so months are independent.
 STREAM_USERS, STREAM_CATALOG, STREAM_QUERIES, STREAM_MONTH = 1, 2, 3, 4
+STREAM_ORDERS = 5  # quantities and discounts (--orders): the events' own streams are untouched
 # Sessions are processed in time order, in chunks; each chunk becomes one part file, so memory
 # depends on the chunk size (about 1.1M events), never on the month's or the period's volume.
 SESSIONS_PER_CHUNK = 200_000
@@ -57,6 +58,9 @@ def generate(
     progress: bool = False,
     scale: float | None = None,
     overwrite: bool = True,
+    orders: bool = False,
+    second_currency: str | None = None,
+    string_ids: bool = False,
 ) -> Manifest:
     """Generate a synthetic shop into the data directory `path` (atomically) and return its
     manifest. `users`, `events`, `products` default from `months` (and `scale`)."""
@@ -70,6 +74,9 @@ def generate(
         products=products,
         seed=seed,
         scale=scale,
+        orders=orders,
+        second_currency=second_currency,
+        string_ids=string_ids,
     )
     with (
         _progress(progress) as bar,
@@ -121,10 +128,12 @@ def _generate_into(writer: DatasetWriter, params: GenParams, bar: _Bar) -> None:
         )
     k = activity.calibrate(users, cal, windows, params.events, first_events, later_events)
 
-    writer.write_table("users", users.to_arrow(params.start, (first_names, last_names)))
-    writer.write_table("products", catalog.to_arrow())
-    writer.write_truth("personas", users.truth())
+    ids = _Ids.build(params, len(catalog))
+    writer.write_table("users", ids.users(users.to_arrow(params.start, (first_names, last_names))))
+    writer.write_table("products", ids.products(catalog.to_arrow()))
+    writer.write_truth("personas", ids.users(users.truth()))
     bar.advance("users and catalog")
+    shape = _Shape(ids, params, np.rint(catalog.price * 100).astype(np.int64))
 
     epoch_us = _epoch_us(params.start)
     # Chunk i is sorted, encoded and written by a second thread while chunk i + 1 is drawn:
@@ -137,7 +146,10 @@ def _generate_into(writer: DatasetWriter, params: GenParams, bar: _Bar) -> None:
             for part, chunk in enumerate(_month_chunks(world, cal, rng, k, d0, d1)):
                 if pending is not None:
                     pending.result()
-                pending = pool.submit(_write_chunk, writer, world, month, part, chunk, epoch_us)
+                order_rng = _rng(params, STREAM_ORDERS, m, part)
+                pending = pool.submit(
+                    _write_chunk, writer, world, month, part, chunk, epoch_us, shape, order_rng
+                )
                 del chunk
             bar.advance(month)
         if pending is not None:
@@ -190,6 +202,8 @@ def _write_chunk(
     part: int,
     chunk: sessions.Chunk,
     epoch_us: int,
+    shape: _Shape | None = None,
+    order_rng: np.random.Generator | None = None,
 ) -> None:
     """Write one chunk of a month as part files of events and search_logs.
 
@@ -200,20 +214,31 @@ def _write_chunk(
     """
     import pyarrow as pa
 
+    ids = shape.ids if shape is not None else _Ids()
     order = _events_order(chunk.ev_type, chunk.ev_time)
     if len(order):
         prod = chunk.ev_product[order]
-        table = pa.table(
-            {
-                "user_id": pa.array(chunk.ev_user[order] + 1),
-                "event_type": pa.array(EVENT_TYPES, pa.string()).take(
-                    pa.array(chunk.ev_type[order])
-                ),
-                "product_id": pa.array(prod + 1, mask=prod < 0),
-                "timestamp": pa.array((chunk.ev_time[order] + epoch_us).astype("datetime64[us]")),
-            }
-        )
-        del prod, order
+        cols = {
+            "user_id": ids.user(chunk.ev_user[order]),
+            "event_type": pa.array(EVENT_TYPES, pa.string()).take(pa.array(chunk.ev_type[order])),
+            "product_id": ids.product(prod, mask=prod < 0),
+            "timestamp": pa.array((chunk.ev_time[order] + epoch_us).astype("datetime64[us]")),
+        }
+        if shape is not None and shape.params.orders:
+            assert order_rng is not None
+            cols.update(
+                shape.order_columns(
+                    order_rng,
+                    month,
+                    part,
+                    chunk.ev_type[order],
+                    chunk.ev_user[order],
+                    prod,
+                    chunk.ev_time[order],
+                )
+            )
+        table = pa.table(cols)
+        del prod, order, cols
         _write_part(writer, "events", month, part, table)
         del table
 
@@ -221,13 +246,14 @@ def _write_chunk(
         return
     # Clicked products travel with their search.
     offsets = np.concatenate([[0], np.cumsum(chunk.q_clicks)]).astype(np.int64)
-    clicked = pa.LargeListArray.from_arrays(
-        pa.array(offsets), pa.array(chunk.click_product + 1, pa.int64())
-    ).cast(pa.list_(pa.int64()))
+    clicked_ids = ids.product(chunk.click_product)
+    clicked = pa.LargeListArray.from_arrays(pa.array(offsets), clicked_ids).cast(
+        pa.list_(clicked_ids.type)
+    )
     order = np.argsort(chunk.q_time)
     table = pa.table(
         {
-            "user_id": pa.array(chunk.q_user[order] + 1),
+            "user_id": ids.user(chunk.q_user[order]),
             "search_query": pa.array(world.pools.vocab, pa.string()).take(
                 pa.array(chunk.q_query[order])
             ),
@@ -257,17 +283,136 @@ def _write_part(writer: DatasetWriter, table: str, month: str, part: int, data: 
     """Write one part file of a month partition inside the writer's temporary directory."""
     import pyarrow.parquet as pq
 
-    from ducky.schema import arrow_schema
+    from ducky.schema import arrow_schema, id_types_of
 
-    data = data.cast(arrow_schema(table, present=data.column_names))
+    data = data.cast(
+        arrow_schema(table, id_types_of(data.schema, table), present=data.column_names)
+    )
+    # Text ids (--string-ids) repeat a lot: dictionary pages instead of integer delta encoding.
+    text = {c for c in data.column_names if data.schema.field(c).type == "string"}
     pq.write_table(
         data,
         writer.path(f"{table}/month={month}/part-{part}.parquet"),
         compression="zstd",
         row_group_size=layout.ROW_GROUP_ROWS,
-        use_dictionary=_DICTIONARY[table],
-        column_encoding={c: "DELTA_BINARY_PACKED" for c in _DELTA[table]},
+        use_dictionary=[*_DICTIONARY[table], *(c for c in _DELTA[table] if c in text)],
+        column_encoding={c: "DELTA_BINARY_PACKED" for c in _DELTA[table] if c not in text},
     )
+
+
+# -- opt-in shapes: text ids, orders ------------------------------------------------------------
+class _Ids:
+    """Ids as written: 1-based integers by default, or text ("u000123", "p0042") with
+    --string-ids, built once per dataset and gathered by index (no per-row formatting)."""
+
+    def __init__(self, users: pa.Array | None = None, products: pa.Array | None = None) -> None:
+        self._users = users
+        self._products = products
+
+    @classmethod
+    def build(cls, params: GenParams, n_products: int) -> _Ids:
+        import pyarrow as pa
+
+        if not params.string_ids:
+            return cls()
+        uw, pw = max(6, len(str(params.users))), max(4, len(str(n_products)))
+        return cls(
+            pa.array([f"u{i:0{uw}d}" for i in range(1, params.users + 1)], pa.string()),
+            pa.array([f"p{i:0{pw}d}" for i in range(1, n_products + 1)], pa.string()),
+        )
+
+    def user(self, index: np.ndarray) -> pa.Array:
+        import pyarrow as pa
+
+        if self._users is None:
+            return pa.array(index + 1)
+        return self._users.take(pa.array(index))
+
+    def product(self, index: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
+        import pyarrow as pa
+
+        if self._products is None:
+            return pa.array(index + 1, pa.int64(), mask=mask)
+        return self._products.take(pa.array(index, mask=mask))
+
+    def users(self, table: pa.Table) -> pa.Table:
+        return self._replace(table, "user_id", self._users)
+
+    def products(self, table: pa.Table) -> pa.Table:
+        return self._replace(table, "product_id", self._products)
+
+    @staticmethod
+    def _replace(table: pa.Table, column: str, text: pa.Array | None) -> pa.Table:
+        import pyarrow as pa
+
+        if text is None:
+            return table
+        i = table.column_names.index(column)
+        index = pa.array(np.asarray(table.column(column)) - 1)
+        return table.set_column(i, column, text.take(index))
+
+
+class _Shape:
+    """What a chunk's events carry besides the four canonical columns."""
+
+    def __init__(self, ids: _Ids, params: GenParams, price_cents: np.ndarray) -> None:
+        self.ids, self.params, self.price_cents = ids, params, price_cents
+
+    def order_columns(
+        self,
+        rng: np.random.Generator,
+        month: str,
+        part: int,
+        ev_type: np.ndarray,
+        ev_user: np.ndarray,
+        ev_product: np.ndarray,
+        ev_time: np.ndarray,
+    ) -> dict[str, pa.Array]:
+        """order_id, quantity, amount, currency: set on purchases, NULL on the other events."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from ducky.schema import DEFAULT_CURRENCY, PRICE_PRECISION, PRICE_SCALE
+
+        buy = np.flatnonzero(ev_type == sessions.PURCHASED)
+        o = activity.orders(
+            rng,
+            ev_user[buy],
+            ev_time[buy],
+            self.price_cents[ev_product[buy]],
+            self.params.second_currency is not None,
+        )
+        n = len(ev_type)
+        not_buy = np.ones(n, dtype=bool)
+        not_buy[buy] = False
+
+        def spread(values: np.ndarray) -> np.ndarray:
+            full = np.zeros(n, dtype=values.dtype)
+            full[buy] = values
+            return full
+
+        # unique over the dataset: month, part of the month, order number in the part
+        prefix = "o" + month.replace("-", "") + f"{part:03d}"
+        names = pa.array([f"{prefix}{k:06d}" for k in range(int(o.order_no.max(initial=-1)) + 1)])
+        order_id = names.take(pa.array(spread(o.order_no), mask=not_buy))
+        assert PRICE_SCALE == 2, "amounts are drawn in cents"
+        cents = spread(o.amount_cents)
+        # exact decimals: Decimal128 holds the unscaled integer (cents at scale 2) as two
+        # little-endian 64-bit words, the high one the sign extension
+        words = np.stack([cents, np.where(cents < 0, -1, 0).astype(np.int64)], axis=1).ravel()
+        amount = pa.Array.from_buffers(
+            pa.decimal128(PRICE_PRECISION, PRICE_SCALE), n, [None, pa.py_buffer(words)]
+        )
+        amount = pc.if_else(pa.array(not_buy), pa.scalar(None, amount.type), amount)
+        currencies = pa.array([DEFAULT_CURRENCY, self.params.second_currency or DEFAULT_CURRENCY])
+        return {
+            "order_id": order_id,
+            "quantity": pa.array(spread(o.quantity), pa.int64(), mask=not_buy),
+            "amount": amount,
+            "currency": currencies.take(
+                pa.array(spread(o.second.astype(np.int8)), pa.int8(), mask=not_buy)
+            ),
+        }
 
 
 # -- progress ------------------------------------------------------------------------------------
