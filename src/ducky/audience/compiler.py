@@ -371,7 +371,7 @@ def count_query(spec: AudienceSpec, as_of: dt.datetime, node: Any = None) -> exp
     return q
 
 
-def page_query(spec: AudienceSpec, as_of: dt.datetime) -> exp.Select:
+def page_query(spec: AudienceSpec, as_of: dt.datetime, text_ids: bool = False) -> exp.Select:
     """One page ordered by user_id after the cursor, with the audience's total on each row.
 
     The audience is a CTE of user ids only, read twice (count, and the page's ids), so engines
@@ -388,7 +388,7 @@ def page_query(spec: AudienceSpec, as_of: dt.datetime) -> exp.Select:
         .order_by(col("user_id", "a"))
         .limit(spec.limit + 1)
     )
-    after = spec.cursor_id()
+    after = spec.cursor_id(text_ids)  # a text cursor on text ids: a quoted literal
     if after is not None:
         page = page.where(exp.GT(this=col("user_id", "a"), expression=literal(after)))
     total = exp.select(exp.Count(this=exp.Star())).from_(

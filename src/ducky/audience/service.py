@@ -93,6 +93,7 @@ class AudienceService:
         self.slots = slots or slots_from_env()
         self._slots = threading.BoundedSemaphore(self.slots)
         self._end_of_data: dt.datetime | None = None
+        self._text_ids: bool | None = None
 
     @property
     def dialect(self) -> str:
@@ -121,6 +122,20 @@ class AudienceService:
             self._end_of_data = value
         return self._end_of_data
 
+    def text_ids(self) -> bool:
+        """Whether users.user_id is text (issue 15): the cursor is then compared as text.
+        Asked of the engine once (one row), so it holds for any engine or source."""
+        if self._text_ids is None:
+            import pyarrow as pa
+
+            t = self._run('SELECT "user_id" FROM "users" LIMIT 1')
+            if t.num_rows:
+                self._text_ids = isinstance(t.column(0)[0].as_py(), str)
+            else:  # no users: the column's type says it (nothing to page through anyway)
+                typ = t.schema.field(0).type
+                self._text_ids = bool(pa.types.is_string(typ) or pa.types.is_large_string(typ))
+        return self._text_ids
+
     def resolve_as_of(self, spec: AudienceSpec) -> dt.datetime:
         return spec.as_of_instant() or self.end_of_data()
 
@@ -130,7 +145,7 @@ class AudienceService:
         q = (
             compiler.count_query(spec, as_of)
             if spec.count_only
-            else compiler.page_query(spec, as_of)
+            else compiler.page_query(spec, as_of, self.text_ids())
         )
         return compiler.render(q, self.engine.sql_dialect())
 
@@ -146,7 +161,9 @@ class AudienceService:
             sql = compiler.render(compiler.count_query(spec, as_of), self.engine.sql_dialect())
             total = int(self._run(sql).column(0)[0].as_py())
             return AudienceResult(as_of, total, sql=sql, seconds=time.perf_counter() - t0)
-        sql = compiler.render(compiler.page_query(spec, as_of), self.engine.sql_dialect())
+        sql = compiler.render(
+            compiler.page_query(spec, as_of, self.text_ids()), self.engine.sql_dialect()
+        )
         rows = self._run(sql).to_pylist()
         if rows:
             total = int(rows[0].pop("total_count"))

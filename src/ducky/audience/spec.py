@@ -9,6 +9,7 @@ complement of its child. docs/AUDIENCE.md defines the semantics of each node.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -26,6 +27,8 @@ from pydantic import (
 )
 
 from ducky.schema import EVENT_TYPES, USERS
+
+_INTEGER = re.compile(r"-?[0-9]+")
 
 SPEC_VERSION = 1
 MAX_DEPTH = 10  # groups nested deeper than this are rejected (a spec is written by people)
@@ -452,17 +455,21 @@ class AudienceSpec(_Model):
     limit: int = Field(1000, ge=1, le=MAX_LIMIT, description="users per page")
     cursor: StrictStr | None = Field(
         None,
-        max_length=40,
-        pattern=r"^-?[0-9]+$",
-        description="next_cursor of the previous page: the page starts after this user_id",
+        min_length=1,
+        max_length=200,
+        description="next_cursor of the previous page: the page starts after this user_id "
+        "(an integer, or any text where the data's user ids are text)",
     )
     count_only: StrictBool = Field(False, description="return only total_count")
 
     @field_validator("cursor")
     @classmethod
     def _cursor(cls, v: str | None) -> str | None:
+        # Text ids (issue 15) make any string a possible user_id; an integer-looking cursor
+        # must still fit integer ids. Whether a text cursor suits the data is known only with
+        # the data: AudienceService.query refuses one on integer ids.
         lo, hi = INT_RANGES["int64"]
-        if v is not None and not lo <= int(v) <= hi:
+        if v is not None and _INTEGER.fullmatch(v) and not lo <= int(v) <= hi:
             raise ValueError("cursor is not a user_id (out of the 64-bit range)")
         return v
 
@@ -477,8 +484,17 @@ class AudienceSpec(_Model):
             return self.as_of
         return dt.datetime.combine(self.as_of, dt.time.max)  # a date: the end of that day
 
-    def cursor_id(self) -> int | None:
-        return None if self.cursor is None else int(self.cursor)
+    def cursor_id(self, text_ids: bool = False) -> int | str | None:
+        """The cursor as a value of the data's user_id type (text or integer)."""
+        if self.cursor is None or text_ids:
+            return self.cursor
+        if not _INTEGER.fullmatch(self.cursor):
+            from ducky.errors import UserError
+
+            raise UserError(
+                f"cursor: {self.cursor!r} is not a user_id (this data's ids are integers)"
+            )
+        return int(self.cursor)
 
 
 def check_depth(node: BaseModel, depth: int = 1) -> None:

@@ -58,7 +58,6 @@ def plan_table(existing: DataDir | None, table: str, good: pa.Table) -> TableMer
     """Work out what merging `good` (canonical columns) into `existing` changes."""
 
     from ducky.ingest.duck import connect, q
-    from ducky.schema import arrow_schema
 
     t = TABLES[table]
     cols = t.column_names
@@ -69,7 +68,8 @@ def plan_table(existing: DataDir | None, table: str, good: pa.Table) -> TableMer
     try:
         con.register("new", new)
         if not t.partitioned:
-            old = _read_old(files, new) if files else arrow_schema(table).empty_table()
+            # no files yet: an empty table typed like the new rows (string ids stay strings)
+            old = _read_old(files, new) if files else new.schema.empty_table()
             con.register("old", old)
             key = t.key
             same = _same(cols, "n", "o")
@@ -98,7 +98,7 @@ def plan_table(existing: DataDir | None, table: str, good: pa.Table) -> TableMer
         )
         months = [r[0] for r in q(con, "SELECT DISTINCT month FROM n ORDER BY 1").fetchall()]
         old_files = [f for f in files if f.parent.name.split("=", 1)[1] in set(months)]
-        old = _read_old(old_files, new) if old_files else arrow_schema(table).empty_table()
+        old = _read_old(old_files, new) if old_files else new.schema.empty_table()
         con.register("old", old)
         q(
             con,
