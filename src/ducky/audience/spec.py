@@ -489,11 +489,9 @@ class AudienceSpec(_Model):
         if self.cursor is None or text_ids:
             return self.cursor
         if not _INTEGER.fullmatch(self.cursor):
-            from ducky.errors import UserError
+            from ducky.audience.errors import Problem, SpecError
 
-            raise UserError(
-                f"cursor: {self.cursor!r} is not a user_id (this data's ids are integers)"
-            )
+            raise SpecError([Problem("cursor", "not a user_id: this data's user ids are integers")])
         return int(self.cursor)
 
 
