@@ -54,10 +54,22 @@ def test_revenue_on_generated_orders_equals_reference(
     _gen(capsys, out, *flags)
     events = _events(out)
     products = pq.read_table(out / "products.parquet").to_pylist()
-    r = _cli(capsys, "--data", str(out), "--json", "query", "revenue")
+    want = reference.revenue_orders(events, products)
+    native = ("-o", "mode=native", "-o", f"database={tmp_path / 'n.duckdb'}")
+    for opts in ((), native):  # DuckDB over Parquet, and DuckDB's own tables
+        _check_revenue(capsys, out, want, flags, *opts)
+
+
+def _check_revenue(
+    capsys: pytest.CaptureFixture[str],
+    out: Path,
+    want: list[dict[str, Any]],
+    flags: tuple[str, ...],
+    *opts: str,
+) -> None:
+    r = _cli(capsys, "--data", str(out), "--json", "query", "revenue", *opts)
     assert r.code == 0, r.stderr
     got = json.loads(r.stdout)["rows"]
-    want = reference.revenue_orders(events, products)
     assert len(want) > 10
     key = ("category", "currency", "purchases", "orders", "buyers")
     assert sorted(tuple(g[k] for k in key) for g in got) == sorted(

@@ -9,8 +9,8 @@ batch at once (a few numpy scatters per column).
 
 Row layout (PostgreSQL docs, "COPY binary format"): int16 field count, then per field an int32
 byte length (-1 for NULL) followed by the value in network byte order. Supported Arrow types:
-int64, int32, date32, timestamp[us] (naive), string, decimal128 (per value: small tables only)
-and list<int64> (BIGINT[]).
+int64, int32, date32, timestamp[us] (naive), string, decimal128 (per value: small tables only),
+list<int64> (BIGINT[]) and list<string> (TEXT[]: text product ids in search_logs, issue 15).
 """
 
 from __future__ import annotations
@@ -23,6 +23,34 @@ TRAILER = b"\xff\xff"
 _PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 in microseconds since 1970-01-01
 _PG_EPOCH_DAYS = 10_957
 _INT8_OID = 20
+_TEXT_OID = 25
+
+
+def _string_parts(a: Any) -> tuple[Any, Any, Any]:
+    """(bytes, start offsets, lengths) of a string array, without copying its data."""
+    import numpy as np
+    import pyarrow as pa
+
+    a = a.cast(pa.large_string()) if not pa.types.is_large_string(a.type) else a
+    n = len(a)
+    bufs = a.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int64)[a.offset : a.offset + n + 1]
+    src = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else None
+    return src, offsets[:-1], offsets[1:] - offsets[:-1]
+
+
+def _copy_bytes(out: Any, dest: Any, src: Any, starts: Any, lengths: Any) -> None:
+    """out[dest[i] + j] = src[starts[i] + j] for j < lengths[i]: every string at once."""
+    import numpy as np
+
+    total = int(lengths.sum())
+    if total and src is not None:
+        # Each string's bytes move by (destination start - source start).
+        shift = np.repeat(dest - starts, lengths)
+        src_index = np.repeat(starts, lengths) + (
+            np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        )
+        out[src_index + shift] = src[src_index]
 
 
 def _scatter(out: Any, pos: Any, data: Any) -> None:
@@ -120,8 +148,45 @@ class _Column:
             self.values = np.asarray(flat.to_numpy(zero_copy_only=False), dtype=np.int64)
             # header: ndim, has-null flag, element type (+ dim length, lower bound if non-empty)
             self.lengths = np.where(self.counts > 0, 20 + 12 * self.counts, 12)
+        elif pa.types.is_list(t) and (
+            pa.types.is_string(t.value_type) or pa.types.is_large_string(t.value_type)
+        ):
+            self.kind = "text_array"
+            offsets = np.asarray(arr.offsets.to_numpy(), dtype=np.int64)
+            self.counts = np.where(self.valid, offsets[1:] - offsets[:-1], 0)
+            flat = arr.flatten()
+            if flat.null_count:
+                raise TypeError("binary COPY: NULL elements inside a TEXT[] are not supported")
+            self.src, self.starts, self.el_len = _string_parts(flat)
+            # each element: int32 length + its bytes; per row, the sum over its elements
+            el_size = 4 + self.el_len
+            self.el_excl = np.cumsum(el_size) - el_size  # bytes before it, over all rows
+            row_bytes = np.zeros(n, dtype=np.int64)
+            if len(el_size):
+                row_of = np.repeat(np.arange(n), self.counts)
+                np.add.at(row_bytes, row_of, el_size)
+            self.row_excl = np.cumsum(row_bytes) - row_bytes
+            self.lengths = np.where(self.counts > 0, 20 + row_bytes, 12)
         else:
             raise TypeError(f"binary COPY: unsupported Arrow type {t}")
+
+    def _array_heads(self, out: Any, body: Any, oid: int) -> None:
+        """One-dimensional array headers: ndim, has-null flag, element type, and for a
+        non-empty array its length and lower bound (an empty array stops after the type)."""
+        import numpy as np
+
+        counts, ok = self.counts, self.valid
+        nonempty = ok & (counts > 0)
+        empty = ok & (counts == 0)
+        head = np.zeros((len(counts), 5), dtype=">i4")
+        head[:, 0] = 1
+        head[:, 2] = oid
+        head[:, 3] = counts
+        head[:, 4] = 1
+        _scatter(out, body[nonempty], head[nonempty].view(np.uint8).reshape(-1, 20))
+        empty_head = np.zeros((int(empty.sum()), 3), dtype=">i4")
+        empty_head[:, 2] = oid
+        _scatter(out, body[empty], empty_head.view(np.uint8).reshape(-1, 12))
 
     def field_lengths(self) -> Any:
         """Bytes each row's field takes, its int32 length prefix included."""
@@ -145,20 +210,21 @@ class _Column:
         if self.kind == "fixed":
             _scatter(out, body[ok], self.data[ok])
         elif self.kind == "bytes":
-            lengths = self.lengths
-            total = int(lengths.sum())
-            if total and self.src is not None:
-                # Each string's bytes move by (destination start - source start).
-                shift = np.repeat(body - self.starts, lengths)
-                src_index = np.repeat(self.starts, lengths) + (
-                    np.arange(total, dtype=np.int64)
-                    - np.repeat(np.cumsum(lengths) - lengths, lengths)
-                )
-                out[src_index + shift] = self.src[src_index]
+            _copy_bytes(out, body, self.src, self.starts, self.lengths)
         elif self.kind == "blobs":
             for p, blob in zip(body.tolist(), self.blobs, strict=True):
                 if blob is not None:
                     out[p : p + len(blob)] = np.frombuffer(blob, dtype=np.uint8)
+        elif self.kind == "text_array":
+            counts = self.counts
+            self._array_heads(out, body, _TEXT_OID)
+            n_el = int(counts.sum())
+            if n_el:
+                row_of = np.repeat(np.arange(len(counts)), counts)
+                el_pos = body[row_of] + 20 + (self.el_excl - self.row_excl[row_of])
+                size = np.asarray(self.el_len, dtype=">i4")
+                _scatter(out, el_pos, size.view(np.uint8).reshape(n_el, 4))
+                _copy_bytes(out, el_pos + 4, self.src, self.starts, self.el_len)
         else:  # int8_array
             counts = self.counts
             nonempty = ok & (counts > 0)
