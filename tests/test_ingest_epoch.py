@@ -199,3 +199,23 @@ def test_epoch_signup_dates_and_numeric_strptime(
     assert _loaded(r) == [(1, 0)]
     got = pq.read_table(tmp_path / "c" / "users.parquet").to_pylist()
     assert [(u["user_id"], u["signup_date"]) for u in got] == [(1, dt.date(2024, 3, 4))]
+
+
+def test_text_dates_follow_the_same_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # CSV text behaves like the Parquet integers above: epoch seconds -> their UTC day,
+    # an 8-digit yyyymmdd is refused naming the key, ISO dates are untouched.
+    users = tmp_path / "users.csv"
+    users.write_text("user_id,signup_date\n1,1709553600\n2,2024-03-05\n")
+    r = _ingest(capsys, tmp_path / "a", "--users", str(users))
+    assert _loaded(r) == [(2, 0)]
+    got = pq.read_table(tmp_path / "a" / "users.parquet").to_pylist()
+    assert [(u["user_id"], u["signup_date"]) for u in got] == [
+        (1, dt.date(2024, 3, 4)),
+        (2, dt.date(2024, 3, 5)),
+    ]
+    ymd = tmp_path / "ymd.csv"
+    ymd.write_text("user_id,signup_date\n1,20240304\n")
+    r = _ingest(capsys, tmp_path / "b", "--users", str(ymd))
+    assert r.code == 2 and "users.signup_date: '20240304' is a number" in r.stderr

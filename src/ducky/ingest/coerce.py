@@ -153,7 +153,13 @@ def typed_expr(col: str, logical: str, source_type: pa.DataType) -> str:
     if logical == "string":
         return f"NULLIF({col}, '')"
     if logical == "date":
-        return f"COALESCE(TRY_CAST({v} AS DATE), CAST(TRY_CAST({v} AS TIMESTAMP) AS DATE))"
+        # No '-' (cheap test): maybe an epoch number, read like a timestamp's (its UTC day).
+        return (
+            f"CASE WHEN NOT contains({v}, '-') AND NOT contains({v}, '/') "
+            f"AND regexp_full_match(trim({v}), {_NUMBER}) "
+            f"THEN CAST({epoch_auto_expr(v, source_type)} AS DATE) "
+            f"ELSE COALESCE(TRY_CAST({v} AS DATE), CAST(TRY_CAST({v} AS TIMESTAMP) AS DATE)) END"
+        )
     if logical == "timestamp":
         # An offset (Z, +hh:mm, -hh:mm, -hhmm, -hh) needs the slower TIMESTAMPTZ (ICU) cast.
         n = f"length({v})"

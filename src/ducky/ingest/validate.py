@@ -155,8 +155,7 @@ def validate(
                     typed = f"CAST(TRY_STRPTIME(trim({text}), {_sql_literal(fmt)}) AS {target})"
                 else:
                     _refuse_ambiguous(src.data.column(colmap[c.name]), f"{table}.{c.name}")
-                    if c.type == "timestamp" or is_numeric(stype):
-                        epoch_auto[c.name] = epoch_ambiguous_sql(f"r_{c.name}", stype)
+                    epoch_auto[c.name] = epoch_ambiguous_sql(f"r_{c.name}", stype)
             if table == "events" and c.name == "event_type":
                 # Any event name is kept; known vocabularies map onto the canonical types.
                 typed = canonical_event_sql(typed, mapping.get(EVENT_TYPES_KEY))
