@@ -265,6 +265,12 @@ def test_bench_with_consent_drops_what_it_built(shop: str, tmp_path: Path) -> No
     # The seed's INTEGER user_id is cast to the canonical BIGINT: said, not built.
     assert "events.user_id is converted by the mapping" in built[0]["skipped"]
     assert opt["parity"]
+    # Baseline (the shop's tables as they are) and optimized were both timed, and the gain
+    # is the ratio of the two medians.
+    base = next(x for x in doc["records"] if x["variant"] == "baseline")
+    assert base["parity"] and base["runs"] and opt["runs"]
+    assert base["median_s"] > 0 and opt["median_s"] > 0
+    assert opt["speedup_vs_baseline"] == pytest.approx(base["median_s"] / opt["median_s"])
 
 
 def test_bench_keep_optimizations_leaves_the_listed_indexes(shop: str, tmp_path: Path) -> None:
