@@ -210,11 +210,28 @@ def test_the_session_is_read_only(shop: str) -> None:
 def test_url_password_never_printed(tmp_path: Path) -> None:
     secret = "pw-9f8e7d"
     url = f"postgresql://shop:{secret}@127.0.0.1:1/shop"
-    for args in (["query", "wau"], ["cohort"], ["query", "wau", "-e", "spark"]):
+    from tests.test_pg_source_audience import SPEC
+
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(SPEC))
+    for args in (
+        ["query", "wau"],
+        ["cohort"],
+        ["query", "wau", "-e", "spark"],
+        ["audience", str(spec)],
+        ["bench", "-e", "postgres", "-q", "wau", "-n", "1"],
+        ["report"],
+    ):
         r = run_cli("--data", url, *args)
         assert r.code != 0
-        assert secret not in r.stdout + r.stderr
+        assert secret not in r.stdout + r.stderr, args
         assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    # The snapshot's reader: a URL that does not parse, and one no server answers at.
+    for bad in (url, f"postgresql://shop:{secret}@127.0.0.1:notaport/shop"):
+        r = run_cli("--data", str(tmp_path / "copy"), "ingest", "--from", bad)
+        assert r.code != 0 and secret not in r.stdout + r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert not (tmp_path / "copy" / "manifest.json").exists()
 
 
 def test_commands_needing_files_say_so(shop: str) -> None:
