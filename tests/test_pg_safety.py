@@ -261,12 +261,63 @@ def test_a_started_server_is_announced_and_stopped_on_request(data: Path) -> Non
         r = run_cli("--data", str(data), "query", "wau", "-e", "postgres")
         assert r.code == 0, r.stderr
         assert f"stop it with `ducky --data {data} pg stop`" in r.stderr
+        announced = _announced_stop(r)
+        assert announced is not None
         assert server.postmaster_pid() is not None
         r = run_cli("--data", str(data), "query", "wau", "-e", "postgres")
         assert r.code == 0 and "started" not in r.stderr  # already running: nothing to announce
+        # The way the line gives is the way it stops: run exactly that command.
+        stopped = run_cli(*_announced_stop_args(announced, "pg stop"))
+        assert stopped.code == 0 and stopped.stdout.strip() == "stopped", stopped.stderr
+        assert server.postmaster_pid() is None and server.leftover_processes() == []
     finally:
         server.stop()
     assert server.leftover_processes() == []
+
+
+def _announced_stop(r: Any) -> str | None:
+    """The command in backticks of a `ducky: started ...; stop it with `...`` line, if any."""
+    import re
+
+    m = re.search(r"stop it with `([^`]+)`", r.stderr)
+    return m.group(1) if m else None
+
+
+def _announced_stop_args(line: str, tail: str) -> list[str]:
+    """`ducky --data D pg stop` from an announcement -> run_cli's arguments (no `ducky`)."""
+    import shlex
+
+    words = shlex.split(line)
+    assert words[0] == "ducky" and " ".join(words[-len(tail.split()) :]) == tail, line
+    return words[1:]
+
+
+def test_pg_start_and_dsn_announce_a_start_and_stop_as_announced(data: Path) -> None:
+    """`ducky pg dsn` (used as `$(ducky pg dsn)`) and `ducky pg start` start the server too:
+    the announcement goes to stderr, stdout stays the DSN / the status."""
+    from ducky.engines.postgres.server import local_server_for
+
+    server = local_server_for(data / ".ducky")
+    try:
+        r = run_cli("--data", str(data), "pg", "dsn")
+        assert r.code == 0, r.stderr
+        assert r.stdout.strip().startswith("postgresql://") and len(r.stdout.splitlines()) == 1
+        lines = [ln for ln in r.stderr.splitlines() if ln.startswith("ducky: started")]
+        assert len(lines) == 1 and lines[0].startswith("ducky: started a local PostgreSQL")
+        password = r.stdout.strip().split(":")[2].split("@")[0]
+        assert password and password not in r.stderr  # the line names the server, no secret
+        stop = _announced_stop(r)
+        assert stop == f"ducky --data {data} pg stop"
+        r = run_cli("--data", str(data), "pg", "dsn")
+        assert r.code == 0 and "started" not in r.stderr  # running already: no line
+        assert run_cli(*_announced_stop_args(stop, "pg stop")).code == 0
+        assert server.postmaster_pid() is None
+        r = run_cli("--data", str(data), "pg", "start")
+        assert r.code == 0 and r.stdout.startswith("running: pid "), r.stderr
+        assert _announced_stop(r) == stop
+    finally:
+        server.stop()
+    assert server.postmaster_pid() is None and server.leftover_processes() == []
 
 
 def test_schema_engine_option(user_db: str, data: Path) -> None:

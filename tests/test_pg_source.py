@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -210,11 +211,28 @@ def test_the_session_is_read_only(shop: str) -> None:
 def test_url_password_never_printed(tmp_path: Path) -> None:
     secret = "pw-9f8e7d"
     url = f"postgresql://shop:{secret}@127.0.0.1:1/shop"
-    for args in (["query", "wau"], ["cohort"], ["query", "wau", "-e", "spark"]):
+    from tests.test_pg_source_audience import SPEC
+
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(SPEC))
+    for args in (
+        ["query", "wau"],
+        ["cohort"],
+        ["query", "wau", "-e", "spark"],
+        ["audience", str(spec)],
+        ["bench", "-e", "postgres", "-q", "wau", "-n", "1"],
+        ["report"],
+    ):
         r = run_cli("--data", url, *args)
         assert r.code != 0
-        assert secret not in r.stdout + r.stderr
+        assert secret not in r.stdout + r.stderr, args
         assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    # The snapshot's reader: a URL that does not parse, and one no server answers at.
+    for bad in (url, f"postgresql://shop:{secret}@127.0.0.1:notaport/shop"):
+        r = run_cli("--data", str(tmp_path / "copy"), "ingest", "--from", bad)
+        assert r.code != 0 and secret not in r.stdout + r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert not (tmp_path / "copy" / "manifest.json").exists()
 
 
 def test_commands_needing_files_say_so(shop: str) -> None:
@@ -256,6 +274,12 @@ def test_bench_with_consent_drops_what_it_built(shop: str, tmp_path: Path) -> No
         "ducky: dropped again: CREATE INDEX CONCURRENTLY IF NOT EXISTS "
         '"ducky_opt_events_timestamp" ON "public"."events" ("timestamp")  -- ' in r.stderr
     )
+    # ...with its size, build time and write cost, the latter measured on temporary copies of
+    # the shop's rows (all of them here: fewer than 20,000).
+    line = next(ln for ln in r.stderr.splitlines() if ln.startswith("ducky: dropped again:"))
+    n = len(handmade.EVENTS)
+    assert re.search(r" bytes, built in \d+\.\d{3} s, \+\d+\.\d us per inserted row \(", line)
+    assert line.endswith(f"({n:,} rows into a temporary copy)"), line
     doc = json.loads((tmp_path / "latest.json").read_text())
     opt = next(x for x in doc["records"] if x["variant"] == "optimized")
     built = [s["detail"] for s in opt["stages"] if s["stage"] == "index"]
@@ -265,6 +289,12 @@ def test_bench_with_consent_drops_what_it_built(shop: str, tmp_path: Path) -> No
     # The seed's INTEGER user_id is cast to the canonical BIGINT: said, not built.
     assert "events.user_id is converted by the mapping" in built[0]["skipped"]
     assert opt["parity"]
+    # Baseline (the shop's tables as they are) and optimized were both timed, and the gain
+    # is the ratio of the two medians.
+    base = next(x for x in doc["records"] if x["variant"] == "baseline")
+    assert base["parity"] and base["runs"] and opt["runs"]
+    assert base["median_s"] > 0 and opt["median_s"] > 0
+    assert opt["speedup_vs_baseline"] == pytest.approx(base["median_s"] / opt["median_s"])
 
 
 def test_bench_keep_optimizations_leaves_the_listed_indexes(shop: str, tmp_path: Path) -> None:

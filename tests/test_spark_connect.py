@@ -128,6 +128,25 @@ def test_server_status_reports_the_running_server(spark_connect_server: ConnectS
     again = run_spark_cli(spark_connect_server.data, "connect-server", "start", "--json")
     assert again.code == 0, again.stderr
     assert json.loads(again.stdout)["pid"] == spark_connect_server.pid
+    assert "started" not in again.stderr  # nothing was started: nothing to announce
+
+
+def test_the_start_is_announced_with_how_to_stop(spark_connect_server: ConnectServerInfo) -> None:
+    """The server outlives the command, so its start says so in one line with the way to stop
+    it; that way is the one the fixture stops it with at the end (`ducky --data D spark
+    connect-server stop`, then it checks that no server process is left)."""
+    import shlex
+
+    s = spark_connect_server
+    lines = [ln for ln in s.start_stderr.splitlines() if ln.startswith("ducky: ")]
+    log = s.data.absolute() / ".ducky" / "spark-connect" / "connect-server.log"
+    stop = f"ducky --data {s.data.absolute()} spark connect-server stop"
+    assert lines == [
+        f"ducky: started a local Spark Connect server ({s.url}, pid {s.pid}, log {log}); "
+        f"stop it with `{stop}`"
+    ]
+    # The fixture's stop: run_spark_cli(data, "connect-server", "stop") is this command line.
+    assert shlex.split(stop)[1:] == ["--data", str(s.data), "spark", "connect-server", "stop"]
 
 
 def _free_port() -> int:

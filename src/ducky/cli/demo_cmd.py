@@ -9,6 +9,7 @@ segments to the local OpenSearch-compatible server when `osmem-server` is instal
 from __future__ import annotations
 
 import importlib.util
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,6 +47,14 @@ def _local_search_server() -> Iterator[str | None]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = OsmemServer.start(japanese=False, addr=f"127.0.0.1:{port}")
+    # Every server ducky starts is announced with how it stops: this one lives as long as the
+    # demo (Ctrl-C included: the finally below ends it), so there is nothing to stop by hand.
+    pid = server.process.pid
+    print(
+        f"ducky: started a local search server (osmem-server, {server.url}, pid {pid}); "
+        "it stops when the demo ends",
+        file=sys.stderr,
+    )
     try:
         yield server.url
     finally:
@@ -53,6 +62,7 @@ def _local_search_server() -> Iterator[str | None]:
         if server.process.poll() is None:
             server.process.kill()
             server.process.wait()
+        print(f"ducky: stopped the local search server ({server.url})", file=sys.stderr)
 
 
 def _run(args: list[str]) -> None:

@@ -45,8 +45,10 @@ def pg() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 def start(as_json: bool) -> None:
     """Start the local server (created on first use) unless it is already running."""
+    from ducky.engines.postgres.announce import start_announced
+
     server = _server()
-    server.start()
+    start_announced(server, get_settings().data)  # stderr: started, and how to stop it
     _print_status(server.status().to_dict(), as_json)
 
 
@@ -86,6 +88,8 @@ def status(as_json: bool) -> None:
 @click.option("--database", default="ducky", show_default=True, help="Database name.")
 def dsn(database: str) -> None:
     """Print the local server's DSN (starting the server if it is not running)."""
+    from ducky.engines.postgres.announce import start_announced
+
     server = _server()
-    server.start()
+    start_announced(server, get_settings().data)  # stderr, so `$(ducky pg dsn)` stays the DSN
     click.echo(server.dsn(database))

@@ -37,24 +37,35 @@ def ensure_local_server(state_dir: Path, data_path: Path | None = None) -> str:
     """The DSN of the local server under `state_dir`, started (and announced) if it was not."""
     from ducky.engines.postgres.server import local_server_for
 
-    server = local_server_for(state_dir)
+    return start_announced(local_server_for(state_dir), data_path)
+
+
+def start_announced(server: LocalServer, data_path: Path | None = None) -> str:
+    """Start `server` unless it runs (its DSN either way); a start is announced on stderr.
+    `ducky pg start` and `ducky pg dsn` start it through here too: an explicit start command
+    still gets the line that says how to stop what it left running."""
     was_running = server.initialized and server.postmaster_pid() is not None
     dsn = str(server.ensure_running())
     if not was_running:
-        from ducky.engines.postgres.dsn import describe
-
-        STARTED.append(server)
-        data = f"--data {data_path} " if data_path is not None else ""
-        tail = (
-            "it stops when this command ends (--stop-server)"
-            if stop_requested()
-            else f"stop it with `ducky {data}pg stop`"
-        )
-        print(
-            f"ducky: started a local PostgreSQL server ({describe(dsn)}, {server.pgdata}); {tail}",
-            file=sys.stderr,
-        )
+        announce_started(server, dsn, data_path)
     return dsn
+
+
+def announce_started(server: LocalServer, dsn: str, data_path: Path | None = None) -> None:
+    """The one line for a server this process started (and remember it for --stop-server)."""
+    from ducky.engines.postgres.dsn import describe
+
+    STARTED.append(server)
+    data = f"--data {data_path} " if data_path is not None else ""
+    tail = (
+        "it stops when this command ends (--stop-server)"
+        if stop_requested()
+        else f"stop it with `ducky {data}pg stop`"
+    )
+    print(
+        f"ducky: started a local PostgreSQL server ({describe(dsn)}, {server.pgdata}); {tail}",
+        file=sys.stderr,
+    )
 
 
 def stop_started() -> list[str]:

@@ -25,6 +25,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -262,7 +263,20 @@ class ConnectServer:
                     f"{timeout:.0f}s (log: {self.log_path})"
                 )
             time.sleep(0.25)
-        return f"sc://{HOST}:{port}"
+        url = f"sc://{HOST}:{port}"
+        self._announce(url, proc.pid)
+        return url
+
+    def _announce(self, url: str, pid: int) -> None:
+        """One line on stderr for a server this process started: it outlives the command, so
+        the line says how to stop it (a server that already ran is not announced)."""
+        data = self.state_dir.parent.parent if self.state_dir.parent.name == ".ducky" else None
+        where = f"--data {data} " if data is not None else ""
+        print(
+            f"ducky: started a local Spark Connect server ({url}, pid {pid}, log "
+            f"{self.log_path}); stop it with `ducky {where}spark connect-server stop`",
+            file=sys.stderr,
+        )
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> bool:
         """Stop the server if it runs (SIGTERM: Spark's shutdown hooks stop the context, then
