@@ -51,14 +51,44 @@ def test_synth_personas_recovered_exactly(warm_synth_dir: Path) -> None:
     assert {"cheap", "discount", "clearance"} & set(budget.top_terms)
 
 
+# Measured on the session's generated shop (2,000 users, 3 months, seed 42: 15 search interests
+# in 6 shopping styles, 8% mixed users, ~8% searching in French/Spanish/German), with the local
+# model, k=auto, seeds 42/0/1/2 (docs/SEGMENTATION.md "On generated data"): ARI 0.968-0.970,
+# name accuracy 0.984-0.985, ARI between seeds >= 0.997, mixed users' names 0.947, other-language
+# recall 0.929. The floors below are those figures less a small margin.
+GEN_ARI_MIN = 0.95
+GEN_NAMES_MIN = 0.96
+GEN_SEED_ARI_MIN = 0.98
+GEN_MIXED_NAMES_MIN = 0.9
+GEN_OTHER_LANGUAGE_MIN = 0.88
+
+
 @pytest.mark.slow
 def test_generated_shop_meets_quality_goal(generated_copy: Path, local_model: Any) -> None:
-    res = _run(generated_copy, k=None, seed=42)
-    q = res.quality
-    assert q is not None and q["users_evaluated"] >= 1500
-    assert res.k == 6
-    assert q["ari"] >= 0.9, q
-    assert q["name_accuracy"] >= 0.9, q
+    """ARI against the generator's interests, name accuracy (pipeline.GENERATOR_ANSWERS, a
+    hand-written interest -> acceptable labels map) and agreement between seeds. Mixed users
+    (two interests) are not in the ARI (their truth is two answers); they are scored apart:
+    a name is right for them when it names either interest."""
+    from sklearn.metrics import adjusted_rand_score
+
+    runs = {s: _run(generated_copy, k=None, seed=s) for s in (42, 0, 1)}
+    for seed, res in runs.items():
+        q = res.quality
+        assert q is not None and q["users_evaluated"] >= 1400 and q["interests"] == 15
+        assert q["ari"] >= GEN_ARI_MIN, (seed, q)
+        assert q["name_accuracy"] >= GEN_NAMES_MIN, (seed, q)
+        assert q["mixed_users"] >= 100 and q["mixed_name_accuracy"] >= GEN_MIXED_NAMES_MIN, q
+        assert q["other_language_recall"] >= GEN_OTHER_LANGUAGE_MIN, q
+        assert q["english_users_in_other_language"] <= 5, q
+        assert 13 <= res.k <= 17, (seed, res.k)  # near the 15 interests, chosen by silhouette
+    base = runs[42]
+    for seed in (0, 1):
+        np.testing.assert_array_equal(runs[seed].user_ids, base.user_ids)
+        ari = adjusted_rand_score(base.labels, runs[seed].labels)
+        assert ari >= GEN_SEED_ARI_MIN, (seed, ari)
+    # the segments are named after what their users search, not after the six styles
+    names = {s.name for s in base.segments}
+    assert {"pets", "baby", "books", "budget_deals", "other_language"} <= names, names
 
 
 def test_same_data_and_seed_same_segments_whatever_the_row_order(warm_synth_dir: Path) -> None:

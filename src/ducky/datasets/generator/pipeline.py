@@ -21,12 +21,8 @@ from ducky.datasets import layout
 from ducky.datasets.generator import activity, sessions
 from ducky.datasets.generator.catalog import build_catalog
 from ducky.datasets.generator.params import GenParams, resolve
-from ducky.datasets.generator.personas import (
-    PERSONA_SPECS,
-    PERSONAS,
-    browse_tables,
-    build_query_pools,
-)
+from ducky.datasets.generator.personas import PERSONA_SPECS, PERSONAS, browse_tables
+from ducky.datasets.generator.searches import INTEREST_NAMES, LANGUAGES, build_query_pools
 from ducky.datasets.generator.seasonality import US_PER_DAY, Calendar, month_windows
 from ducky.datasets.generator.users import build_users, name_vocabulary
 from ducky.errors import UserError
@@ -39,8 +35,8 @@ if TYPE_CHECKING:
 
 PRODUCER = "ducky gen"
 # Random streams: one per purpose, and one per month so months are independent.
-STREAM_USERS, STREAM_CATALOG, STREAM_QUERIES, STREAM_MONTH = 1, 2, 3, 4
-STREAM_ORDERS = 5  # quantities and discounts (--orders): the events' own streams are untouched
+STREAM_USERS, STREAM_CATALOG, STREAM_QUERIES, STREAM_MONTH, STREAM_INTERESTS = 1, 2, 3, 4, 5
+STREAM_ORDERS = 6  # quantities and discounts (--orders): the events' own streams are untouched
 # Sessions are processed in time order, in chunks; each chunk becomes one part file, so memory
 # depends on the chunk size (about 1.1M events), never on the month's or the period's volume.
 SESSIONS_PER_CHUNK = 200_000
@@ -85,7 +81,14 @@ def generate(
             PRODUCER,
             parameters=params.to_dict(),
             overwrite=overwrite,
-            extra={"generator": {"personas": list(PERSONAS), "event_types": list(EVENT_TYPES)}},
+            extra={
+                "generator": {
+                    "personas": list(PERSONAS),
+                    "interests": list(INTEREST_NAMES),
+                    "languages": list(LANGUAGES),
+                    "event_types": list(EVENT_TYPES),
+                }
+            },
         ) as writer,
     ):
         _generate_into(writer, params, bar)
@@ -106,6 +109,15 @@ def _generate_into(writer: DatasetWriter, params: GenParams, bar: _Bar) -> None:
         params.users,
         cal,
         (len(first_names), len(last_names), n_female),
+    )
+    from ducky.datasets.generator import searches
+    from ducky.datasets.generator.users import COUNTRIES
+
+    users.search = searches.assign(
+        _rng(params, STREAM_INTERESTS),
+        users.persona,
+        users.attributes["country"],
+        [c[0] for c in COUNTRIES],
     )
     catalog = build_catalog(_rng(params, STREAM_CATALOG), params.products)
     pools = build_query_pools(_rng(params, STREAM_QUERIES))

@@ -18,13 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ducky.datasets.generator.catalog import Catalog
-from ducky.datasets.generator.personas import (
-    GENERIC_SHARE,
-    OWN_SHARE,
-    PERSONA_SPECS,
-    PERSONAS,
-    QueryPools,
-)
+from ducky.datasets.generator.personas import GENERIC_SHARE, OWN_SHARE, PERSONA_SPECS, PERSONAS
+from ducky.datasets.generator.searches import QueryPools
 from ducky.datasets.generator.users import Users
 
 # Event type codes, in schema.EVENT_TYPES order.
@@ -111,7 +106,8 @@ class World:
         u = np.where(cheap, u**CHEAP_CLICK_EXPONENT, u)
         start = self.catalog.item_start[np.maximum(item, 0)]
         by_item = start + np.minimum((u * count).astype(np.int64), np.maximum(count - 1, 0))
-        # Generic queries ("gift ideas") lead to whatever the user likes to browse anyway.
+        # Generic queries ("gift ideas") and things the shop does not carry ("cordless drill")
+        # lead to whatever the user likes to browse anyway.
         return np.where(named, by_item, self.browse(rng, persona))
 
 
@@ -148,13 +144,22 @@ def run_sessions(
     q_sess = np.repeat(np.arange(n), n_search)
     q_persona = persona[q_sess]
     src = rng.random(s_total)
+    # The same draws pick the pool whatever the vocabulary: a mixed user's own searches split
+    # between the two interests (pool2 == pool1 for everyone else).
+    us = users.search
+    assert us is not None
+    q_user = sess_user[q_sess]
     pool = np.where(
-        src < OWN_SHARE,
-        q_persona,
+        src < OWN_SHARE / 2,
+        us.pool1[q_user],
         np.where(
-            src < OWN_SHARE + GENERIC_SHARE,
-            world.pools.generic_pool,
-            users.secondary[sess_user[q_sess]],
+            src < OWN_SHARE,
+            us.pool2[q_user],
+            np.where(
+                src < OWN_SHARE + GENERIC_SHARE,
+                us.pool_generic[q_user],
+                us.pool_secondary[q_user],
+            ),
         ),
     )
     query = world.pools.sample(rng, pool)

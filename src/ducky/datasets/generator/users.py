@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
     import pyarrow as pa
 
+    from ducky.datasets.generator.searches import UserSearch
+
 # Countries (ISO 3166-1 alpha-2) with their share of users and the regions users live in.
 COUNTRIES: tuple[tuple[str, float, tuple[tuple[str, float], ...]], ...] = (
     (
@@ -75,10 +77,12 @@ class Users:
     signup_day: np.ndarray  # day offset from the period start
     churn_day: np.ndarray  # first day with no more sessions (exclusive)
     persona: np.ndarray  # index into PERSONAS
-    secondary: np.ndarray  # another persona the user is a little interested in
+    secondary: np.ndarray  # drawn for stream stability; searches.UserSearch.secondary is used
     activity: np.ndarray  # sessions per week when fresh, before calibration
     searcher: np.ndarray  # bool
     attributes: dict[str, np.ndarray]
+    # what they search for (searches.assign, from its own random stream; set after build_users)
+    search: UserSearch | None = None
 
     def __len__(self) -> int:
         return len(self.signup_day)
@@ -110,14 +114,25 @@ class Users:
         )
 
     def truth(self) -> pa.Table:
+        """`persona` (shopping style), `interest` (what they search for), `interest2` (the
+        second interest of a mixed user, else null) and `language` of their searches."""
         import pyarrow as pa
 
-        return pa.table(
-            {
-                "user_id": pa.array(np.arange(1, len(self) + 1, dtype=np.int64)),
-                "persona": pa.array(PERSONAS).take(pa.array(self.persona)),
-            }
-        )
+        from ducky.datasets.generator.searches import INTEREST_NAMES, LANGUAGES
+
+        cols = {
+            "user_id": pa.array(np.arange(1, len(self) + 1, dtype=np.int64)),
+            "persona": pa.array(PERSONAS).take(pa.array(self.persona)),
+        }
+        if self.search is not None:
+            s = self.search
+            names = pa.array(INTEREST_NAMES)
+            cols["interest"] = names.take(pa.array(s.interest))
+            cols["interest2"] = names.take(
+                pa.array(np.maximum(s.interest2, 0), mask=s.interest2 < 0)
+            )
+            cols["language"] = pa.array(LANGUAGES).take(pa.array(s.language))
+        return pa.table(cols)
 
 
 def name_vocabulary() -> tuple[list[str], list[str], int]:

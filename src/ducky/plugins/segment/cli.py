@@ -203,7 +203,7 @@ def _open(
 @click.option("--seed", default=42, show_default=True, type=int, help="Random seed.")
 @click.option(
     "--balance",
-    default=1.0,
+    default=0.3,
     show_default=True,
     type=click.FloatRange(0, 100),
     help="Behaviour block variance relative to the query block.",

@@ -46,15 +46,53 @@ def _w(words: str) -> set[str]:
 _WORDS: dict[str, set[str]] = {
     "fr": _w(
         "pour avec sans les des une dans sur aux du le la et au chez femme homme enfant "
-        "enfants bébé pas cher chaussures robe nourriture chien chat cuisine sac"
+        "enfants bébé pas cher chaussures robe nourriture chien chat cuisine sac "
+        # frequent words of shop searches (clothes, tech, home, family, offers) that are
+        # not English words too; none taken from the hand-written evaluation histories
+        "fille garçon femmes hommes jupe pantalon chemisier veste manteau chaussette "
+        "chaussettes bottines sandales lunettes montre bijoux collier bague boucles cuir "
+        "soie laine coton taille noire blanche vert verte nouvelle meilleur meilleure "
+        "livraison gratuite soldes cadeau commande neuf écran clavier souris casque "
+        "manette écouteurs enceinte chargeur coque batterie ordinateur téléphone appareil "
+        "jeu jeux jouet jouets poupée livre livres liseuse maison jardin outil outils "
+        "perceuse scie tournevis tondeuse arrosage graines plante plantes poêle couteau "
+        "cafetière lave linge lessive tapis lampe rideau coussin oreiller matelas drap "
+        "crème peau cheveux shampooing maquillage vernis soin randonnée tente vélo "
+        "musculation haltères chaussure imperméable étanche rapide gratuit moins"
     ),
     "es": _w(
         "para con sin los las una del el por y de mujer hombre niño niña niños bebé barato "
-        "barata zapatos vestido comida perro gato cocina juego olla"
+        "barata zapatos vestido comida perro gato cocina juego olla "
+        # frequent words of shop searches (clothes, tech, home, family, offers) that are
+        # not English words too; none taken from the hand-written evaluation histories
+        "mujeres hombres falda pantalón camisa camiseta blusa chaqueta abrigo sudadera "
+        "calcetines zapatillas botas botines sandalias gafas reloj pendientes anillo "
+        "bolso piel seda lana algodón talla negro negra blanco blanca azul rojo roja "
+        "verde pequeño pequeña nuevo nueva mejor envío rebajas oferta ofertas descuento "
+        "regalo pedido baratos baratas pantalla teclado ratón auriculares mando altavoz "
+        "cargador funda batería portátil ordenador teléfono móvil juegos juguete juguetes "
+        "muñeca libro libros novela casa jardín herramienta herramientas taladro "
+        "destornillador cortacésped manguera semillas planta plantas cuchillo cafetera "
+        "lavadora detergente pañales carrito leche alfombra lámpara cortina cojín "
+        "almohada colchón sábanas toalla crema cara cabello champú maquillaje esmalte "
+        "pienso correa cama montaña tienda bicicleta deporte inalámbrico inalámbricos "
+        "rápido hierro agua"
     ),
     "de": _w(
         "für und mit ohne der die das den dem ein eine damen herren kinder günstig schuhe "
-        "kleid hund katze küche zubehör"
+        "kleid hund katze küche zubehör "
+        # frequent words of shop searches (clothes, tech, home, family, offers) that are
+        # not English words too; none taken from the hand-written evaluation histories
+        "mädchen jungen hemd bluse jacke socken stiefel sandalen brille uhr kette "
+        "ohrringe tasche handtasche leder seide wolle baumwolle größe schwarz weiß blau "
+        "grün groß neu beste versand kostenlos kostenloser angebot angebote rabatt "
+        "gutschein geschenk bestellung gebraucht billig billige bildschirm tastatur maus "
+        "kopfhörer lautsprecher ladegerät hülle akku spiele spielzeug puppe buch bücher "
+        "haus garten werkzeug säge schraubendreher rasenmäher schlauch samen pflanze "
+        "pfanne topf messer kaffeemaschine waschmaschine waschmittel windeln kinderwagen "
+        "milch teppich lampe vorhang kissen matratze bettwäsche handtuch gesicht haut "
+        "haare nagellack duft futter leine bett wandern zelt fahrrad hanteln wasserdicht "
+        "kabellos schnell aus vom zum zur auf bei wasser holz glas"
     ),
     "it": _w("per con senza della delle il gli donna uomo bambino scarpe economico"),
     "pt": _w("para com sem uma dos das mulher homem criança sapatos barato"),

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 QUERY_MIN_SIM = 0.30  # a query farther than this from every label has no nearest label
 LABEL_SUPPORT = 0.40  # share of a segment's searches a label needs to name it
 BEHAVIOUR_SHARE = 0.5  # share of searches with a behaviour label's keyword ("cheap", "gift")
+LABEL_OF_GROUP = 2 / 3  # a group whose support is this much one label's is named after it
 MIXED_PART = 0.25  # a second group holding this share of the searches makes a segment mixed
 MIXED_DOMINANT = 0.7  # ... unless the first group holds at least this much
 TOP_TERMS = 8  # c-TF-IDF terms checked for agreement
@@ -278,15 +279,20 @@ def name_segments(
                 term_label[t] = j
     groups = sorted({lab.group for lab in labs})
     qwords = [re.findall(r"[a-z0-9]+", q) for q in qt.texts.to_pylist()]
+    distinctive = _distinctive(seg_query, k)
     out: list[Naming] = []
     for c in range(k):
         row = seg_query.getrow(c)
         total = float(row.data.sum()) or 1.0
         sup = np.zeros(len(labs))
+        keep = distinctive.getrow(c).toarray()[0]
+        if keep[row.indices].sum() == 0:  # nothing sets it apart: judge it by all it types
+            keep = np.ones(len(keep), dtype=bool)
+        dtotal = float(row.data[keep[row.indices]].sum()) or 1.0
         for qi, cnt in zip(row.indices, row.data, strict=True):
-            if nearest[qi] >= 0:
+            if nearest[qi] >= 0 and keep[qi]:
                 sup[nearest[qi]] += cnt
-        sup /= total
+        sup /= dtotal
         gsup = {
             g: float(sum(sup[j] for j, lab in enumerate(labs) if lab.group == g)) for g in groups
         }
@@ -357,6 +363,24 @@ def name_segments(
             continue
         if g0 not in NO_GROUP_NAMES and gsup[g0] >= LABEL_SUPPORT:
             in_g = [int(j) for j in order if labs[j].group == g0 and sup[j] > 0]
+            lead_j = in_g[0]
+            lead_ag = agree(lead_j)
+            if sup[lead_j] >= LABEL_OF_GROUP * gsup[g0] and lead_ag:
+                # the group's evidence is mostly one label: that label is the precise name
+                lab = labs[lead_j]
+                out.append(
+                    Naming(
+                        lab.id,
+                        "label",
+                        lab.id,
+                        lab.group,
+                        float(sup[lead_j]),
+                        top_support,
+                        lead_ag,
+                        [lab.id],
+                    )
+                )
+                continue
             gag = sorted({t for j in in_g for t in agree(j)}, key=terms[c].index)
             if gag:
                 out.append(
@@ -377,6 +401,30 @@ def name_segments(
         out.append(Naming(name, "terms", None, None, 0.0, top_support, [], []))
     _make_unique(out, terms)
     return out
+
+
+def _distinctive(seg_query: Any, k: int) -> Any:
+    """(segments x queries) mask of the queries a segment types more often than the whole
+    population does (lift > 1). Label support is measured on these: what every segment types
+    ("gift ideas", "track my order") and a few users' side interests ("rtx 4070" in a pet
+    owners' segment) say nothing about what sets the segment apart. Measured on generated data
+    (15 interests, 22% of searches generic or a side interest): the right label's support
+    rose from ~0.31-0.37 to ~0.5; the hand-written histories' figures are in the docs."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    m = sp.csr_matrix(seg_query[:k], dtype=np.float64)
+    seg_tot = np.asarray(m.sum(axis=1)).ravel()
+    q_tot = np.asarray(seg_query.sum(axis=0)).ravel()
+    all_tot = float(q_tot.sum()) or 1.0
+    coo = m.tocoo()
+    lift = (coo.data / np.maximum(seg_tot[coo.row], 1)) / np.maximum(
+        q_tot[coo.col] / all_tot, 1e-12
+    )
+    keep = lift > 1.0
+    return sp.csr_matrix(
+        (np.ones(int(keep.sum()), dtype=bool), (coo.row[keep], coo.col[keep])), shape=m.shape
+    )
 
 
 def label_prototypes(taxonomy: Taxonomy, embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:

@@ -49,6 +49,19 @@ def section(datadir: Any) -> dict[str, Any]:
             f"<p>Against the generator's truth: ARI {q['ari']:.3f}, name accuracy "
             f"{q['name_accuracy']:.1%} ({q['users_evaluated']:,} users).</p>"
         )
+        if "mixed_users" in q or "other_language_users" in q:  # the generator's interests
+            extra = []
+            if "mixed_users" in q:
+                extra.append(
+                    f"{q['mixed_users']:,} users with two interests: name right for one of "
+                    f"them {q['mixed_name_accuracy']:.1%}"
+                )
+            if "other_language_users" in q:
+                extra.append(
+                    f"{q['other_language_users']:,} users searching in other languages: "
+                    f"{q['other_language_recall']:.1%} kept apart as other_language"
+                )
+            parts.append(f"<p>{html.escape('; '.join(extra))}.</p>")
     png = seg_dir / "projection.png"
     if png.is_file():
         b64 = base64.b64encode(png.read_bytes()).decode()

@@ -1,0 +1,27 @@
+"""The choice of k: smallest k within one standard error (capped at 0.01) of the best."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ducky.plugins.segment import cluster
+
+
+def test_pick_k_one_standard_error_capped() -> None:
+    sil = {13: 0.299, 14: 0.311, 15: 0.319, 16: 0.296}
+    # a precise estimate (3,000 users: SE ~0.003): 14 is 0.008 below, a real difference
+    assert cluster.pick_k(sil, {k: 0.003 for k in sil}) == 15
+    # a noisy estimate: the difference is within the cap (0.01), the smaller k wins
+    assert cluster.pick_k(sil, {k: 0.05 for k in sil}) == 14
+    # ties on the best go to the smaller k
+    assert cluster.pick_k({3: 0.2, 4: 0.2}, {3: 0.0, 4: 0.0}) == 3
+
+
+def test_silhouettes_come_with_their_standard_error() -> None:
+    rng = np.random.default_rng(0)
+    centres = rng.normal(0, 10, (4, 5))
+    x = np.vstack([c + rng.normal(0, 1, (150, 5)) for c in centres]).astype(np.float32)
+    sil, se = cluster._silhouettes(x, 0, range(2, 7))
+    assert max(sil, key=lambda k: sil[k]) == 4
+    assert all(0 < se[k] < 0.02 for k in sil)  # std of per-point silhouettes / sqrt(600)
+    assert cluster.pick_k(sil, se) == 4
