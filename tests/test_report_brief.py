@@ -126,9 +126,17 @@ def test_brief_numbers_equal_the_results(shop: Path, report: tuple[str, Path]) -
             assert f"best cohort {m[1]} ({m[2]} of {m[3]}), worst {m[4]} ({m[5]}" in brief
     # segmentation: k, the silhouette of the chosen k, and each segment's size
     seg = json.loads((shop / "segments" / "summary.json").read_text())
-    assert f"k = {seg['k']}, the best silhouette ({seg['silhouette'][str(seg['k'])]:.4f})" in brief
-    for s in seg["segments"]:
+    sil = seg["silhouette"][str(seg["k"])]
+    assert f"k = {seg['k']}, the smallest k whose silhouette ({sil:.4f}) is within noise" in brief
+    # the largest six segments get a line each; the rest are counted and pointed at the evidence
+    by_size = sorted(seg["segments"], key=lambda s: -s["users"])
+    for s in by_size[:6]:
         assert f"{s['segment']}: {s['users']:,} users" in brief
+    for s in by_size[6:]:
+        assert f"{s['segment']}: " not in brief
+        assert s["segment"] in evidence
+    if len(by_size) > 6:
+        assert f"{len(by_size) - 6} smaller segments: each listed" in brief
     # optimizations: each bench record's median appears for its engine/query
     bench = json.loads((shop / "bench" / "latest.json").read_text())
     for rec in bench["records"]:

@@ -224,6 +224,9 @@ def _plateau(avg: list[float | None]) -> tuple[int, float] | None:
     return None
 
 
+BRIEF_SEGMENTS = 6  # segments named one per line in the one-page brief
+
+
 def segmentation_part(ctx: ReportContext) -> Part:
     part = Part("brief-segments", "Segmentation rationale")
     doc = ctx.segments()
@@ -238,14 +241,18 @@ def segmentation_part(ctx: ReportContext) -> Part:
     sentence = f"Method: k-means over each user's search queries embedded with {model}; k = {k}"
     if isinstance(sil, dict) and str(k) in sil:
         ks = sorted(int(x) for x in sil)
+        # pick_k takes the smallest k within noise of the best silhouette, not the argmax.
         sentence += (
-            f", the best silhouette ({sil[str(k)]:.4f}) among k = {ks[0]}..{ks[-1]}" if ks else ""
+            f", the smallest k whose silhouette ({sil[str(k)]:.4f}) is within noise of the best"
+            f" among k = {ks[0]}..{ks[-1]}"
+            if ks
+            else ""
         )
     else:
         sentence += " (set by the user, no silhouette search)"
     q = doc.get("quality")
     if isinstance(q, dict) and isinstance(q.get("ari"), int | float):
-        sentence += f"; agreement with the generator's personas: ARI {q['ari']:.3f}"
+        sentence += f"; agreement with the generator's planted interests: ARI {q['ari']:.3f}"
     part.sentences.append(sentence + ".")
     b = ctx.business()
     value = {
@@ -255,9 +262,14 @@ def segmentation_part(ctx: ReportContext) -> Part:
     }
     total_users = sum(int(s.get("users") or 0) for s in segs if isinstance(s, dict)) or 1
     overall_aov = b.totals[0].aov if b.totals else 0.0
-    for s in segs:
-        if not isinstance(s, dict) or "segment" not in s:
-            continue
+    listed = sorted(
+        (s for s in segs if isinstance(s, dict) and "segment" in s),
+        key=lambda s: -int(s.get("users") or 0),
+    )
+    # The brief is one printed page: the largest segments get a line each, the rest one line
+    # that points at the evidence (15 interests made 16 lines and pushed the brief to page 2).
+    rest = listed[BRIEF_SEGMENTS:]
+    for s in listed[:BRIEF_SEGMENTS]:
         name, users = str(s["segment"]), int(s.get("users") or 0)
         v = value.get(name)
         line = f"{name}: {fmt.count(users)} users ({fmt.pct(users / total_users)})"
@@ -278,6 +290,12 @@ def segmentation_part(ctx: ReportContext) -> Part:
             line += f"; confidence {conf} (name similarity {sim:.2f})"
         line += f". Action: {_segment_action(v.aov if v else None, overall_aov, terms)}."
         part.bullets.append(line)
+    if rest:
+        # Only a count here: every figure in the brief must be one a reader finds below.
+        part.bullets.append(
+            f"{len(rest)} smaller segments: each listed with its size, terms and action in the"
+            " evidence below."
+        )
     return part
 
 
