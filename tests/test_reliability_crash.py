@@ -31,10 +31,10 @@ def ducky(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
     )
 
 
-def kill_at(window: str, tmp: Path, *args: str) -> None:
+def kill_at(window: str, tmp: Path, *args: str, env: dict[str, str] | None = None) -> None:
     """Run ducky `args`, wait until it pauses at `window`, and kill -9 it there."""
     flag = tmp / f"paused-{window}"
-    env = os.environ | {"DUCKY_TEST_PAUSE_AT": f"{window}:{flag}"}
+    env = (env or dict(os.environ)) | {"DUCKY_TEST_PAUSE_AT": f"{window}:{flag}"}
     p = subprocess.Popen(
         [sys.executable, "-m", "ducky", *args],
         env=env,

@@ -82,14 +82,18 @@ PAUSE_ENV = "DUCKY_TEST_PAUSE_AT"  # tests only: `window:file` pauses there (kil
 
 
 def _pause(window: str) -> None:
-    """Test hook: at a named crash window, write a file and wait to be killed."""
+    """Test hook: at a named crash window, write a file and wait to be killed; a test that
+    removes the file instead lets the run go on (to break something else there first)."""
     spec = os.environ.get(PAUSE_ENV, "")
     if not spec or spec.split(":", 1)[0] != window:
         return
     import time
 
-    Path(spec.split(":", 1)[1]).write_text(str(os.getpid()))
-    time.sleep(600)
+    flag = Path(spec.split(":", 1)[1])
+    flag.write_text(str(os.getpid()))
+    deadline = time.monotonic() + 600
+    while flag.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def temp_dir_for(target: str | os.PathLike[str]) -> Path:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ducky.atomic import _pause  # kill -9 tests stop at the named windows below
 from ducky.datasets import DataDir
 from ducky.engines.base import table_ddl
 from ducky.engines.postgres import dsn as dsnlib
@@ -465,6 +466,7 @@ def _finish_load(
     for t in names:
         for stmt in _swap_sql(t):
             execute(stmt)
+        _pause("pg-swapped")  # old table dropped, new one renamed and keyed; not committed
     for stmt in _meta_sql():
         execute(stmt)
     sql, params = _meta_upsert(fp)
@@ -476,6 +478,7 @@ def _finish_load(
     bar.describe("rollups")
     for query, seconds in rebuild_after_load(execute, fetch, names):
         report.rollups.append({"query": query, "seconds": round(seconds, 4)})
+    _pause("pg-before-commit")  # everything written, fingerprint included; COMMIT next
 
 
 def _load_adbc(
@@ -622,6 +625,7 @@ def _load_copy(
                 for batch in _batches(t, files[t], bar.advance, present):
                     cp.write(encode(batch))
                     rows += batch.num_rows
+                    _pause("pg-copy")  # a COPY in progress on the server
                 if trailer:
                     cp.write(trailer)
             report.tables.append(TableLoad(t, rows, time.perf_counter() - t0))
@@ -635,6 +639,7 @@ def _load_copy(
             placeholder="%s",
         )
         conn.commit()
+    _pause("pg-committed")
 
 
 def stored_fingerprint(target: str, schema: str | None = None) -> dict[str, Any] | None:

@@ -212,7 +212,8 @@ def push_segments(
     `_aliases` call moves the alias; the indexes it left are deleted after that. A re-push of
     the same run id whose index is the live one writes the same documents into it in place
     (nothing is deleted first); a failure there leaves the alias and its index as they were."""
-    from ducky.errors import EngineError
+    from ducky.atomic import _pause
+    from ducky.errors import ConnectionFailed, EngineError
     from ducky.plugins.segment.store.queries import SEGMENTS_MAPPING
 
     index = f"{alias}-{result.run_id}"
@@ -222,6 +223,7 @@ def push_segments(
     if not in_place:
         # not live: a leftover of an interrupted push of this run may be replaced safely
         store.create_index(index, SEGMENTS_MAPPING, replace=True)
+    _pause("es-created")  # kill -9 tests: the new index exists, empty, not live
 
     def actions() -> Any:
         for uid, lab, sc in zip(
@@ -245,19 +247,41 @@ def push_segments(
                 },
             }
 
+    acked = 0
+
+    def tick(n: int) -> None:
+        nonlocal acked
+        acked += n
+        if acked == n:  # kill -9 tests: the first chunk is in, the rest not sent yet
+            _pause("es-bulk")
+        if progress:
+            progress(n)
+
     try:
-        report: BulkReport = store.bulk(actions(), progress=progress)
+        report: BulkReport = store.bulk(actions(), progress=tick)
     except BaseException:
         if not in_place:
             _drop_quietly(store, index)
         raise
     if report.failed:
+        where = f"index {index} kept: it is live" if in_place else f"index {index} removed"
+        failed = f"{report.failed} of {report.ok + report.failed} segment documents"
+        # The bulk helper reports a server that went away as a transport error per document,
+        # not as an exception: ask the server once, so that case reads "cannot reach" (exit 3)
+        # instead of the same connection error repeated for every document.
+        try:
+            store.info()
+        except ConnectionFailed as e:
+            where = where.replace("removed", "left for the next push to remove")
+            raise ConnectionFailed(
+                f"{e} (lost during the push: {failed} not indexed; {where}, alias {alias} "
+                "unchanged)"
+            ) from None
         if not in_place:
             _drop_quietly(store, index)
-        where = f"index {index} kept: it is live" if in_place else f"index {index} removed"
         raise EngineError(
-            f"{report.failed} of {report.ok + report.failed} segment documents failed to index "
-            f"({where}, alias {alias} unchanged): " + "; ".join(report.errors)
+            f"{failed} failed to index ({where}, alias {alias} unchanged): "
+            + "; ".join(report.errors)
         )
     store.refresh(index)
     removed = store.swap_alias(alias, index)

@@ -210,7 +210,14 @@ class SearchLogStore(ABC):
     # -- segments ----------------------------------------------------------------------------
     def swap_alias(self, alias: str, new_index: str) -> list[str]:
         """Point `alias` at `new_index` in one atomic update_aliases call; delete the versioned
-        indexes it left (`<alias>-*` other than the new one). Returns the deleted names."""
+        indexes it left (`<alias>-<12 hex run id>` other than the new one: the earlier runs and
+        what killed pushes left; an index a user named `<alias>-backup` is not ducky's).
+        Returns the deleted names."""
+        import re
+
+        from ducky.atomic import _pause
+
+        ours = re.compile(re.escape(alias) + r"-[0-9a-f]{12}")
         with self.errors():
             if self.client.indices.exists(index=alias) and not self.client.indices.exists_alias(
                 name=alias
@@ -227,8 +234,9 @@ class SearchLogStore(ABC):
             ]
             actions.append({"add": {"index": new_index, "alias": alias}})
             self.client.indices.update_aliases(body={"actions": actions})
+            _pause("es-alias-switched")  # kill -9 tests: live on the new index, old ones kept
             versioned = sorted(self.client.indices.get(index=f"{alias}-*").keys())
-            stale = [i for i in versioned if i != new_index]
+            stale = [i for i in versioned if i != new_index and ours.fullmatch(i)]
             for i in stale:
                 self.client.indices.delete(index=i)
             return stale
