@@ -579,6 +579,22 @@ def rewrite_index(
     from ducky.engines.postgres.types import STORED_COLUMNS
     from ducky.schema import TABLES
 
+    for col in TABLES[table].column_names:
+        used = re.search(rf'(?<![\w"]){col}(?![\w"])|"{col}"', rest)
+        if used is None:
+            continue
+        if col not in plain:
+            return (
+                None,
+                None,
+                (
+                    f"{table}.{col} is converted by the mapping (type or values): an index on "
+                    "the source column cannot serve the query"
+                ),
+            )
+        src = _quote(plain[col])
+        rest = re.sub(rf'(?<![\w"]){col}(?![\w"])|"{col}"', lambda _m, s=src: s, rest)
+    # after the canonical columns: one the mapping converts is the reason that counts
     stored = [c for c in STORED_COLUMNS.get(table, ()) if _mentions(rest, c[0])]
     if stored:
         # The index keys on a column ducky's own load stores. On the shop's table that means
@@ -595,27 +611,8 @@ def rewrite_index(
                 f"ALTER TABLE {qualified} ADD COLUMN {_quote(col)} {typ} "
                 f"GENERATED ALWAYS AS ({expr}) STORED"
             )
-        for canon in TABLES[table].column_names:
-            if canon in plain:
-                rest = _rename(rest, canon, _quote(plain[canon]))
         index = f"CREATE INDEX CONCURRENTLY {_quote(name)} ON {qualified} {rest.strip()}"
         return None, name, "; ".join([*alters, index])
-
-    for col in TABLES[table].column_names:
-        used = re.search(rf'(?<![\w"]){col}(?![\w"])|"{col}"', rest)
-        if used is None:
-            continue
-        if col not in plain:
-            return (
-                None,
-                None,
-                (
-                    f"{table}.{col} is converted by the mapping (type or values): an index on "
-                    "the source column cannot serve the query"
-                ),
-            )
-        src = _quote(plain[col])
-        rest = re.sub(rf'(?<![\w"]){col}(?![\w"])|"{col}"', lambda _m, s=src: s, rest)
     schema, src_table = mapped[table].split(".", 1)
     ddl = (
         f"CREATE {unique or ''}INDEX CONCURRENTLY IF NOT EXISTS {_quote(name)} "
