@@ -218,3 +218,28 @@ def test_cli_malformed_dsn_is_one_line(handmade_dir: Path) -> None:
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert r.stderr.startswith("error: postgres:")
     assert "hunter2" not in r.stderr
+
+
+def test_source_proposes_but_never_runs_the_stored_week_column() -> None:
+    """On a shop's table read in place, the WAU index on ducky_week is only proposed (with the
+    ALTER it needs, in the shop's column names), and the optimized SQL, which reads the
+    column, is replaced by the baseline's; the (ts) index rewrites as before."""
+    from ducky import sql as canonical_sql
+    from ducky.engines.postgres.source import PgSource, reads_stored_column, rewrite_index
+
+    src = PgSource("postgresql://u@localhost/db")
+    src.plain["events"] = {"user_id": "uid", "timestamp": "occurred_at"}
+    mapped = {"events": "shop.web_events"}
+    week = "CREATE INDEX IF NOT EXISTS ducky_opt_events_week_user ON events (ducky_week, user_id)"
+    ddl, name, proposal = rewrite_index(week, src, mapped)
+    assert ddl is None and name == "ducky_opt_events_week_user"
+    assert proposal.startswith('ALTER TABLE "shop"."web_events" ADD COLUMN "ducky_week" DATE')
+    assert "DATE_TRUNC('week', \"occurred_at\")" in proposal and '(ducky_week, "uid")' in proposal
+    ts = 'CREATE INDEX IF NOT EXISTS ducky_opt_events_timestamp ON events ("timestamp")'
+    assert rewrite_index(ts, src, mapped)[0] == (
+        'CREATE INDEX CONCURRENTLY IF NOT EXISTS "ducky_opt_events_timestamp" '
+        'ON "shop"."web_events" ("occurred_at")'
+    )
+    assert reads_stored_column(canonical_sql.render("wau", "postgres", "optimized"))
+    # comments may name the column; only code counts
+    assert not reads_stored_column("/* ducky_week */ SELECT 1 -- ducky_week")

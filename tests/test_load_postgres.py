@@ -210,3 +210,38 @@ def test_binary_numeric_edge_values(tmp_path: Path, pg_fresh_dsn: Callable[[], s
         got = c.execute("SELECT price, name FROM products ORDER BY product_id").fetchall()
     assert [g[0] for g in got] == [Decimal(p) for p in prices]
     assert [g[1] for g in got] == [p["name"] for p in products]
+
+
+@pytest.mark.parametrize("method", ["binary", "adbc", "csv"])
+def test_load_stores_the_week_and_wau_optimized_runs_right_after(
+    tmp_path: Path, pg_fresh_dsn: Callable[[], str], method: str
+) -> None:
+    """`ducky load` alone (no bench setup) gives events its stored ducky_week, the Monday of
+    each event's ISO week, so the optimized WAU (which groups by it) answers right away and
+    equals the baseline; a table loaded without the column is not current (reloaded)."""
+    from ducky.engines.postgres import PostgresEngine
+
+    dsn = pg_fresh_dsn()
+    data = write_datadir(tmp_path / "data")
+    load_datadir(data, dsn, method=method)
+    with psycopg.connect(dsn, autocommit=True) as c:
+        c.execute("SET search_path TO ducky")
+        bad = c.execute(
+            "SELECT count(*) FROM events WHERE ducky_week IS NULL OR ducky_week <> "
+            'CAST("timestamp" AS DATE) - (EXTRACT(ISODOW FROM "timestamp")::int - 1)'
+        ).fetchone()
+        assert bad == (0,)
+    with PostgresEngine(DataDir(data), dsn=dsn) as eng:
+        assert eng.is_current()
+        for params in ({}, {"event_type": "purchased"}):
+            got = eng.query("wau", "optimized", **params).to_pylist()
+            assert got == eng.query("wau", "baseline", **params).to_pylist()
+            assert got == handmade_wau(params.get("event_type"))
+        eng.execute("ALTER TABLE events DROP COLUMN ducky_week")  # as an older ducky loaded it
+        assert not eng.is_current()
+
+
+def handmade_wau(event_type: str | None) -> list[dict[str, Any]]:
+    from tests import reference
+
+    return reference.wau(handmade.EVENTS, event_type)

@@ -196,7 +196,21 @@ class PostgresEngine(Engine):
             return False
         if stored != fingerprint(self.datadir, tables):
             return False
-        return all(self.relation_exists(t) for t in tables)
+        if not all(self.relation_exists(t) for t in tables):
+            return False
+        # Tables loaded by a ducky without the stored columns (types.STORED_COLUMNS) are not
+        # current: the optimized WAU reads ducky_week, so the next load adds it (one reload).
+        from ducky.engines.postgres.types import STORED_COLUMNS
+
+        for t in tables:
+            for col, _, _ in STORED_COLUMNS.get(t, ()):
+                sql = (
+                    "SELECT count(*) AS n FROM pg_attribute WHERE attrelid = "
+                    f"to_regclass('{t}') AND attname = '{col}' AND NOT attisdropped"
+                )
+                if not self.run(sql).column(0)[0].as_py():
+                    return False
+        return True
 
     def load(self, force: bool = False, progress: bool | None = None) -> None:
         """Load the data directory unless the server already holds it (same fingerprint).

@@ -31,7 +31,7 @@ from ducky.atomic import _pause  # kill -9 tests stop at the named windows below
 from ducky.datasets import DataDir
 from ducky.engines.base import table_ddl
 from ducky.engines.postgres import dsn as dsnlib
-from ducky.engines.postgres.types import DDL_TYPES
+from ducky.engines.postgres.types import DDL_TYPES, stored_columns_sql
 from ducky.errors import ConnectionFailed, DataDirError, EngineError, UserError
 from ducky.schema import TABLES, Table, arrow_schema
 
@@ -511,6 +511,8 @@ def _load_adbc(
                 cur.execute(f'DROP TABLE IF EXISTS "{stage}"')
                 canon = _canonical(t, files[t])  # VARCHAR ids when the shop's ids are strings
                 cur.execute(table_ddl(canon, DDL_TYPES, f'"{stage}"'))
+                for stmt in stored_columns_sql(t, f'"{stage}"'):  # empty table: no rewrite
+                    cur.execute(stmt)
                 failure: list[BaseException] = []
                 reader = pa.RecordBatchReader.from_batches(
                     arrow_schema(canon), _remember(_batches(t, files[t], bar.advance), failure)
@@ -612,6 +614,10 @@ def _load_copy(
             stage = STAGING_PREFIX + t
             conn.execute(f'DROP TABLE IF EXISTS "{stage}"')
             conn.execute(table_ddl(_canonical(t, files[t]), DDL_TYPES, f'"{stage}"'))
+            # Added to the empty table (no rewrite); the COPY names its columns, so the
+            # server computes the stored ones per row (the write cost: docs/OPTIMIZATION.md).
+            for stmt in stored_columns_sql(t, f'"{stage}"'):
+                conn.execute(stmt)
             rows = 0
             present = present_columns(t, files[t])
             cols = ", ".join(f'"{c}"' for c in present)

@@ -47,6 +47,18 @@ TRIGGERS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 INSERT_FUNCTIONS = {q: f"ducky_rollup_{q}_on_insert" for q in ROLLUP_QUERIES}
+# Tables only PostgreSQL's maintained rollups build, beside the shared list (ducky.rollups
+# TABLES): revenue's per-(category, currency) totals (as DuckDB's) and the two keyed sets its
+# insert trigger needs to keep the distinct buyers and orders exact (rollup.setup.postgres.sql).
+POSTGRES_EXTRA: dict[str, tuple[str, ...]] = {
+    "revenue": ("rollup_category_totals", "rollup_category_buyers", "rollup_category_orders"),
+}
+
+
+def rollup_tables(query: str) -> tuple[str, ...]:
+    """`query`'s rollup tables on PostgreSQL: the shared list, then POSTGRES_EXTRA."""
+    return TABLES[query] + POSTGRES_EXTRA.get(query, ())
+
 
 # The state table and the two helpers the triggers call to mark a rollup stale (only the first
 # reason is kept: it is the one that explains the staleness).
@@ -167,7 +179,7 @@ class PostgresRollups:
     def status(self, query: str, detail: bool = True) -> RollupStatus:
         """Fresh, stale or missing; `detail` adds rows and bytes (a COUNT over the base
         table: left out on the query path, where only freshness matters)."""
-        st = RollupStatus(query, "postgres", "missing", tables=list(TABLES[query]))
+        st = RollupStatus(query, "postgres", "missing", tables=list(rollup_tables(query)))
         row = None
         if self._exists(STATE_TABLE):
             rows = self._rows(
@@ -176,20 +188,21 @@ class PostgresRollups:
                 f"build_s FROM {STATE_TABLE} WHERE query = '{query}'"
             )
             row = rows[0] if rows else None
-        present = [t for t in TABLES[query] if self._exists(t)]
+        present = [t for t in rollup_tables(query) if self._exists(t)]
         if present and detail:
             st.bytes = sum(self.engine.relation_size(t) for t in present)
-            if TABLES[query][0] in present:
-                st.rows = int(self._rows(f"SELECT COUNT(*) AS n FROM {TABLES[query][0]}")[0]["n"])
+            if rollup_tables(query)[0] in present:
+                main = rollup_tables(query)[0]
+                st.rows = int(self._rows(f"SELECT COUNT(*) AS n FROM {main}")[0]["n"])
         triggers = self._live_triggers(query)
         st.maintained = all(name in triggers for name, _ in TRIGGERS[query])
         if row is None:
-            own = TABLES[query][0] in present  # the shared bounds table does not count
+            own = rollup_tables(query)[0] in present  # the shared bounds table does not count
             st.reason = "built without ducky's rollup state" if own else "never built"
             return st
         st.built_at, st.build_s = row["built"], float(row["build_s"])
         st.state = "stale"
-        missing_tables = [t for t in TABLES[query] if t not in present]
+        missing_tables = [t for t in rollup_tables(query) if t not in present]
         missing_triggers = [n for n, _ in TRIGGERS[query] if n not in triggers]
         if row["status"] != "fresh":
             st.reason = row["stale_reason"] or "marked stale"
@@ -254,7 +267,7 @@ class PostgresRollups:
                 if self._exists(table):
                     eng.execute(f'DROP TRIGGER IF EXISTS {name} ON "{table}"')
             eng.execute(f"DROP FUNCTION IF EXISTS {INSERT_FUNCTIONS[query]}()")
-            for t in TABLES[query]:
+            for t in rollup_tables(query):
                 if t == BOUNDS_TABLE and others:
                     continue  # still read by the other rollup
                 eng.execute(f"DROP TABLE IF EXISTS {t}")

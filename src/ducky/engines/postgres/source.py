@@ -360,6 +360,8 @@ class PgSourceEngine(PostgresEngine):
         self.mapped: dict[str, str] = {}
         self.created: list[dict[str, Any]] = []  # indexes built by prepare (allow_ddl)
         self.suggested: list[str] = []  # indexes not built (no allow_ddl): their DDL
+        # DDL that would ALTER the shop's table (a stored column): printed, never run
+        self.proposed: list[str] = []
 
     @property
     def target(self) -> str:
@@ -410,6 +412,10 @@ class PgSourceEngine(PostgresEngine):
         if variant not in ("baseline", "rollup"):
             stmts = setup_statements(query, variant, self.dialect, roots=self.search_roots())
             if any(st.lstrip().split(None, 1)[0].upper() == "ALTER" for st in stmts if st.strip()):
+                variant = "baseline"
+            elif reads_stored_column(super().render(query, variant, **params)):
+                # wau optimized groups by ducky_week, a column only ducky's own load stores
+                # (types.STORED_COLUMNS); the shop's table has none and is never altered.
                 variant = "baseline"
         return super().render(query, variant, **params)
 
@@ -468,6 +474,9 @@ class PgSourceEngine(PostgresEngine):
         from ducky.engines.base import StageTiming
 
         ddl, name, reason = rewrite_index(stmt, self.source, self.mapped)
+        if ddl is None and name is not None:  # needs a stored column: only proposed
+            self.proposed.append(reason)
+            return StageTiming("index", 0.0, {"skipped": "proposed only", "proposal": reason})
         if ddl is None:
             return StageTiming("index", 0.0, {"skipped": reason, "sql": _short(stmt)})
         assert name is not None
@@ -568,7 +577,9 @@ class PgSourceEngine(PostgresEngine):
             )
         for ddl in dict.fromkeys(self.suggested):
             print(f"ducky: not built (needs --allow-ddl): {ddl}", file=sys.stderr)
-        self.created, self.suggested = [], []
+        for ddl in dict.fromkeys(self.proposed):
+            print(f"ducky: proposed, never run by ducky on your table: {ddl}", file=sys.stderr)
+        self.created, self.suggested, self.proposed = [], [], []
         super().close()
 
 
@@ -615,6 +626,7 @@ def rewrite_index(
     if table not in mapped:
         return None, None, f"{table} is not a mapped table"
     plain = source.plain.get(table, {})
+    from ducky.engines.postgres.types import STORED_COLUMNS
     from ducky.schema import TABLES
 
     for col in TABLES[table].column_names:
@@ -632,9 +644,45 @@ def rewrite_index(
             )
         src = _quote(plain[col])
         rest = re.sub(rf'(?<![\w"]){col}(?![\w"])|"{col}"', lambda _m, s=src: s, rest)
+    # after the canonical columns: one the mapping converts is the reason that counts
+    stored = [c for c in STORED_COLUMNS.get(table, ()) if _mentions(rest, c[0])]
+    if stored:
+        # The index keys on a column ducky's own load stores. On the shop's table that means
+        # ALTER TABLE (a table rewrite under an exclusive lock): ducky never runs it, it only
+        # proposes it, with the index, in the source's own column names (name set, ddl None).
+        schema, src_table = mapped[table].split(".", 1)
+        qualified = f"{_quote(schema)}.{_quote(src_table)}"
+        alters = []
+        for col, typ, expr in stored:
+            for canon in TABLES[table].column_names:
+                if canon in plain:
+                    expr = _rename(expr, canon, _quote(plain[canon]))
+            alters.append(
+                f"ALTER TABLE {qualified} ADD COLUMN {_quote(col)} {typ} "
+                f"GENERATED ALWAYS AS ({expr}) STORED"
+            )
+        index = f"CREATE INDEX CONCURRENTLY {_quote(name)} ON {qualified} {rest.strip()}"
+        return None, name, "; ".join([*alters, index])
     schema, src_table = mapped[table].split(".", 1)
     ddl = (
         f"CREATE {unique or ''}INDEX CONCURRENTLY IF NOT EXISTS {_quote(name)} "
         f"ON {_quote(schema)}.{_quote(src_table)} {rest.strip()}"
     )
     return ddl, name, ""
+
+
+def _mentions(sql: str, col: str) -> bool:
+    return re.search(rf'(?<![\w"]){col}(?![\w"])|"{col}"', sql) is not None
+
+
+def _rename(sql: str, col: str, to: str) -> str:
+    return re.sub(rf'(?<![\w"]){col}(?![\w"])|"{col}"', lambda _m: to, sql)
+
+
+def reads_stored_column(sql: str) -> bool:
+    """Whether `sql` reads a column only ducky's own load stores (types.STORED_COLUMNS)."""
+    from ducky.engines.postgres.types import STORED_COLUMNS
+
+    code = re.sub(r"/\*.*?\*/", " ", sql, flags=re.DOTALL)  # comments may name it
+    code = _code(code)
+    return any(_mentions(code, c[0]) for cols in STORED_COLUMNS.values() for c in cols)

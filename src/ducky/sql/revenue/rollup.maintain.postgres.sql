@@ -31,6 +31,51 @@ BEGIN
         revenue = r.revenue + EXCLUDED.revenue,
         purchases = r.purchases + EXCLUDED.purchases,
         orderless = r.orderless + EXCLUDED.orderless;
+    -- The per-(category, currency) totals (rollup.setup.postgres.sql): sums add; a buyer or an
+    -- order adds 1 only when its key is new to rollup_category_buyers / _orders (the rows
+    -- ON CONFLICT DO NOTHING lets through and RETURNING hands back).
+    WITH d AS (
+        SELECT
+            COALESCE(p.category, 'unknown') AS category, COALESCE(e.currency, 'USD') AS currency,
+            e.user_id, e.order_id,
+            COALESCE(e.amount, COALESCE(e.quantity, 1) * p.price) AS amount
+        FROM ducky_new_events AS e
+        LEFT JOIN products AS p ON p.product_id = e.product_id
+        WHERE e.event_type = 'purchased'
+    ),
+    new_buyers AS (
+        INSERT INTO rollup_category_buyers (category, currency, user_id)
+        SELECT DISTINCT category, currency, user_id FROM d
+        ON CONFLICT DO NOTHING
+        RETURNING category, currency
+    ),
+    new_orders AS (
+        INSERT INTO rollup_category_orders (category, currency, order_id)
+        SELECT DISTINCT category, currency, order_id FROM d WHERE order_id IS NOT NULL
+        ON CONFLICT DO NOTHING
+        RETURNING category, currency
+    ),
+    sums AS (
+        SELECT
+            category, currency, COALESCE(SUM(amount), 0) AS revenue, COUNT(*) AS purchases,
+            COUNT(*) FILTER (WHERE order_id IS NULL) AS orderless
+        FROM d
+        GROUP BY 1, 2
+    ),
+    nb AS (SELECT category, currency, COUNT(*) AS n FROM new_buyers GROUP BY 1, 2),
+    n_o AS (SELECT category, currency, COUNT(*) AS n FROM new_orders GROUP BY 1, 2)
+    INSERT INTO rollup_category_totals AS t (category, currency, revenue, purchases, orders, buyers)
+    SELECT
+        s.category, s.currency, s.revenue, s.purchases, s.orderless + COALESCE(n_o.n, 0),
+        COALESCE(nb.n, 0)
+    FROM sums AS s
+    LEFT JOIN nb ON nb.category = s.category AND nb.currency = s.currency
+    LEFT JOIN n_o ON n_o.category = s.category AND n_o.currency = s.currency
+    ON CONFLICT (category, currency) DO UPDATE SET
+        revenue = t.revenue + EXCLUDED.revenue,
+        purchases = t.purchases + EXCLUDED.purchases,
+        orders = t.orders + EXCLUDED.orders,
+        buyers = t.buyers + EXCLUDED.buyers;
     RETURN NULL;
 END $$;
 DROP TRIGGER IF EXISTS ducky_rollup_revenue_insert ON events;
