@@ -124,11 +124,13 @@ def test_statistics_path_is_chosen_only_where_it_holds(shop: DataDir) -> None:
         eng.load()
         wau = eng.render("wau", "optimized")
         revenue = eng.render("revenue", "optimized")
+        cohort = eng.render("cohort", "optimized")
         eng.fast_paths = False
         assert eng.render("wau", "optimized") != wau or shape == "nostats"
     bounded = "BITSTRING_AGG(user_id, " in wau.replace("\n", " ")
     assert bounded == (shape == "dense"), wau
     assert ("BITSTRING_AGG(e.user_id" in revenue) == (shape == "dense"), revenue
+    assert ("BITSTRING_AGG(user_id, " in cohort.replace("\n", " ")) == (shape == "dense")
     # the order columns are all NULL in these files: where the statistics say so, orders are
     # the purchases, with no COUNT(DISTINCT order_id)
     assert ("COUNT(DISTINCT e.order_id)" in revenue) == (shape == "nostats"), revenue

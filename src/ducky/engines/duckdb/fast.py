@@ -39,6 +39,7 @@ _INT_TYPES = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT")
 # Memory bounds for one bitstring per group (per thread: each keeps its own states).
 WAU_MAX_BITS = 1 << 30  # id range x weeks: 128 MiB of bits
 REVENUE_MAX_RANGE = 1 << 23  # id range per (category, currency) group: 1 MiB each
+COHORT_MAX_RANGE = 1 << 22  # id range per (cohort, week) cell: 512 KiB each
 
 
 @dataclass(frozen=True)
@@ -103,11 +104,13 @@ def read_facts(engine: DuckDBEngine) -> Facts:
 def render(engine: DuckDBEngine, query: str, params: dict[str, Any]) -> str | None:
     """The fast text for `query` (variant optimized) on this data, or None (use the canonical
     text)."""
-    if query not in ("wau", "revenue"):
+    if query not in ("wau", "revenue", "cohort"):
         return None
     facts = read_facts(engine)
     if query == "wau":
         text, extra = wau_sql(facts)
+    elif query == "cohort":
+        text, extra = cohort_sql(facts)
     else:
         text, extra = revenue_sql(facts)
     if text is None:
@@ -288,4 +291,35 @@ SELECT
 FROM per_group
 ORDER BY revenue DESC, category, currency
 """
+    return text, extra
+
+
+# -- cohort ------------------------------------------------------------------------------------
+def cohort_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
+    """sql/cohort/optimized.sql with its 256-id blocks (and their string-id branch) replaced by
+    one bitstring per (cohort, week) cell bounded by the id statistics, and the last data day
+    from the timestamp statistics. The rest of the text (the join to users, the integer days,
+    the grid and the complete flag) is the canonical one, read from the file."""
+    from ducky.sql.catalog import source
+
+    if f.uid_bounds is None or f.uid_bounds[1] - f.uid_bounds[0] >= COHORT_MAX_RANGE:
+        return None, {}
+    text, _ = source("cohort", "optimized", "duckdb")
+    start, end = text.find("int_blocks AS ("), text.find("grid AS (")
+    scan = 'SELECT CAST(MAX("timestamp") AS DATE) AS last_day FROM events'
+    if start < 0 or end < start or scan not in text:
+        return None, {}  # the canonical text changed shape: use it as it is
+    extra: dict[str, Any] = {}
+    extra["fast_uid_lo"], extra["fast_uid_hi"] = f.uid_bounds
+    retained = """retained AS (
+    SELECT cohort_month, week,
+        BIT_COUNT(BITSTRING_AGG(user_id, :fast_uid_lo, :fast_uid_hi)) AS retained
+    FROM returns
+    GROUP BY cohort_month, week
+),
+"""
+    text = text[:start] + retained + text[end:]
+    if f.days is not None:
+        extra["fast_last_day"] = f.days[1]
+        text = text.replace(scan, "SELECT CAST(:fast_last_day AS DATE) AS last_day")
     return text, extra
