@@ -49,6 +49,7 @@ class Facts:
     columns: frozenset[str]
     uid_bounds: tuple[int, int] | None  # integer ids, exact over every row group
     days: tuple[dt.date, dt.date] | None  # UTC days of the first and last event
+    users_rows: int | None = None  # rows in the users files (footers), if it has any
 
 
 def read_facts(engine: DuckDBEngine) -> Facts:
@@ -98,7 +99,15 @@ def read_facts(engine: DuckDBEngine) -> Facts:
     # written with the full schema but no orders): its COALESCEs and COUNT(DISTINCT) go too.
     all_null = {c for c in ("order_id", "quantity", "amount", "currency") if complete(c, 3)}
     columns = columns - all_null
-    return Facts(columns, uid, days)
+    users_rows = None
+    if engine.datadir.has_table("users"):
+        users = engine.datadir.table_glob("users").replace("'", "''")
+        n = con.execute(
+            "SELECT SUM(row_group_num_rows) FROM (SELECT DISTINCT file_name, row_group_id, "
+            f"row_group_num_rows FROM parquet_metadata('{users}'))"
+        ).fetchall()[0][0]
+        users_rows = int(n) if n is not None else None
+    return Facts(columns, uid, days, users_rows)
 
 
 def render(engine: DuckDBEngine, query: str, params: dict[str, Any]) -> str | None:
@@ -297,20 +306,34 @@ ORDER BY revenue DESC, category, currency
 # -- cohort ------------------------------------------------------------------------------------
 def cohort_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
     """sql/cohort/optimized.sql with its 256-id blocks (and their string-id branch) replaced by
-    one bitstring per (cohort, week) cell bounded by the id statistics, and the last data day
-    from the timestamp statistics. The rest of the text (the join to users, the integer days,
-    the grid and the complete flag) is the canonical one, read from the file."""
+    one bitstring per (cohort, week) cell, and the last data day from the timestamp statistics.
+    The bits are the user ids themselves when they are integers with statistics in a narrow
+    range; otherwise (string ids, sparse ids, no statistics) each user's DENSE_RANK among the
+    users, 1..rows of users: every retained user comes through the join to users, so the rank
+    is defined for all of them, and equal ids get equal ranks (exact even with duplicates).
+    The rest of the text (the join, the integer days, the grid, the complete flag) is the
+    canonical one, read from the file."""
     from ducky.sql.catalog import source
 
-    if f.uid_bounds is None or f.uid_bounds[1] - f.uid_bounds[0] >= COHORT_MAX_RANGE:
-        return None, {}
     text, _ = source("cohort", "optimized", "duckdb")
     start, end = text.find("int_blocks AS ("), text.find("grid AS (")
     scan = 'SELECT CAST(MAX("timestamp") AS DATE) AS last_day FROM events'
-    if start < 0 or end < start or scan not in text:
+    user_col = "        user_id,\n        DATE_DIFF('day', DATE '1970-01-01', signup_date)"
+    ret_col = "        u.user_id,\n        CAST((e.day - u.signup_day) // 7 AS INTEGER) AS week"
+    if start < 0 or end < start or scan not in text or user_col not in text or ret_col not in text:
         return None, {}  # the canonical text changed shape: use it as it is
     extra: dict[str, Any] = {}
-    extra["fast_uid_lo"], extra["fast_uid_hi"] = f.uid_bounds
+    if f.uid_bounds is not None and f.uid_bounds[1] - f.uid_bounds[0] < COHORT_MAX_RANGE:
+        extra["fast_uid_lo"], extra["fast_uid_hi"] = f.uid_bounds
+    elif f.users_rows and f.users_rows < COHORT_MAX_RANGE:
+        extra["fast_uid_lo"], extra["fast_uid_hi"] = 1, f.users_rows
+        text = text.replace(
+            user_col,
+            "        user_id,\n        DENSE_RANK() OVER (ORDER BY user_id) AS user_no,\n"
+            "        DATE_DIFF('day', DATE '1970-01-01', signup_date)",
+        ).replace(ret_col, ret_col.replace("u.user_id,", "u.user_no AS user_id,"))
+    else:
+        return None, {}
     retained = """retained AS (
     SELECT cohort_month, week,
         BIT_COUNT(BITSTRING_AGG(user_id, :fast_uid_lo, :fast_uid_hi)) AS retained
@@ -318,6 +341,7 @@ def cohort_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
     GROUP BY cohort_month, week
 ),
 """
+    start, end = text.find("int_blocks AS ("), text.find("grid AS (")
     text = text[:start] + retained + text[end:]
     if f.days is not None:
         extra["fast_last_day"] = f.days[1]
