@@ -136,3 +136,26 @@ def test_statistics_path_is_chosen_only_where_it_holds(shop: DataDir) -> None:
     # the order columns are all NULL in these files: where the statistics say so, orders are
     # the purchases, with no COUNT(DISTINCT order_id)
     assert ("COUNT(DISTINCT e.order_id)" in revenue) == (shape == "nostats"), revenue
+
+
+def test_cached_statistics_follow_a_rewritten_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The footer facts are cached under a stat-only stamp of the files: a rewritten events
+    file (here with a user id above the old maximum) is read afresh, never counted out of
+    bounds."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    dd = DataDir(write_datadir(tmp_path / "data"))
+    answers = []
+    for step in range(2):
+        with DuckDBEngine(dd) as eng:
+            eng.load()
+            got = eng.query("wau", "optimized")
+            assert compare(eng.query("wau", "baseline"), got) is None
+            answers.append(got.to_pylist())
+        if step == 0:
+            f = dd.table_files("events")[-1]
+            t = pq.read_table(f)
+            extra = t.slice(0, 1).to_pylist()[0] | {"user_id": 10**6}
+            pq.write_table(pa.concat_tables([t, pa.Table.from_pylist([extra], t.schema)]), f)
+    assert answers[0] != answers[1]  # the new user is counted in its week
