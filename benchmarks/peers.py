@@ -20,7 +20,8 @@ a rotated order, so a background hiccup does not land on one contender only), af
     flock /tmp/ducky-heavy.lock python benchmarks/peers.py --data /tmp/shop-10m \
         --out docs/benchmarks/peers-10m --rounds 5
 
-writes <out>.json (every run) and <out>.md (the table for docs/BENCHMARKS.md).
+writes <out>.json (every run) and <out>.md (the table for docs/BENCHMARKS.md). String ids: run
+it on a copy made by benchmarks/string_id_copy.py (every contender reads VARCHAR ids as they are).
 """
 
 from __future__ import annotations

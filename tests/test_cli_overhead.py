@@ -76,3 +76,57 @@ def test_validation_stamp_skips_unchanged_and_catches_a_rewrite(
     pq.write_table(bad, f)
     with pytest.raises(DataDirError, match="unexpected column"):
         dd.validate()
+
+
+def test_query_cli_prints_without_pyarrow(tmp_path: Path, cache: Path) -> None:
+    """`ducky query` on DuckDB prints from fetchall() (no pyarrow/numpy import) once the data
+    directory's validation stamp exists; the first call validates the footers (pyarrow)."""
+    import os
+    import subprocess
+
+    from tests.handmade import write_datadir
+
+    root = write_datadir(tmp_path / "shop")
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = ['ducky', '--data', {str(root)!r}, 'query', 'revenue', '--format', 'csv']\n"
+        "try:\n    runpy.run_module('ducky', run_name='__main__')\n"
+        "except SystemExit as e:\n    assert not e.code, e.code\n"
+        "print('pyarrow' in sys.modules, 'numpy' in sys.modules, file=sys.stderr)\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(canonical_sql.__file__).parents[2]),
+        "XDG_CACHE_HOME": str(cache.parents[1]),
+    }
+    runs = [
+        subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        for _ in range(2)
+    ]
+    assert all(r.returncode == 0 for r in runs), runs[-1].stderr
+    assert runs[1].stderr.strip().splitlines()[-1] == "False False", runs[1].stderr
+    assert runs[0].stdout == runs[1].stdout and runs[1].stdout.startswith("category,")
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+@pytest.mark.parametrize("query", ["wau", "revenue", "cohort"])
+def test_rows_path_prints_what_the_arrow_path_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], query: str, fmt: str
+) -> None:
+    from ducky.cli.output import emit
+    from ducky.engines.duckdb.engine import DuckDBEngine, Rows, rows_results
+    from tests.handmade import write_datadir
+
+    dd = DataDir(write_datadir(tmp_path / "shop"))
+    out = []
+    with DuckDBEngine(dd) as eng:
+        eng.load()
+        arrow = eng.query(query, "optimized")
+        with rows_results():
+            rows = eng.query(query, "optimized")
+    assert isinstance(arrow, pa.Table) and isinstance(rows, Rows)
+    assert rows.to_pylist() == arrow.to_pylist() and rows.num_rows > 0
+    for table in (arrow, rows):
+        emit(table, fmt, title=query, definition="d", meta={"query": query})
+        out.append(capsys.readouterr().out)
+    assert out[0] == out[1]

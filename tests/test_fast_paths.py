@@ -1,10 +1,14 @@
-"""The optimized WAU and cohort SQL on DuckDB take integer fast paths (bitstrings over blocks of
-ids); these tests hold them to the baseline and the pure-Python reference where the fast path
-must not apply or must not go wrong: sparse ids (huge, negative, far apart), and string ids.
+"""The optimized WAU, revenue and cohort SQL on DuckDB take integer fast paths (bitstrings over
+blocks of ids; for WAU and revenue one bitstring per group bounded by the Parquet statistics,
+chosen when the SQL is rendered: engines/duckdb/fast.py); these tests hold them to the baseline
+and the pure-Python reference on every shape, including where a fast path must not apply or must
+not go wrong: dense ids (the statistics path), sparse ids (huge, negative, far apart: too wide
+for one bitstring), string ids, and files written without statistics.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,10 +48,26 @@ def _strings(ids: pa.Array) -> pa.Array:
     return pa.array([f"u-{v:03d}" if v % 2 else f"0{v}" for v in ids.to_pylist()], pa.string())
 
 
-@pytest.fixture(scope="module", params=["sparse", "strings"])
+def _no_statistics(root: Path) -> Path:
+    """The events files rewritten without column statistics (as some writers do)."""
+    dd = DataDir(root)
+    for f in dd.table_files("events"):
+        pq.write_table(pq.read_table(f), f, write_statistics=False)
+    return root
+
+
+SHAPES = {
+    "dense": lambda root: root,
+    "sparse": lambda root: _remap(root, _sparse),
+    "strings": lambda root: _remap(root, _strings),
+    "nostats": _no_statistics,
+}
+
+
+@pytest.fixture(scope="module", params=list(SHAPES))
 def shop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> DataDir:
     root = write_datadir(tmp_path_factory.mktemp(request.param) / "data")
-    return DataDir(_remap(root, _sparse if request.param == "sparse" else _strings))
+    return DataDir(SHAPES[request.param](root))
 
 
 def _rows(dd: DataDir, table: str) -> list[dict[str, Any]]:
@@ -61,6 +81,8 @@ def _rows(dd: DataDir, table: str) -> list[dict[str, Any]]:
         ("wau", {"event_type": "purchased"}),
         ("cohort", {}),
         ("cohort", {"event_type": "purchased", "weeks": 3}),
+        ("revenue", {}),
+        ("revenue", {"date_from": "2025-01-01", "date_to": "2025-01-29"}),
     ],
 )
 def test_optimized_equals_baseline_and_reference(
@@ -74,6 +96,12 @@ def test_optimized_equals_baseline_and_reference(
     assert compare(want, got) is None, compare(want, got)
     if query == "wau":
         ref = reference.wau(_rows(shop, "events"), params.get("event_type"))
+    elif query == "revenue":
+        bounds = {
+            k: dt.datetime.fromisoformat(params[k]) if k in params else None
+            for k in ("date_from", "date_to")
+        }
+        ref = reference.revenue(_rows(shop, "events"), _rows(shop, "products"), **bounds)
     else:
         ref = reference.cohort(_rows(shop, "users"), _rows(shop, "events"), **params)
     assert compare_rows(ref, got.to_pylist()) is None
@@ -86,3 +114,48 @@ def test_string_ids_keep_their_type(shop: DataDir) -> None:
         n = eng.run("SELECT COUNT(DISTINCT user_id) AS n FROM events").column(0)[0].as_py()
     assert kind in ("BIGINT", "VARCHAR")
     assert n == len({e["user_id"] for e in _rows(shop, "events")})
+
+
+def test_statistics_path_is_chosen_only_where_it_holds(shop: DataDir) -> None:
+    """One bitstring per group bounded by the id statistics on dense integer ids; the general
+    text (blocks, COUNT(DISTINCT)) on sparse ids, string ids and files without statistics."""
+    shape = shop.path.parent.name.rstrip("0123456789")
+    with DuckDBEngine(shop) as eng:
+        eng.load()
+        wau = eng.render("wau", "optimized")
+        revenue = eng.render("revenue", "optimized")
+        cohort = eng.render("cohort", "optimized")
+        eng.fast_paths = False
+        assert eng.render("wau", "optimized") != wau or shape == "nostats"
+    bounded = "BITSTRING_AGG(user_id, " in wau.replace("\n", " ")
+    assert bounded == (shape == "dense"), wau
+    assert ("BITSTRING_AGG(e.user_id" in revenue) == (shape == "dense"), revenue
+    # cohort: bits for every shape, over the ids (dense) or each user's rank among the users
+    assert "BITSTRING_AGG(user_id, " in cohort.replace("\n", " ")
+    assert ("DENSE_RANK()" in cohort) == (shape != "dense"), cohort
+    # the order columns are all NULL in these files: where the statistics say so, orders are
+    # the purchases, with no COUNT(DISTINCT order_id)
+    assert ("COUNT(DISTINCT e.order_id)" in revenue) == (shape == "nostats"), revenue
+
+
+def test_cached_statistics_follow_a_rewritten_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The footer facts are cached under a stat-only stamp of the files: a rewritten events
+    file (here with a user id above the old maximum) is read afresh, never counted out of
+    bounds."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    dd = DataDir(write_datadir(tmp_path / "data"))
+    answers = []
+    for step in range(2):
+        with DuckDBEngine(dd) as eng:
+            eng.load()
+            got = eng.query("wau", "optimized")
+            assert compare(eng.query("wau", "baseline"), got) is None
+            answers.append(got.to_pylist())
+        if step == 0:
+            f = dd.table_files("events")[-1]
+            t = pq.read_table(f)
+            extra = t.slice(0, 1).to_pylist()[0] | {"user_id": 10**6}
+            pq.write_table(pa.concat_tables([t, pa.Table.from_pylist([extra], t.schema)]), f)
+    assert answers[0] != answers[1]  # the new user is counted in its week

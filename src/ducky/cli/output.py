@@ -32,8 +32,13 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-def _justify(table: pa.Table, name: str, numeric: tuple[str, ...]) -> str:
-    return "right" if str(table.schema.field(name).type).startswith(numeric) else "left"
+def _numeric(table: Any, name: str) -> bool:
+    """A number column: right-aligned. `table` is an Arrow table or the DuckDB engine's `Rows`
+    (the CLI's path without pyarrow), which knows its own column types."""
+    if hasattr(table, "is_numeric"):
+        return bool(table.is_numeric(name))
+    numeric = ("int", "uint", "double", "float", "decimal")
+    return str(table.schema.field(name).type).startswith(numeric)
 
 
 def click_echo_err(message: str) -> None:
@@ -42,16 +47,9 @@ def click_echo_err(message: str) -> None:
 
 def print_table(table: pa.Table, title: str | None = None, footer: str | None = None) -> None:
     """An Arrow table on screen, every value whole; `footer` is printed as plain text."""
-    numeric = ("int", "uint", "double", "float", "decimal")
     grid = Grid(
         [
-            Column(
-                name,
-                justify="right"
-                if str(table.schema.field(name).type).startswith(numeric)
-                else "left",
-                key=i == 0,
-            )
+            Column(name, justify="right" if _numeric(table, name) else "left", key=i == 0)
             for i, name in enumerate(table.column_names)
         ],
         title=title,

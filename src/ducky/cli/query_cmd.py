@@ -68,16 +68,21 @@ def query(
         params["weeks"] = weeks
     if refresh_rollup and variant != "rollup":
         raise UserError("--refresh-rollup applies to --variant rollup only")
-    table = run_query(
-        settings.datadir,
-        name,
-        engine,
-        variant,
-        parse_engine_options(engine_opts),
-        refresh_rollup=refresh_rollup,
-        notify=lambda msg: click.echo(msg, err=True),
-        **params,
-    )
+    # The printer reads plain rows: on DuckDB the answer comes from fetchall(), so a query
+    # call never imports pyarrow/numpy (~0.1 s); other engines still answer in Arrow.
+    from ducky.engines.duckdb.engine import rows_results
+
+    with rows_results():
+        table = run_query(
+            settings.datadir,
+            name,
+            engine,
+            variant,
+            parse_engine_options(engine_opts),
+            refresh_rollup=refresh_rollup,
+            notify=lambda msg: click.echo(msg, err=True),
+            **params,
+        )
     if table.num_rows == 0 and (date_from or date_to):
         _range_outside_data(settings.datadir, params)
     fmt = fmt or ("json" if settings.json else "table")

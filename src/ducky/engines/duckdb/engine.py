@@ -7,16 +7,21 @@ directory's state folder, which the bench compares against querying Parquet dire
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import os
 import re
 import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ducky.engines.base import Engine
 from ducky.errors import EngineError, QueryTimeout, UserError
 from ducky.schema import SQL_TYPES, TABLES
+from ducky.sql.catalog import DEFAULT_VARIANT
 
 if TYPE_CHECKING:
     import duckdb
@@ -29,6 +34,50 @@ MODES = ("parquet", "native")
 OPTIONS = ("mode", "database", "threads", "memory_limit", "timeout")
 # DuckDB's own size syntax: 512MB, 4GB, 1.5GiB (a bare number is rejected by DuckDB too)
 _SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|[KMGT]i?B)$", re.IGNORECASE)
+
+
+# Inside `rows_results()`, DuckDBEngine.query returns `Rows` (DuckDB's own fetchall) instead of
+# an Arrow table. Only the CLI printer asks for it: converting a handful of result rows to
+# Arrow costs nothing, but importing pyarrow (and numpy) costs ~0.1 s of a `ducky query` call.
+_ROWS: contextvars.ContextVar[bool] = contextvars.ContextVar("ducky_duckdb_rows", default=False)
+
+
+@contextlib.contextmanager
+def rows_results() -> Iterator[None]:
+    """`DuckDBEngine.query` returns `Rows` while this is open (the CLI printer's path)."""
+    token = _ROWS.set(True)
+    try:
+        yield
+    finally:
+        _ROWS.reset(token)
+
+
+@dataclass
+class Rows:
+    """A small query result without Arrow: column names, DuckDB type names, Python rows (the
+    same values Arrow's to_pylist gives: int, Decimal, date, datetime, str, bool, None). It
+    answers the part of pyarrow.Table's surface that the CLI printer reads."""
+
+    column_names: list[str]
+    types: list[str]
+    rows: list[tuple[Any, ...]]
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.rows)
+
+    def to_pylist(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.column_names, r, strict=True)) for r in self.rows]
+
+    def is_numeric(self, name: str) -> bool:
+        kind = self.types[self.column_names.index(name)].upper()
+        return kind.startswith(_NUMERIC_TYPES)
+
+
+_NUMERIC_TYPES = (
+    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+    "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL",
+)  # fmt: skip
 
 
 def _positive_int(name: str, value: Any) -> int | None:
@@ -107,6 +156,10 @@ class DuckDBEngine(Engine):
         self.timeout = query_timeout("duckdb", timeout)
         self._con: duckdb.DuckDBPyConnection | None = None
         self._owner = threading.get_ident()  # the thread that connects (see run)
+        # render() picks the data-specific full-scan SQL (fast.py); tests turn it off to
+        # compare with the canonical text
+        self.fast_paths = True
+        self._present: dict[str, list[str]] = {}  # present_columns, as of the last load()
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -144,8 +197,54 @@ class DuckDBEngine(Engine):
             self._con.close()
             self._con = None
 
+    def present_columns(self, table: str) -> list[str]:
+        """`table`'s canonical columns that at least one of its files holds (as
+        DataDir.present_columns), read by DuckDB from the footers: a `ducky query` then never
+        imports pyarrow (~0.1 s of the CLI's start-up). The last load() read them for every
+        table in one query; its views were made from that answer, so the SQL chosen for them
+        (fast.py) uses the same one."""
+        if table not in self._present:
+            self._present.update(self._read_present([table]))
+        return self._present[table]
+
+    def _read_present(self, tables: list[str]) -> dict[str, list[str]]:
+        globs = {t: self.datadir.table_glob(t) for t in tables}
+        listed = ", ".join("'" + g.replace("'", "''") + "'" for g in globs.values())
+        found = self.con.execute(
+            f"SELECT DISTINCT file_name, name FROM parquet_schema([{listed}])"
+        ).fetchall()
+        names: dict[str, set[str]] = {t: set() for t in tables}
+        files = {t: {str(f) for f in self.datadir.table_files(t)} for t in tables}
+        for file_name, name in found:
+            for t in tables:
+                if str(file_name) in files[t]:
+                    names[t].add(str(name))
+        return {
+            t: [c.name for c in TABLES[t].columns if not c.optional or c.name in names[t]]
+            for t in tables
+        }
+
+    def render(self, query: str, variant: str = DEFAULT_VARIANT, **params: Any) -> str:
+        """The variant's SQL; for `optimized` over Parquet, the full-scan text chosen from what
+        the files hold (fast.py: column presence, id and time statistics), else the canonical
+        text. SQL roots added by the caller (--sql-dir) or the class always win."""
+        if (
+            self.fast_paths
+            and variant == "optimized"
+            and self.mode == "parquet"
+            and not self.extra_sql_roots
+            and not type(self).sql_roots
+            and self.datadir.has_table("events")
+        ):
+            from ducky.engines.duckdb import fast
+
+            text = fast.render(self, query, params)
+            if text is not None:
+                return text
+        return super().render(query, variant, **params)
+
     def _source(self, table: str) -> str:
-        present = set(self.datadir.present_columns(table))
+        present = set(self.present_columns(table))
         columns = TABLES[table].columns
         cols = ", ".join(
             f'"{c.name}"' if c.name in present else f'CAST(NULL AS {SQL_TYPES[c.type]}) "{c.name}"'
@@ -166,6 +265,7 @@ class DuckDBEngine(Engine):
         ~25 s, which would otherwise be paid by every query (and rollup) on the native file.
         """
         tables = [t for t in TABLES if self.datadir.has_table(t)]
+        self._present = self._read_present(tables) if tables else {}
         if self.mode == "parquet":
             for t in tables:
                 self._execute(f'CREATE OR REPLACE VIEW "{t}" AS {self._source(t)}')
@@ -213,7 +313,20 @@ class DuckDBEngine(Engine):
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise EngineError(f"duckdb: {first}") from e
 
+    def query(self, query: str, variant: str = DEFAULT_VARIANT, **params: Any) -> pa.Table:
+        """As Engine.query; inside `rows_results()` the answer is a `Rows` (no Arrow)."""
+        sql = self.render(query, variant, **params)
+        if _ROWS.get():
+            rows: Any = self._run(sql, _fetch_rows)
+            return rows  # a Rows, which the CLI printer reads like a table
+        return self.run(sql)
+
     def run(self, sql: str) -> pa.Table:
+        # cur.sql(...).to_arrow_table() avoids the extra copy of a DB-API cursor result.
+        table: pa.Table = self._run(sql, lambda rel: rel.to_arrow_table())
+        return table
+
+    def _run(self, sql: str, fetch: Callable[[Any], Any]) -> Any:
         import duckdb
 
         # A query from another thread than the one that connected (the API's threadpool) gets
@@ -235,8 +348,7 @@ class DuckDBEngine(Engine):
             timer.daemon = True
             timer.start()
         try:
-            # cur.sql(...).to_arrow_table() avoids the extra copy of a DB-API cursor result.
-            return cur.sql(sql).to_arrow_table()
+            return fetch(cur.sql(sql))
         except duckdb.Error as e:
             if fired.is_set():
                 raise QueryTimeout(
@@ -310,3 +422,7 @@ class DuckDBEngine(Engine):
             "seconds": round(secs, 4),
             "rows_per_s": round(rows / secs, 1) if secs > 0 else 0.0,
         }
+
+
+def _fetch_rows(rel: Any) -> Rows:
+    return Rows(list(rel.columns), [str(t) for t in rel.types], rel.fetchall())

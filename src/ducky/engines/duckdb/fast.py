@@ -1,0 +1,404 @@
+"""DuckDB full-scan SQL chosen when the query is rendered, from what the data holds.
+
+The canonical `optimized.sql` texts must answer on any data without knowing it in advance, so
+they pay for generality: distinct users as 256-id blocks (any id range), the dataset's first and
+last day from a second scan of `timestamp`, COUNT(DISTINCT order_id) even when the files have no
+order ids, and decimal arithmetic over NULL quantity/amount/currency columns. The DuckDB engine
+knows the data directory when it renders, so for `wau` and `revenue` (variant `optimized`) it
+reads, from Parquet footers only (DuckDB's `parquet_metadata`/`parquet_schema`, a few ms):
+
+- which optional event columns the files hold (order_id, quantity, amount, currency);
+- the exact min/max `user_id` over every row group, when `user_id` is an integer column and
+  every row group has statistics: distinct users become ONE bitstring per group
+  (`BIT_COUNT(BITSTRING_AGG(user_id, lo, hi))`), no hashing of users at all;
+- the exact min/max `timestamp`, so WAU's first/last day are constants (no second scan).
+
+Every shortcut has a fallback to the general text: string ids, missing statistics, or an id
+range too wide for a bitstring per group (sparse ids) keep the canonical SQL's shape. The
+answers are the same rows by the same definition (METRICS.md); tests/test_fast_paths.py checks
+each shape against the baseline. The bounds are bound as literals by sqlglot (like every
+parameter); the fragments chosen below are fixed SQL text, never data.
+
+If the data changes between rendering and running (a concurrent ingest) so that an id falls
+outside [lo, hi], BITSTRING_AGG raises an error ("out of range"): the query fails loudly, it
+never counts wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ducky.schema import DEFAULT_CURRENCY
+
+if TYPE_CHECKING:
+    from ducky.engines.duckdb.engine import DuckDBEngine
+
+_INT_TYPES = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT")
+# Memory bounds for one bitstring per group (per thread: each keeps its own states).
+WAU_MAX_BITS = 1 << 30  # id range x weeks: 128 MiB of bits
+REVENUE_MAX_RANGE = 1 << 23  # id range per (category, currency) group: 1 MiB each
+COHORT_MAX_RANGE = 1 << 22  # id range per (cohort, week) cell: 512 KiB each
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the events files hold, from their footers."""
+
+    columns: frozenset[str]
+    uid_bounds: tuple[int, int] | None  # integer ids, exact over every row group
+    days: tuple[dt.date, dt.date] | None  # UTC days of the first and last event
+    users_rows: int | None = None  # rows in the users files (footers), if it has any
+
+
+def read_facts(engine: DuckDBEngine) -> Facts:
+    con = engine.con
+    glob = engine.datadir.table_glob("events").replace("'", "''")
+    columns = frozenset(engine.present_columns("events"))
+    described = con.execute("SELECT column_name, column_type FROM (DESCRIBE events)")
+    types = {str(r[0]): str(r[1]) for r in described.fetchall()}
+    # Per column over every row group of every file: how many row groups, how many hold only
+    # NULLs, how many have a readable min/max (as integer, as timestamp), and the extremes.
+    stats = {
+        str(r[1]): r
+        for r in con.execute(
+            f"""
+            WITH m AS (SELECT * FROM parquet_metadata('{glob}'))
+            SELECT
+                (SELECT COUNT(*) FROM (SELECT DISTINCT file_name, row_group_id FROM m)),
+                path_in_schema,
+                COUNT(*),
+                COUNT(*) FILTER (WHERE stats_null_count = num_values),
+                LEAST(COUNT(TRY_CAST(stats_min_value AS BIGINT)),
+                      COUNT(TRY_CAST(stats_max_value AS BIGINT))),
+                MIN(TRY_CAST(stats_min_value AS BIGINT)),
+                MAX(TRY_CAST(stats_max_value AS BIGINT)),
+                LEAST(COUNT(TRY_CAST(stats_min_value AS TIMESTAMP)),
+                      COUNT(TRY_CAST(stats_max_value AS TIMESTAMP))),
+                CAST(MIN(TRY_CAST(stats_min_value AS TIMESTAMP)) AS DATE),
+                CAST(MAX(TRY_CAST(stats_max_value AS TIMESTAMP)) AS DATE)
+            FROM m
+            GROUP BY path_in_schema
+            """
+        ).fetchall()
+    }
+
+    def complete(col: str, i: int) -> bool:
+        # a bound holds only when every row group of every file has the statistic
+        r = stats.get(col)
+        return r is not None and r[0] > 0 and r[2] == r[0] and r[i] == r[0]
+
+    uid = None
+    if types.get("user_id") in _INT_TYPES and complete("user_id", 4):
+        uid = (int(stats["user_id"][5]), int(stats["user_id"][6]))
+    days = None
+    if types.get("timestamp") == "TIMESTAMP" and complete("timestamp", 7):
+        days = (stats["timestamp"][8], stats["timestamp"][9])
+    # An optional column whose every row group counts only NULLs is as good as absent (files
+    # written with the full schema but no orders): its COALESCEs and COUNT(DISTINCT) go too.
+    all_null = {c for c in ("order_id", "quantity", "amount", "currency") if complete(c, 3)}
+    columns = columns - all_null
+    users_rows = None
+    if engine.datadir.has_table("users"):
+        users = engine.datadir.table_glob("users").replace("'", "''")
+        n = con.execute(
+            "SELECT SUM(row_group_num_rows) FROM (SELECT DISTINCT file_name, row_group_id, "
+            f"row_group_num_rows FROM parquet_metadata('{users}'))"
+        ).fetchall()[0][0]
+        users_rows = int(n) if n is not None else None
+    return Facts(columns, uid, days, users_rows)
+
+
+def _files_stamp(engine: DuckDBEngine) -> str | None:
+    """What the facts depend on, from stat() only: every events and users file's name, size and
+    modification time (as DataDir's validation stamp). None: a file could not be stat'ed."""
+    import hashlib
+
+    dd = engine.datadir
+    h = hashlib.sha256(f"{dd.path.resolve()}|{engine._present.get('events')}".encode())
+    try:
+        for t in ("events", "users"):
+            for p in dd.table_files(t):
+                st = p.stat()
+                h.update(f"{p}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def cached_facts(engine: DuckDBEngine) -> Facts:
+    """read_facts, kept in the rendered-SQL cache under a stat-only stamp of the files: a
+    `ducky query` on unchanged data reads no footer statistics (~30 ms of a CLI call). A
+    rewritten, added or removed file changes the stamp, and the facts are read afresh."""
+    import json
+
+    from ducky.sql.catalog import render_cache_get, render_cache_key, render_cache_put
+
+    stamp = _files_stamp(engine)
+    # the engine package's file times: a change to how facts are read reads them afresh
+    key = render_cache_key("duckdb-facts", stamp, engine._writer_key()) if stamp else None
+    hit = render_cache_get(key) if key else None
+    if hit is not None:
+        try:
+            d = json.loads(hit)
+            lo_hi, first_last = d["uid_bounds"], d["days"]
+            uid = (int(lo_hi[0]), int(lo_hi[1])) if lo_hi else None
+            days = (
+                (dt.date.fromisoformat(first_last[0]), dt.date.fromisoformat(first_last[1]))
+                if first_last
+                else None
+            )
+            users = int(d["users_rows"]) if d["users_rows"] is not None else None
+            return Facts(frozenset(d["columns"]), uid, days, users)
+        except (ValueError, KeyError, TypeError):
+            pass  # an unreadable entry: read the footers again
+    facts = read_facts(engine)
+    if key:
+        doc = {
+            "columns": sorted(facts.columns),
+            "uid_bounds": list(facts.uid_bounds) if facts.uid_bounds else None,
+            "days": [d.isoformat() for d in facts.days] if facts.days else None,
+            "users_rows": facts.users_rows,
+        }
+        render_cache_put(key, json.dumps(doc))
+    return facts
+
+
+def render(engine: DuckDBEngine, query: str, params: dict[str, Any]) -> str | None:
+    """The fast text for `query` (variant optimized) on this data, or None (use the canonical
+    text)."""
+    if query not in ("wau", "revenue", "cohort"):
+        return None
+    facts = cached_facts(engine)
+    if query == "wau":
+        text, extra = wau_sql(facts)
+    elif query == "cohort":
+        text, extra = cohort_sql(facts)
+    else:
+        text, extra = revenue_sql(facts)
+    if text is None:
+        return None
+    return _render_text(engine, query, text, params, extra)
+
+
+def _render_text(
+    engine: DuckDBEngine, query: str, text: str, params: dict[str, Any], extra: dict[str, Any]
+) -> str:
+    """Bind the parameters (sqlglot literals), cached on disk like the canonical renders."""
+    from ducky import sql as canonical_sql
+    from ducky.sql.catalog import render_cache_get, render_cache_key, render_cache_put
+
+    values = {**canonical_sql.bind_parameters(query, params), **extra}
+    key = render_cache_key(
+        query, "fast", "duckdb", engine._writer_key(), text, "duckdb", values, True
+    )
+    hit = render_cache_get(key)
+    if hit is not None:
+        return hit
+    out = canonical_sql.transpile(text, read="duckdb", write=engine.sql_dialect(), params=values)
+    render_cache_put(key, out)
+    return out
+
+
+# -- WAU ---------------------------------------------------------------------------------------
+_WEEK_NO = '(EPOCH_US("timestamp") + 259200000000 + 100000 * 604800000000) // 604800000000'
+_INT_TEST = "TYPEOF(user_id) IN ('BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT')"
+
+
+def wau_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
+    """WAU as in sql/wau/optimized.sql (integer week numbers), with one bitstring per week
+    bounded by the id statistics, and the complete flag from the timestamp statistics."""
+    extra: dict[str, Any] = {}
+    bits = False
+    if f.uid_bounds is not None and f.days is not None:
+        lo, hi = f.uid_bounds
+        weeks = (f.days[1] - f.days[0]).days // 7 + 2
+        bits = (hi - lo + 1) * weeks <= WAU_MAX_BITS
+    if not bits and f.days is None:
+        return None, extra  # nothing to gain over the canonical text
+    if bits:
+        assert f.uid_bounds is not None
+        extra["fast_uid_lo"], extra["fast_uid_hi"] = f.uid_bounds
+        weekly = """
+weekly AS (
+    SELECT week_no, BIT_COUNT(BITSTRING_AGG(user_id, :fast_uid_lo, :fast_uid_hi)) AS active_users
+    FROM picked
+    GROUP BY week_no
+),"""
+    else:
+        # string or sparse ids: the canonical blocks / COUNT(DISTINCT) branches
+        weekly = f"""
+int_blocks AS (
+    SELECT
+        week_no,
+        TRY_CAST(user_id AS BIGINT) >> 8 AS block,
+        BITSTRING_AGG(TRY_CAST(user_id AS BIGINT) & 255, 0, 255) AS members
+    FROM picked
+    WHERE {_INT_TEST}
+    GROUP BY 1, 2
+),
+weekly AS (
+    SELECT week_no, SUM(BIT_COUNT(members)) AS active_users
+    FROM int_blocks
+    GROUP BY week_no
+    UNION ALL
+    SELECT week_no, COUNT(DISTINCT user_id) AS active_users
+    FROM picked
+    WHERE NOT ({_INT_TEST})
+    GROUP BY week_no
+),"""
+    if f.days is not None:
+        extra["fast_first_day"], extra["fast_last_day"] = f.days
+        bounds = """bounds AS (
+    SELECT CAST(:fast_first_day AS DATE) AS first_day, CAST(:fast_last_day AS DATE) AS last_day
+),"""
+    else:
+        bounds = """bounds AS (
+    SELECT CAST(MIN("timestamp") AS DATE) AS first_day, CAST(MAX("timestamp") AS DATE) AS last_day
+    FROM events
+),"""
+    text = f"""
+WITH {bounds}
+picked AS (
+    SELECT {_WEEK_NO} AS week_no, user_id
+    FROM events
+    WHERE (:event_type IS NULL OR event_type = :event_type)
+),{weekly}
+dated AS (
+    SELECT
+        CAST(DATE '1969-12-29' + TO_DAYS(CAST(7 * (week_no - 100000) AS INTEGER)) AS DATE)
+            AS week_start,
+        active_users
+    FROM weekly
+)
+SELECT
+    w.week_start,
+    CAST(w.active_users AS BIGINT) AS active_users,
+    (w.week_start >= b.first_day AND DATE_DIFF('day', w.week_start, b.last_day) >= 6) AS complete
+FROM dated AS w
+CROSS JOIN bounds AS b
+ORDER BY w.week_start
+"""
+    return text, extra
+
+
+# -- revenue -----------------------------------------------------------------------------------
+def revenue_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
+    """Revenue as in sql/revenue/optimized.sql, written for the columns the files hold: an
+    absent order_id makes `orders` = purchases (each purchase its own order) without a
+    COUNT(DISTINCT); absent amount/quantity/currency drop their COALESCEs (and the wide
+    decimal they cost); integer ids with statistics count buyers as one bitstring per group."""
+    cols = f.columns
+    extra: dict[str, Any] = {"fast_default_currency": DEFAULT_CURRENCY}
+    if "amount" in cols and "quantity" in cols:
+        line = "COALESCE(e.amount, COALESCE(e.quantity, 1) * p.price)"
+    elif "amount" in cols:
+        line = "COALESCE(e.amount, p.price)"
+    elif "quantity" in cols:
+        line = "COALESCE(e.quantity, 1) * p.price"
+    else:
+        line = "p.price"
+    currency = (
+        "COALESCE(e.currency, :fast_default_currency)"
+        if "currency" in cols
+        else "CAST(:fast_default_currency AS VARCHAR)"
+    )
+    orders = (
+        "COUNT(DISTINCT e.order_id) + COUNT(*) - COUNT(e.order_id)"
+        if "order_id" in cols
+        else "COUNT(*)"
+    )
+    buyers = "COUNT(DISTINCT e.user_id)"
+    if f.uid_bounds is not None and f.uid_bounds[1] - f.uid_bounds[0] < REVENUE_MAX_RANGE:
+        extra["fast_uid_lo"], extra["fast_uid_hi"] = f.uid_bounds
+        buyers = "BIT_COUNT(BITSTRING_AGG(e.user_id, :fast_uid_lo, :fast_uid_hi))"
+    picked = ", ".join(
+        [
+            "user_id",
+            "product_id",
+            *(c for c in ("order_id", "quantity", "amount", "currency") if c in cols),
+        ]
+    )
+    text = f"""
+WITH purchases AS (
+    SELECT {picked}
+    FROM events
+    WHERE event_type = 'purchased'
+      AND (:date_from IS NULL OR "timestamp" >= CAST(:date_from AS TIMESTAMP))
+      AND (:date_to IS NULL OR "timestamp" < CAST(:date_to AS TIMESTAMP))
+),
+per_group AS (
+    SELECT
+        COALESCE(p.category, 'unknown') AS category,
+        {currency} AS currency,
+        COALESCE(SUM({line}), 0) AS revenue,
+        COUNT(*) AS purchases,
+        {orders} AS orders,
+        {buyers} AS buyers
+    FROM purchases AS e
+    LEFT JOIN products AS p ON p.product_id = e.product_id
+    GROUP BY 1, 2
+)
+SELECT
+    category,
+    currency,
+    CAST(revenue AS DECIMAL(18, 2)) AS revenue,
+    CAST(purchases AS BIGINT) AS purchases,
+    CAST(orders AS BIGINT) AS orders,
+    CAST(buyers AS BIGINT) AS buyers,
+    -- revenue / orders half up in integer cents (DuckDB divides decimals in floating point)
+    CAST(
+        CAST((2 * CAST(revenue * 100 AS BIGINT) + orders) // (2 * orders) AS DECIMAL(18, 0))
+        * CAST(0.01 AS DECIMAL(3, 2)) AS DECIMAL(18, 2)
+    ) AS avg_order_value
+FROM per_group
+ORDER BY revenue DESC, category, currency
+"""
+    return text, extra
+
+
+# -- cohort ------------------------------------------------------------------------------------
+def cohort_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
+    """sql/cohort/optimized.sql with its 256-id blocks (and their string-id branch) replaced by
+    one bitstring per (cohort, week) cell, and the last data day from the timestamp statistics.
+    The bits are the user ids themselves when they are integers with statistics in a narrow
+    range; otherwise (string ids, sparse ids, no statistics) each user's DENSE_RANK among the
+    users, 1..rows of users: every retained user comes through the join to users, so the rank
+    is defined for all of them, and equal ids get equal ranks (exact even with duplicates).
+    The rest of the text (the join, the integer days, the grid, the complete flag) is the
+    canonical one, read from the file."""
+    from ducky.sql.catalog import source
+
+    text, _ = source("cohort", "optimized", "duckdb")
+    start, end = text.find("int_blocks AS ("), text.find("grid AS (")
+    scan = 'SELECT CAST(MAX("timestamp") AS DATE) AS last_day FROM events'
+    user_col = "        user_id,\n        DATE_DIFF('day', DATE '1970-01-01', signup_date)"
+    ret_col = "        u.user_id,\n        CAST((e.day - u.signup_day) // 7 AS INTEGER) AS week"
+    if start < 0 or end < start or scan not in text or user_col not in text or ret_col not in text:
+        return None, {}  # the canonical text changed shape: use it as it is
+    extra: dict[str, Any] = {}
+    if f.uid_bounds is not None and f.uid_bounds[1] - f.uid_bounds[0] < COHORT_MAX_RANGE:
+        extra["fast_uid_lo"], extra["fast_uid_hi"] = f.uid_bounds
+    elif f.users_rows and f.users_rows < COHORT_MAX_RANGE:
+        extra["fast_uid_lo"], extra["fast_uid_hi"] = 1, f.users_rows
+        text = text.replace(
+            user_col,
+            "        user_id,\n        DENSE_RANK() OVER (ORDER BY user_id) AS user_no,\n"
+            "        DATE_DIFF('day', DATE '1970-01-01', signup_date)",
+        ).replace(ret_col, ret_col.replace("u.user_id,", "u.user_no AS user_id,"))
+    else:
+        return None, {}
+    retained = """retained AS (
+    SELECT cohort_month, week,
+        BIT_COUNT(BITSTRING_AGG(user_id, :fast_uid_lo, :fast_uid_hi)) AS retained
+    FROM returns
+    GROUP BY cohort_month, week
+),
+"""
+    start, end = text.find("int_blocks AS ("), text.find("grid AS (")
+    text = text[:start] + retained + text[end:]
+    if f.days is not None:
+        extra["fast_last_day"] = f.days[1]
+        text = text.replace(scan, "SELECT CAST(:fast_last_day AS DATE) AS last_day")
+    return text, extra
