@@ -245,7 +245,9 @@ def cmd_run(a: argparse.Namespace) -> None:
 
     if "gen" in steps:
         if a.gen_time:
-            res = parse_time_v(Path(a.gen_time).read_text())
+            res: dict[str, Any] = parse_time_v(Path(a.gen_time).read_text())
+            if a.gen_load is not None:
+                res["load_avg_1m_before"] = a.gen_load
             cmd_text = Path(a.gen_time).read_text().split('Command being timed: "')[1].split('"')[0]
             record("gen", cmd_text, {**summarize([res], False), "from_log": a.gen_time})
         elif a.gen_events:
@@ -391,9 +393,9 @@ def cmd_table(a: argparse.Namespace) -> None:
     small, big = (json.loads(Path(p).read_text()) for p in (a.small, a.big))
     print(
         f"| step | runs | {small['label']} time | {small['label']} peak RSS | "
-        f"{big['label']} time | {big['label']} peak RSS | time x | RSS x |"
+        f"{big['label']} time | {big['label']} peak RSS | time x | RSS x | load avg |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, label in LABELS.items():
         s, b = small["steps"].get(name), big["steps"].get(name)
         if not s and not b:
@@ -412,7 +414,16 @@ def cmd_table(a: argparse.Namespace) -> None:
         gm = f"{b['max_rss_bytes'] / s['max_rss_bytes']:.1f}x" if ok else ""
         runs = (s or b or {}).get("n", 1)
         runs_txt = f"median of {runs}" if (s or b or {}).get("warmup") else "1"
-        print(f"| {label} | {runs_txt} | {' | '.join(cells)} | {gt} | {gm} |")
+        # the 1-minute load average before each run (other sessions' work), small / big
+        loads = []
+        for r in (s, b):
+            vals = [
+                x["load_avg_1m_before"]
+                for x in (r or {}).get("runs", [])
+                if "load_avg_1m_before" in x
+            ]
+            loads.append(f"{statistics.median(vals):.1f}" if vals else "?")
+        print(f"| {label} | {runs_txt} | {' | '.join(cells)} | {gt} | {gm} | {' / '.join(loads)} |")
 
 
 def main() -> None:
@@ -426,6 +437,9 @@ def main() -> None:
     r.add_argument("--workdir", help="run on a symlink mirror here; --data is left untouched")
     r.add_argument("--gen-events", type=int, help="generate --data with this many events first")
     r.add_argument("--gen-time", help="`/usr/bin/time -v` log of an earlier gen of --data")
+    r.add_argument(
+        "--gen-load", type=float, help="1-minute load average just before that gen (uptime)"
+    )
     r.add_argument("--steps", help=f"comma list of {','.join(STEPS)},segment_warm (default all)")
     r.add_argument("--runs-fast", type=int, default=3)
     r.add_argument("--lock", default=LOCK, help="flock file ('' for none)")
