@@ -393,9 +393,9 @@ def cmd_table(a: argparse.Namespace) -> None:
     small, big = (json.loads(Path(p).read_text()) for p in (a.small, a.big))
     print(
         f"| step | runs | {small['label']} time | {small['label']} peak RSS | "
-        f"{big['label']} time | {big['label']} peak RSS | time x | RSS x | load avg |"
+        f"{big['label']} time | {big['label']} peak RSS | time x | CPU x | RSS x | load avg |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, label in LABELS.items():
         s, b = small["steps"].get(name), big["steps"].get(name)
         if not s and not b:
@@ -412,6 +412,9 @@ def cmd_table(a: argparse.Namespace) -> None:
         ok = s and b and "wall_s" in s and "wall_s" in b
         gt = f"{b['wall_s'] / s['wall_s']:.1f}x" if ok else ""
         gm = f"{b['max_rss_bytes'] / s['max_rss_bytes']:.1f}x" if ok else ""
+        # CPU seconds of the ducky process: less sensitive than wall time to the other
+        # sessions' load on the 2 shared cores (but a PostgreSQL server's CPU is not in it)
+        gc = f"{b['cpu_s'] / s['cpu_s']:.1f}x" if ok else ""
         runs = (s or b or {}).get("n", 1)
         runs_txt = f"median of {runs}" if (s or b or {}).get("warmup") else "1"
         # the 1-minute load average before each run (other sessions' work), small / big
@@ -423,7 +426,10 @@ def cmd_table(a: argparse.Namespace) -> None:
                 if "load_avg_1m_before" in x
             ]
             loads.append(f"{statistics.median(vals):.1f}" if vals else "?")
-        print(f"| {label} | {runs_txt} | {' | '.join(cells)} | {gt} | {gm} | {' / '.join(loads)} |")
+        print(
+            f"| {label} | {runs_txt} | {' | '.join(cells)} "
+            f"| {gt} | {gc} | {gm} | {' / '.join(loads)} |"
+        )
 
 
 def main() -> None:
