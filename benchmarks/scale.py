@@ -314,8 +314,12 @@ def cmd_run(a: argparse.Namespace) -> None:
                 server.stop()
                 shutil.rmtree(pgroot, ignore_errors=True)
 
-    # all the fast steps (and the rollup build between them) under one hold of the lock
-    with HEAVY:
+    # all the fast steps (and the rollup build between them) under one hold of the lock,
+    # taken only when one of them was asked for
+    grouped = {"rollup_build", "audience"} | {
+        f"{p}_{q}" for p in ("query", "rollup") for q in ("wau", "revenue", "cohort")
+    }
+    with HEAVY if grouped & set(steps) else contextlib.nullcontext():
         for q in ("wau", "revenue", "cohort"):
             if f"query_{q}" in steps:
                 fast(f"query_{q}", ["query", q], f"ducky --data DATA query {q}")
