@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_support import run_cli
+from tests.fixtures.generated import copy_of
 
 BIG = ("--months", "12", "--events", "20000000", "--users", "50000")
 SMALL = ("--months", "2", "--users", "400", "--events", "15000", "--products", "300")
@@ -29,13 +30,10 @@ def _snapshot(path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def existing(tmp_path: Path) -> Path:
-    """A freshly generated small data directory that the test may try to overwrite."""
-    from ducky.datasets.generator import generate
-
-    data = tmp_path / "data"
-    generate(data, months=2, users=400, events=15_000, products=300, seed=1)
-    return data
+def existing(small_generated_dir: Path, tmp_path: Path) -> Path:
+    """A generated small data directory (a private copy of the session's, not a new
+    generation per test) that the test may try to overwrite."""
+    return copy_of(small_generated_dir, tmp_path / "data")
 
 
 def test_gen_prints_summary_and_json(tmp_path: Path) -> None:
@@ -139,6 +137,8 @@ def test_failing_generation_leaves_previous_data_intact(existing: Path) -> None:
     assert sorted(p.name for p in existing.parent.iterdir()) == ["data"]  # no temp dir left
 
 
+# interrupts a real `ducky gen` subprocess mid-write
+@pytest.mark.integration
 def test_interrupted_generation_leaves_previous_data_intact(existing: Path) -> None:
     before = _snapshot(existing)
     parent = existing.parent
