@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -126,7 +127,11 @@ TEXT_SUFFIXES = {".py", ".md", ".sql", ".toml", ".txt", ".yaml", ".yml", ".cfg",
 FILE_REF = re.compile(r"(?<![\w/.-])tests/segment(?![\w-])")
 PATH_REF = re.compile(r"(?<![\w/.-])tests/(test_[\w*?\[\]]*\.py)")
 MODULE_REF = re.compile(r"(?<![\w/.])tests\.(test_\w+|segment\b)")
-DUNDER_FILE = re.compile(r"Path\(__file__\)(\.resolve\(\))?((?:\.parent)+(?![\w\[])|\.parents\[(\d+)\])")
+# Path(__file__)[.resolve()] then .parent[.parent...] or .parents[N]
+DUNDER_FILE = re.compile(
+    r"Path\(__file__\)(\.resolve\(\))?((?:\.parent)+(?![\w\[])|\.parents\[(\d+)\])"
+)
+LINE_LIMIT = 100  # pyproject.toml's [tool.ruff] line-length
 
 
 def git(*args: str, root: Path) -> str:
@@ -210,6 +215,18 @@ def text_files(root: Path) -> list[Path]:
     return out
 
 
+def tidy_imports(root: Path, files: list[str]) -> None:
+    """Re-sort the import blocks whose module names changed (ruff's isort rule), when ruff is
+    installed beside this Python (the project's venv) or on PATH."""
+    ruff = Path(sys.executable).parent / "ruff"
+    exe = str(ruff) if ruff.exists() else shutil.which("ruff")
+    if not exe or not files:
+        print("ruff not found: run `ruff check --fix src tests` for the import order")
+        return
+    subprocess.run([exe, "check", "-q", "--fix", "--select", "I", *files], cwd=root, check=False)
+    git("add", "--", *files, root=root)
+
+
 def main(argv: list[str]) -> int:
     dry = "--dry-run" in argv
     root = Path(git("rev-parse", "--show-toplevel", root=Path.cwd()).strip())
@@ -251,6 +268,13 @@ def main(argv: list[str]) -> int:
                 p.write_text(new)
     for rel in changed:
         print(f"rewrite references in {rel}")
+    if changed and not dry:
+        git("add", "--", *changed, root=root)
+        tidy_imports(root, [c for c in changed if c.endswith(".py")])
+        for rel in changed:
+            for n, line in enumerate((root / rel).read_text().splitlines(), 1):
+                if len(line) > LINE_LIMIT and rel.endswith(".py"):
+                    print(f"now over {LINE_LIMIT} columns, rewrap by hand: {rel}:{n}")
     unknown = sorted(
         p.relative_to(root).as_posix()
         for p in (root / "tests").glob("test_*.py")
