@@ -224,7 +224,39 @@ def tidy_imports(root: Path, files: list[str]) -> None:
         print("ruff not found: run `ruff check --fix src tests` for the import order")
         return
     subprocess.run([exe, "check", "-q", "--fix", "--select", "I", *files], cwd=root, check=False)
+    subprocess.run([exe, "format", "-q", *files], cwd=root, check=False)
+    for rel in files:
+        p = root / rel
+        text = p.read_text()
+        if rewrap_docstrings(text) != text:
+            p.write_text(rewrap_docstrings(text))
     git("add", "--", *files, root=root)
+
+
+def rewrap_docstrings(text: str) -> str:
+    """Lines of docstrings that a longer path pushed past LINE_LIMIT, split at a space (the
+    overflow goes on a line of its own with the same indent: prose, so nothing else changes)."""
+    import ast
+
+    lines = text.split("\n")
+    spans = set()
+    for node in ast.walk(ast.parse(text)):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            c = body[0].value
+            if isinstance(c, ast.Constant) and isinstance(c.value, str):
+                spans.update(range(c.lineno, (c.end_lineno or c.lineno) + 1))
+    out = []
+    for n, line in enumerate(lines, 1):
+        while n in spans and len(line) > LINE_LIMIT and " " in line.strip():
+            cut = line.rfind(" ", 0, LINE_LIMIT + 1)
+            indent = line[: len(line) - len(line.lstrip())]
+            if cut <= len(indent):
+                break
+            out.append(line[:cut])
+            line = indent + line[cut + 1 :]
+        out.append(line)
+    return "\n".join(out)
 
 
 def main(argv: list[str]) -> int:
@@ -239,7 +271,10 @@ def main(argv: list[str]) -> int:
             depth = new.count("/") - old.count("/")
             if depth and new.endswith(".py"):
                 p = root / new
-                p.write_text(deepen(p.read_text(), depth))
+                text = p.read_text()
+                if deepen(text, depth) != text:
+                    p.write_text(deepen(text, depth))
+                    git("add", "--", new, root=root)
     # __init__.py in every folder between tests/ and a moved file
     folders = {Path(new).parent for new in [*MAPPING.values()]} | {
         Path(n) for n in FOLDERS.values()
