@@ -36,6 +36,8 @@ def existing(small_generated_dir: Path, tmp_path: Path) -> Path:
     return copy_of(small_generated_dir, tmp_path / "data")
 
 
+# generates a shop through the real CLI, then describes it
+@pytest.mark.integration
 def test_gen_prints_summary_and_json(tmp_path: Path) -> None:
     data = tmp_path / "d"
     r = run_cli("--json", "--data", str(data), "gen", *SMALL)
@@ -75,6 +77,8 @@ def test_describe_matches_the_manifest(generated_dir: Path) -> None:
     assert searching == 2_000
 
 
+# generates a shop through the real CLI over the old one
+@pytest.mark.integration
 def test_refuses_to_overwrite_without_force(existing: Path) -> None:
     before = _snapshot(existing)
     r = run_cli("--data", str(existing), "gen", *SMALL)
