@@ -14,8 +14,8 @@ import pytest
 from ducky.datasets import DataDir
 from ducky.engines.duckdb import DuckDBEngine
 from ducky.engines.duckdb.rollups import DuckDBRollups
+from ducky.engines.rollups import ensure_fresh
 from ducky.errors import UserError
-from ducky.rollups import ensure_fresh
 from tests import handmade, reference
 from tests.cli_support import run_cli
 from tests.handmade import write_datadir

@@ -38,7 +38,6 @@ LAYERS: dict[str, int] = {
 NAMES = ["ground", "contract", "engines", "features", "faces"]
 # Imports that run up today, each with its reason (README.md, "Layers"): (file, imported module).
 KNOWN: dict[tuple[str, str], str] = {
-    ("ducky/rollups.py", "ducky.engines.base"): "rollup service over the engine interface",
     ("ducky/audience/service.py", "ducky.engines.base"): "types only: runs on an engine",
     ("ducky/audience/spec.py", "ducky.ingest.vocab"): "event-name synonyms live in ingest/",
     ("ducky/engines/postgres/source.py", "ducky.ingest.mapping"): "a database read in place",
