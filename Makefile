@@ -26,9 +26,17 @@ demo: install
 test: install sysdeps
 	$(PY) -m pytest
 
-# Unit tests only (no services, no end-to-end runs): under a minute, for the edit-test loop.
+# Unit tests only, for the edit-test loop: under a minute on an idle 2-core machine. Left out
+# (by marker, see pyproject.toml): services, the model, and whole-command runs that cost seconds
+# each (report, bench, gen, kill-mid-write, servers); `make test` runs them all. Two workers,
+# one test file each (module fixtures are built once); each worker costs ~10 s of CPU to start,
+# so on a machine already busy `make test-fast FAST_WORKERS=0` (in-process) can finish sooner.
+# The fuzzing and faker pytest plugins are not loaded: no unit test uses them (2 s a worker).
+FAST_MARKERS := not integration and not slow and not postgres and not spark and not es and not model
+FAST_WORKERS ?= 2
 test-fast: install
-	$(PY) -m pytest -q -m "not integration and not slow and not postgres and not spark and not es and not model"
+	$(PY) -m pytest -q -n $(FAST_WORKERS) --dist loadfile -p no:schemathesis -p no:faker \
+		-m "$(FAST_MARKERS)"
 
 lint: install
 	$(VENV)/bin/ruff check src tests

@@ -128,9 +128,10 @@ def rollup_costs(data: Path, rows: int, repeat: int) -> list[dict[str, Any]]:
 
     from ducky.datasets import DataDir
     from ducky.engines.postgres import PostgresEngine
-    from ducky.rollups import ROLLUP_QUERIES, ensure_fresh
     from ducky.engines.postgres.maintenance import measure_insert_cost
     from ducky.engines.postgres.rollups import PostgresRollups
+    from ducky.engines.rollups import ensure_fresh
+    from ducky.rollups import ROLLUP_QUERIES
 
     out = []
     with PostgresEngine(DataDir(data)) as eng:

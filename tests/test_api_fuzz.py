@@ -17,6 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+# Fuzzes a running HTTP server (the api_url session fixture) with hundreds of requests.
+pytestmark = pytest.mark.integration
+
 MAX_EXAMPLES = int(os.environ.get("DUCKY_FUZZ_EXAMPLES") or 20)
 
 

@@ -113,6 +113,8 @@ def test_schema_flag_matches_docs(run_cli: Any) -> None:
     assert json.loads(r.stdout) == json.loads((root / "docs" / "audience.schema.json").read_text())
 
 
+# starts `ducky serve` as a subprocess
+@pytest.mark.integration
 def test_serve_answers_and_stops(handmade_dir: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -38,6 +38,8 @@ def duckdb_run(handmade_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     return {"out": out / "bench", "copy": out / "copy.json", "stdout": r.stdout}
 
 
+# a whole `ducky bench` run (module fixture)
+@pytest.mark.integration
 def test_bench_json_schema_from_a_real_run(duckdb_run: dict[str, Any]) -> None:
     doc = json.loads((duckdb_run["out"] / "latest.json").read_text())
     assert validate_document(doc) == []
@@ -74,6 +76,8 @@ def test_bench_json_schema_from_a_real_run(duckdb_run: dict[str, Any]) -> None:
         assert max(r["speedup_vs_fastest"] for r in records if r["query"] == q) == 1.0
 
 
+# a whole `ducky bench` run (module fixture)
+@pytest.mark.integration
 def test_bench_chart_is_a_real_png(duckdb_run: dict[str, Any]) -> None:
     import matplotlib.image as mpimg
 
@@ -84,11 +88,15 @@ def test_bench_chart_is_a_real_png(duckdb_run: dict[str, Any]) -> None:
     assert img[..., :3].std() > 0.05  # bars and text, not a blank canvas
 
 
+# a whole `ducky bench` run (module fixture)
+@pytest.mark.integration
 def test_bench_table_on_screen(duckdb_run: dict[str, Any]) -> None:
     out = duckdb_run["stdout"]
     assert "ducky bench" in out and "duckdb-native" in out and "rollup" in out
 
 
+# a whole `ducky bench` run (module fixture)
+@pytest.mark.integration
 def test_duckdb_plans_parse_into_notes(duckdb_run: dict[str, Any]) -> None:
     """The saved JSON and text plans of the real run parse to the same operator set."""
     for path in sorted((duckdb_run["out"] / "plans" / "duckdb").glob("*.json")):
@@ -107,6 +115,8 @@ def test_duckdb_plans_parse_into_notes(duckdb_run: dict[str, Any]) -> None:
         assert note.endswith("% of time") or "% of time;" in note
 
 
+# a whole `ducky bench` run
+@pytest.mark.integration
 def test_parity_mismatch_fails_loudly(handmade_dir: Path, tmp_path: Path) -> None:
     """A variant that returns wrong rows makes bench exit non-zero with one clear line."""
     sql_dir = tmp_path / "sql"
@@ -130,6 +140,8 @@ def test_parity_mismatch_fails_loudly(handmade_dir: Path, tmp_path: Path) -> Non
     assert parity == {"baseline": True, "broken": False}
 
 
+# a whole `ducky bench` run
+@pytest.mark.integration
 def test_sql_dir_variant_that_matches_passes(handmade_dir: Path, tmp_path: Path) -> None:
     sql_dir = tmp_path / "sql"
     (sql_dir / "revenue").mkdir(parents=True)

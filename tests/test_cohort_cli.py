@@ -13,6 +13,8 @@ from tests import handmade, reference
 from tests.cli_support import run_cli
 
 
+# a whole `ducky cohort` run that draws both plots (matplotlib in a subprocess)
+@pytest.mark.integration
 def test_table_with_plots_and_csv(handmade_dir: Path, tmp_path: Path) -> None:
     heat, lines, tidy = tmp_path / "heat.png", tmp_path / "lines.png", tmp_path / "r.csv"
     r = run_cli(
@@ -55,6 +57,8 @@ def test_json_is_tidy_with_definition_average_and_insights(handmade_dir: Path) -
     assert len(doc["insights"]) == 4
 
 
+# two whole `ducky cohort` runs (Polars and SQL paths)
+@pytest.mark.integration
 def test_polars_csv_equals_sql_csv(handmade_dir: Path) -> None:
     args = ("--data", str(handmade_dir), "cohort", "--format", "csv", "--weeks", "4")
     sql, py = run_cli(*args), run_cli(*args, "--polars", "--from", "2024-12")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_support import run_cli
+from tests.fixtures.generated import copy_of
 
 BIG = ("--months", "12", "--events", "20000000", "--users", "50000")
 SMALL = ("--months", "2", "--users", "400", "--events", "15000", "--products", "300")
@@ -29,15 +30,14 @@ def _snapshot(path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def existing(tmp_path: Path) -> Path:
-    """A freshly generated small data directory that the test may try to overwrite."""
-    from ducky.datasets.generator import generate
-
-    data = tmp_path / "data"
-    generate(data, months=2, users=400, events=15_000, products=300, seed=1)
-    return data
+def existing(small_generated_dir: Path, tmp_path: Path) -> Path:
+    """A generated small data directory (a private copy of the session's, not a new
+    generation per test) that the test may try to overwrite."""
+    return copy_of(small_generated_dir, tmp_path / "data")
 
 
+# generates a shop through the real CLI, then describes it
+@pytest.mark.integration
 def test_gen_prints_summary_and_json(tmp_path: Path) -> None:
     data = tmp_path / "d"
     r = run_cli("--json", "--data", str(data), "gen", *SMALL)
@@ -77,6 +77,8 @@ def test_describe_matches_the_manifest(generated_dir: Path) -> None:
     assert searching == 2_000
 
 
+# generates a shop through the real CLI over the old one
+@pytest.mark.integration
 def test_refuses_to_overwrite_without_force(existing: Path) -> None:
     before = _snapshot(existing)
     r = run_cli("--data", str(existing), "gen", *SMALL)
@@ -139,6 +141,8 @@ def test_failing_generation_leaves_previous_data_intact(existing: Path) -> None:
     assert sorted(p.name for p in existing.parent.iterdir()) == ["data"]  # no temp dir left
 
 
+# interrupts a real `ducky gen` subprocess mid-write
+@pytest.mark.integration
 def test_interrupted_generation_leaves_previous_data_intact(existing: Path) -> None:
     before = _snapshot(existing)
     parent = existing.parent

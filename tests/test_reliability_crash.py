@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+# Each test starts a real `ducky` subprocess and kills it mid-write (integration, not test-fast).
+pytestmark = pytest.mark.integration
+
 WINDOWS = ("writer-complete", "swap-ready", "swap-between", "swap-done")
 GEN = ["gen", "--months", "1", "--users", "200", "--events", "3000", "--force"]
 

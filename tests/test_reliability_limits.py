@@ -68,6 +68,8 @@ def test_memory_limit_and_timeout_apply(
         assert eng.run("SELECT count(*) FROM users").column(0)[0].as_py() > 0
 
 
+# waits on a 4 s query timeout by design
+@pytest.mark.slow
 def test_queries_do_not_wait_for_each_other(handmade_dir: Path) -> None:
     # the slow query times itself out after 4 s, so the test ends on its own
     with open_engine("duckdb", DataDir(handmade_dir), timeout="4", threads="1") as eng:
@@ -101,6 +103,8 @@ def test_queries_do_not_wait_for_each_other(handmade_dir: Path) -> None:
         assert len(errors) == 1  # it ran until its own timeout: nothing else stopped it
 
 
+# starts the HTTP API server
+@pytest.mark.integration
 def test_api_busy_is_503_one_line(handmade_dir: Path) -> None:
     from ducky.api import create_app
     from tests.fixtures.api_server import _serve

@@ -45,6 +45,8 @@ def commands(data: Path) -> list[list[str]]:
     ]  # fmt: skip
 
 
+# a dozen whole `ducky` commands as subprocesses
+@pytest.mark.integration
 def test_no_planted_secret_is_printed_or_written(handmade_dir: Path, tmp_path: Path) -> None:
     env = os.environ | {
         "DUCKY_ES_URL": f"http://elastic:{SECRETS['env_es']}@127.0.0.1:1",

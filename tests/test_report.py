@@ -32,6 +32,8 @@ def report_html(handmade_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
     return out
 
 
+# a whole `ducky report` run (matplotlib charts, every section) (module fixture)
+@pytest.mark.integration
 def test_report_is_self_contained(report_html: Path) -> None:
     text = report_html.read_text()
     assert text.startswith("<!doctype html>")
@@ -42,6 +44,8 @@ def test_report_is_self_contained(report_html: Path) -> None:
     assert imgs and all(s.startswith("data:image/png;base64,") for s in imgs)
 
 
+# a whole `ducky report` run (matplotlib charts, every section) (module fixture)
+@pytest.mark.integration
 def test_report_sections_carry_real_results(report_html: Path) -> None:
     text = report_html.read_text()
     for section in ("dataset", "metrics", "bench", "cohort", "definitions"):
@@ -53,6 +57,8 @@ def test_report_sections_carry_real_results(report_html: Path) -> None:
     assert "never 0 %" in text  # cohort definition printed
 
 
+# starts headless Chromium on a whole `ducky report` run (matplotlib charts, every section)
+@pytest.mark.integration
 def test_report_renders_in_headless_chromium(report_html: Path, tmp_path: Path) -> None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "chromium is installed by scripts/install-system-deps.sh (make test)"
@@ -91,6 +97,8 @@ def test_report_on_missing_data_dir_is_one_line(tmp_path: Path) -> None:
     )
 
 
+# `ducky ingest` then a whole `ducky report` run (matplotlib charts, every section)
+@pytest.mark.integration
 def test_report_includes_ingest_quality(tmp_path: Path) -> None:
     ingest = Path(__file__).parent / "data" / "ingest"
     data = tmp_path / "shop"

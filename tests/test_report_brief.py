@@ -14,6 +14,10 @@ import pytest
 
 from tests.cli_support import run_cli
 
+# Each fixture runs whole commands end to end (bench, segment, report --pdf in headless Chromium,
+# ingest): about half a minute of CPU, so `make test` runs it and `make test-fast` does not.
+pytestmark = pytest.mark.integration
+
 NUM = re.compile(r"\d(?:[\d,]*\d)?(?:\.\d+)?")
 PARTS = ("Business summary", "Optimizations made", "Retention insights", "Segmentation rationale")
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.cli_support import run_cli
 from tests.fixtures.hf_chat_server import INVENTED, TOKEN, ChatServer, hf_chat_server  # noqa: F401
 from tests.test_report_brief import NUM, split
@@ -15,6 +17,8 @@ def _env(server: ChatServer, token: str = TOKEN) -> dict[str, str]:
     return {"HF_TOKEN": token, "DUCKY_NARRATE_ENDPOINT": server.url}
 
 
+# a loopback chat server and a whole `ducky report` run (matplotlib charts, every section)
+@pytest.mark.integration
 def test_narrated_brief_keeps_only_checked_numbers(
     hf_chat_server: ChatServer,  # noqa: F811
     handmade_dir: Path,
@@ -43,6 +47,8 @@ def test_narrated_brief_keeps_only_checked_numbers(
     assert not {n for n in NUM.findall(brief) if n not in evidence}
 
 
+# a loopback chat server and a whole `ducky report` run (matplotlib charts, every section)
+@pytest.mark.integration
 def test_narration_with_a_wrong_token_is_one_line(
     hf_chat_server: ChatServer,  # noqa: F811
     handmade_dir: Path,
@@ -67,6 +73,8 @@ def test_narration_without_token_is_one_line(handmade_dir: Path, tmp_path: Path)
     assert r.stderr == "error: --narrate hf needs a Hugging Face token in HF_TOKEN\n"
 
 
+# a whole `ducky report` run (matplotlib charts, every section)
+@pytest.mark.integration
 def test_template_prose_is_the_default(handmade_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.html"
     r = run_cli("--data", str(handmade_dir), "report", "--out", str(out))

@@ -14,8 +14,8 @@ import pytest
 from ducky.datasets import DataDir
 from ducky.engines.duckdb import DuckDBEngine
 from ducky.engines.duckdb.rollups import DuckDBRollups
+from ducky.engines.rollups import ensure_fresh
 from ducky.errors import UserError
-from ducky.rollups import ensure_fresh
 from tests import handmade, reference
 from tests.cli_support import run_cli
 from tests.handmade import write_datadir
@@ -32,6 +32,8 @@ def _wau(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**r, "week_start": r["week_start"].isoformat()} for r in reference.wau(events, None)]
 
 
+# gen, load, rollup and query chained through the real CLI
+@pytest.mark.integration
 def test_native_rollups_build_query_and_go_stale(tmp_path: Path) -> None:
     data = write_datadir(tmp_path / "data")
     r = run_cli("--data", str(data), "--json", "rollup", "build", "-e", "duckdb")

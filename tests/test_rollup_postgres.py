@@ -23,7 +23,8 @@ from ducky.engines.postgres import PostgresEngine
 from ducky.engines.postgres.loader import load_datadir
 from ducky.engines.postgres.maintenance import measure_insert_cost
 from ducky.engines.postgres.rollups import PostgresRollups
-from ducky.rollups import RollupNotReady, ensure_fresh
+from ducky.engines.rollups import ensure_fresh
+from ducky.rollups import RollupNotReady
 from tests import handmade, reference
 from tests.cli_support import run_cli
 from tests.handmade import write_datadir

@@ -67,20 +67,20 @@ def run_query(
 
     The `rollup` variant reads ducky's maintained rollup, and only when it is fresh: missing or
     stale, it is rebuilt when `refresh_rollup` (and `notify` is told), else a clear error says
-    which command fixes it (ducky.rollups.ensure_fresh). A stale answer is never returned.
+    which command fixes it (ducky.engines.rollups.ensure_fresh). A stale answer is never returned.
     """
     from ducky.engines import open_engine
 
     datadir.validate(TABLES_NEEDED.get(query, ("events",)))
     eng = open_engine(engine, datadir, **(engine_options or {}))
     if variant == "rollup":
-        from ducky.rollups import store_for
+        from ducky.engines.rollups import store_for
 
         store_for(eng)  # an engine without maintained rollups fails here, before it loads
     with eng:
         eng.load()
         if variant == "rollup":
-            from ducky.rollups import ensure_fresh
+            from ducky.engines.rollups import ensure_fresh
 
             ensure_fresh(eng, query, refresh=refresh_rollup, notify=notify)
         return eng.query(query, variant, **params)

@@ -14,21 +14,18 @@ table (`ducky_rollup_state`: when, how long, from which loaded data) and answere
   the data directory differs from the one they were built from (DuckDB's tables are reloaded
   from the Parquet files, so there is nothing to maintain incrementally).
 
-Reading a missing or stale rollup never happens silently: `ensure_fresh` either rebuilds it
-(when asked, saying so with the time) or raises one clear line naming the command that fixes it.
+Reading a missing or stale rollup never happens silently: `ensure_fresh` (in
+ducky.engines.rollups, above the engines) either rebuilds it (when asked, saying so with the
+time) or raises one clear line naming the command that fixes it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import Any
 
-from ducky.engines.base import RollupStatus, RollupStore
 from ducky.errors import UserError
 from ducky.sql.catalog import BOUNDS_TABLE, CATALOG, ROLLUP_QUERIES
-
-if TYPE_CHECKING:
-    from ducky.engines.base import Engine
 
 __all__ = [
     "BOUNDS_TABLE",
@@ -38,11 +35,7 @@ __all__ = [
     "TABLES",
     "RollupNotReady",
     "RollupStatus",
-    "RollupStore",
     "check_queries",
-    "engine_flag",
-    "ensure_fresh",
-    "store_for",
 ]
 
 STATE_TABLE = "ducky_rollup_state"
@@ -51,6 +44,36 @@ STATE_TABLE = "ducky_rollup_state"
 # both declared in the query catalog.
 TABLES: dict[str, tuple[str, ...]] = {q: CATALOG[q].rollup_tables for q in ROLLUP_QUERIES}
 SOURCES: dict[str, tuple[str, ...]] = {q: CATALOG[q].tables for q in ROLLUP_QUERIES}
+
+
+@dataclass
+class RollupStatus:
+    """Where one rollup stands on one engine."""
+
+    query: str
+    engine: str
+    state: str  # fresh | stale | missing
+    reason: str | None = None  # why stale or missing
+    built_at: str | None = None
+    build_s: float | None = None
+    rows: int | None = None  # rows of the rollup's first (base) table
+    bytes: int | None = None  # on-disk size of its tables, where the engine tells
+    maintained: bool = False  # kept current on INSERT (PostgreSQL triggers installed)
+    tables: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "engine": self.engine,
+            "state": self.state,
+            "reason": self.reason,
+            "built_at": self.built_at,
+            "build_s": self.build_s,
+            "rows": self.rows,
+            "bytes": self.bytes,
+            "maintained": self.maintained,
+            "tables": self.tables,
+        }
 
 
 class RollupNotReady(UserError):
@@ -64,54 +87,3 @@ def check_queries(queries: tuple[str, ...] | list[str]) -> list[str]:
         if q not in ROLLUP_QUERIES:
             raise UserError(f"unknown rollup {q!r}: choose from {', '.join(ROLLUP_QUERIES)}")
     return out
-
-
-def store_for(engine: Engine) -> RollupStore:
-    """The rollup store of an open engine; a clear UserError where rollups are not kept."""
-    if not engine.supports_rollups:
-        raise UserError(
-            f"rollups are maintained on postgres and duckdb (native file), not on {engine.name}; "
-            f"`ducky bench -e {engine.name} -V rollup` times a rollup built for the run"
-        )
-    return engine.rollup_store()
-
-
-def engine_flag(engine: Engine) -> str:
-    """The `-e ...` (and `-o mode=native`) a user types to reach this engine's rollups."""
-    return engine.engine_flags()
-
-
-def ensure_fresh(
-    engine: Engine,
-    query: str,
-    refresh: bool = False,
-    notify: Callable[[str], None] | None = None,
-) -> RollupStatus:
-    """Make sure `query`'s rollup on `engine` is fresh before it is read.
-
-    Missing or stale: with `refresh`, rebuild it and tell `notify` how long it took; without,
-    raise RollupNotReady naming the command to run. Why not rebuild by default: a build reads
-    every event (seconds to minutes) and, on PostgreSQL, installs triggers that every later
-    INSERT into events pays for; a read command should not do that unasked.
-    """
-    import time
-
-    check_queries([query])
-    store = store_for(engine)
-    st = store.status(query, detail=False)
-    if st.state == "fresh":
-        return st
-    if not refresh:
-        flag = f"-e {engine.name}"  # `ducky rollup` opens the engine's own storage itself
-        fix = "build" if st.state == "missing" else "refresh"
-        raise RollupNotReady(
-            f"the {query} rollup on {store.engine_label} is {st.state} ({st.reason}): run "
-            f"`ducky rollup {fix} {query} {flag}`, or add --refresh-rollup"
-        )
-    t0 = time.perf_counter()
-    store.build(query)
-    secs = time.perf_counter() - t0
-    if notify is not None:
-        verb = "built" if st.state == "missing" else "refreshed"
-        notify(f"{verb} the {query} rollup on {store.engine_label} in {secs:.2f} s ({st.reason})")
-    return store.status(query, detail=False)

@@ -18,13 +18,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
-from ducky import __version__
 from ducky.api.body import BodyTooLarge, read_body
 from ducky.api.models import AudiencePage, ErrorOut, ExampleOut, ExplainOut, HealthOut
 from ducky.audience.budget import SpecTooComplex
 from ducky.audience.parse import Parsed, Problem, SpecError, parse_json
 from ducky.audience.service import ServerBusy
 from ducky.errors import DuckyError, QueryTimeout, UserError
+from ducky.version import __version__
 
 if TYPE_CHECKING:
     from ducky.audience.service import AudienceService
@@ -149,7 +149,7 @@ def create_app(
     async def query(request: Request) -> AudiencePage:
         parsed = await read_spec(request)
         result = await run_in_threadpool(service.query, parsed.spec)
-        from ducky.cli.output import jsonable
+        from ducky.tabular import jsonable
 
         users = [{k: jsonable(v) for k, v in u.items()} for u in result.users]
         return AudiencePage(

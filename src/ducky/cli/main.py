@@ -15,10 +15,10 @@ from typing import Any
 
 import click
 
-from ducky import __version__
 from ducky.cli.context import Settings
 from ducky.cli.options import add_json_flag
 from ducky.errors import DuckyError
+from ducky.version import __version__
 
 # name -> "module:attribute"; each module holds one command (or command group).
 BUILTIN_COMMANDS: dict[str, str] = {

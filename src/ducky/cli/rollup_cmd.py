@@ -90,7 +90,7 @@ def _build_all(eng: Engine, queries: list[str], only_if_needed: bool) -> dict[st
 
     from rich.console import Console
 
-    from ducky.rollups import store_for
+    from ducky.engines.rollups import store_for
 
     store = store_for(eng)
     console = Console(stderr=True)
@@ -121,7 +121,8 @@ def rollup() -> None:
 @_common
 def build(queries: tuple[str, ...], engine: str, dsn: str | None) -> None:
     """Build (or rebuild) rollups in full; on postgres also their insert triggers."""
-    from ducky.rollups import check_queries, store_for
+    from ducky.engines.rollups import store_for
+    from ducky.rollups import check_queries
 
     qs = check_queries(queries)
     with _engine(engine, dsn, load=True) as eng:
@@ -134,7 +135,8 @@ def build(queries: tuple[str, ...], engine: str, dsn: str | None) -> None:
 @_common
 def refresh(queries: tuple[str, ...], engine: str, dsn: str | None) -> None:
     """Rebuild the rollups that are missing or stale; fresh ones are left as they are."""
-    from ducky.rollups import check_queries, store_for
+    from ducky.engines.rollups import store_for
+    from ducky.rollups import check_queries
 
     qs = check_queries(queries)
     with _engine(engine, dsn, load=True) as eng:
@@ -147,7 +149,8 @@ def refresh(queries: tuple[str, ...], engine: str, dsn: str | None) -> None:
 @_common
 def status(queries: tuple[str, ...], engine: str, dsn: str | None) -> None:
     """Show each rollup: fresh, stale (and why) or missing, build time, rows, size."""
-    from ducky.rollups import check_queries, store_for
+    from ducky.engines.rollups import store_for
+    from ducky.rollups import check_queries
 
     qs = check_queries(queries)
     with _engine(engine, dsn, load=False) as eng:
@@ -159,7 +162,8 @@ def status(queries: tuple[str, ...], engine: str, dsn: str | None) -> None:
 @_common
 def drop(queries: tuple[str, ...], engine: str, dsn: str | None) -> None:
     """Drop rollups with their triggers and state (inserts into events stop paying for them)."""
-    from ducky.rollups import check_queries, store_for
+    from ducky.engines.rollups import store_for
+    from ducky.rollups import check_queries
 
     qs = check_queries(queries)
     with _engine(engine, dsn, load=False) as eng:

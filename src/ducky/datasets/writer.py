@@ -16,12 +16,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ducky import __version__
 from ducky.atomic import _pause, recover_dir, swap_dir, temp_dir_for
 from ducky.datasets import layout
 from ducky.datasets.datadir import MANIFEST, STATE_DIR, Manifest
 from ducky.errors import DataDirError, UserError
 from ducky.schema import SCHEMA_VERSION, TABLES, arrow_schema
+from ducky.version import __version__
 
 if TYPE_CHECKING:
     import pyarrow as pa

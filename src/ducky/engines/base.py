@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ducky import sql as canonical_sql
 from ducky.errors import EngineUnavailable, UserError
+from ducky.rollups import RollupStatus
 from ducky.schema import TABLES, Table
 
 if TYPE_CHECKING:
@@ -37,36 +38,8 @@ class StageTiming:
 
 
 # -- rollups: the store each rollup-keeping engine returns from `rollup_store()` -------------
-@dataclass
-class RollupStatus:
-    """Where one rollup stands on one engine."""
-
-    query: str
-    engine: str
-    state: str  # fresh | stale | missing
-    reason: str | None = None  # why stale or missing
-    built_at: str | None = None
-    build_s: float | None = None
-    rows: int | None = None  # rows of the rollup's first (base) table
-    bytes: int | None = None  # on-disk size of its tables, where the engine tells
-    maintained: bool = False  # kept current on INSERT (PostgreSQL triggers installed)
-    tables: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "query": self.query,
-            "engine": self.engine,
-            "state": self.state,
-            "reason": self.reason,
-            "built_at": self.built_at,
-            "build_s": self.build_s,
-            "rows": self.rows,
-            "bytes": self.bytes,
-            "maintained": self.maintained,
-            "tables": self.tables,
-        }
-
-
+# (`RollupStatus` is declared in ducky/rollups.py, below the engines, beside the tables and state
+# table the stores share; the service over a store is engines/rollups.py.)
 class RollupStore(Protocol):
     """Rollups of one engine: build (always in full), status, drop."""
 
