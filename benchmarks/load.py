@@ -5,9 +5,10 @@
     .venv/bin/python benchmarks/load.py --dsn postgresql://... --json out.json
 
 Without --data it writes a synthetic dataset of --events rows (numpy, seeded) once into
---cache and reuses it. Without --dsn it starts a throwaway local server (ducky.engines.postgres.server) in a
-temporary folder and stops it at the end. Each (method, run) is a full `load_datadir` call:
-one transaction, staging tables, keys, ANALYZE, swap. Prints medians of rows/s.
+--cache and reuses it. Without --dsn it starts a throwaway local server
+(ducky.engines.postgres.server) in a temporary folder and stops it at the end. Each
+(method, run) is a full `load_datadir` call: one transaction, staging tables, keys, ANALYZE,
+swap. Prints medians of rows/s.
 """
 
 from __future__ import annotations

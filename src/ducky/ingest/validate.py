@@ -360,7 +360,7 @@ def _raw_records(src: SourceData, colmap: dict[str, str], recs: list[int]) -> di
     import numpy as np
     import pyarrow as pa
 
-    from ducky.cli.output import jsonable
+    from ducky.tabular import jsonable
 
     if not recs or src.data.num_rows == 0:
         return {}

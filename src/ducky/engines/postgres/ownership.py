@@ -52,7 +52,7 @@ def search_path_sql(schema: str) -> str:
 
 
 def marker_comment() -> str:
-    from ducky import __version__
+    from ducky.version import __version__
 
     return f"{MARKER} {__version__}: ducky drops and rebuilds the objects in this schema"
 

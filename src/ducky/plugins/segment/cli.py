@@ -268,10 +268,10 @@ def segment(
 ) -> None:
     """Segment users from their search history (embeddings + K-means) and name the segments."""
     es_index = es_index_old or es_index
-    from ducky.cli.output import dumps
     from ducky.plugins.segment import outputs, pipeline
     from ducky.plugins.segment.embed import make_embedder
     from ducky.plugins.segment.store.parquet import read_search_logs
+    from ducky.tabular import dumps
 
     settings = get_settings()
     datadir = settings.datadir
@@ -482,9 +482,9 @@ def es_load(
     chunk_size: int,
 ) -> None:
     """Bulk-index the data directory's search_logs into a cluster (explicit mapping, retries)."""
-    from ducky.cli.output import dumps
     from ducky.errors import DataDirError, EngineError
     from ducky.plugins.segment.store.queries import LOGS_MAPPING
+    from ducky.tabular import dumps
 
     settings = get_settings()
     datadir = settings.datadir
