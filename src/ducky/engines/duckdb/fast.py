@@ -28,12 +28,33 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ducky.schema import DEFAULT_CURRENCY
 
 if TYPE_CHECKING:
-    from ducky.engines.duckdb.engine import DuckDBEngine
+    import duckdb
+    from sqlglot.dialects.dialect import Dialect
+
+    from ducky.datasets import DataDir
+
+
+class DuckDBEngine(Protocol):
+    """What this module reads of the DuckDB engine (engine.py calls in, never the other way,
+    so the two files make no import circle)."""
+
+    datadir: DataDir
+    _present: dict[str, list[str]]  # present_columns as of the last load()
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection: ...
+
+    def present_columns(self, table: str) -> list[str]: ...
+
+    def _writer_key(self) -> str: ...
+
+    def sql_dialect(self) -> Dialect: ...
+
 
 _INT_TYPES = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT")
 # Memory bounds for one bitstring per group (per thread: each keeps its own states).
