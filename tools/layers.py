@@ -41,10 +41,7 @@ KNOWN: dict[tuple[str, str], str] = {
     ("ducky/audience/service.py", "ducky.engines.base"): "types only: runs on an engine",
     ("ducky/audience/spec.py", "ducky.ingest.vocab"): "event-name synonyms live in ingest/",
     ("ducky/engines/postgres/source.py", "ducky.ingest.mapping"): "a database read in place",
-    ("ducky/engines/postgres/ownership.py", "ducky"): "__version__: use ducky.version",
-    ("ducky/ingest/validate.py", "ducky.cli.output"): "jsonable, also in ducky.tabular",
     ("ducky/plugins/segment/cli.py", "ducky.cli.context"): "a plugin's commands join the CLI",
-    ("ducky/plugins/segment/cli.py", "ducky.cli.output"): "dumps, also in ducky.tabular",
 }
 
 

@@ -147,8 +147,10 @@ def bench(
             os.environ[ENV_KEEP] = "1"
         if variants == "baseline,optimized,rollup":
             variants = "baseline,optimized"
-        if engines in ("all", "duckdb"):  # the default: the source is a PostgreSQL database
-            engines = "postgres"
+        from ducky.engines.registry import DEFAULT_ENGINE, engine_that_runs
+
+        if engines in ("all", DEFAULT_ENGINE):  # the default: the engine the source runs on
+            engines = engine_that_runs(DEFAULT_ENGINE, settings.datadir)
     qs = split_list(queries, canonical_sql.QUERIES, "query")
     all_variants = sorted({v for q in qs for v in known_variants(q, sql_dir)})
     vs = split_list(variants, all_variants, "variant")

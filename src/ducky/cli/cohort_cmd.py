@@ -151,6 +151,7 @@ def cohort(
     from rich.console import Console
 
     from ducky.cohort import POLARS, compute
+    from ducky.engines.registry import engine_that_runs
     from ducky.queries import parse_engine_options
 
     settings = get_settings()
@@ -159,8 +160,8 @@ def cohort(
     _check_output(csv_path, "--csv", None)
     err = Console(stderr=True)
     with err.status("computing cohorts…"):
-        if getattr(settings.datadir, "pg_source", False) and engine == "duckdb" and not polars:
-            engine = "postgres"  # a postgresql:// source runs in place: name what ran
+        if not polars:  # a postgresql:// source runs in place: name what ran
+            engine = engine_that_runs(engine, settings.datadir)
         result = compute(
             settings.datadir,
             engine=POLARS if polars else engine,

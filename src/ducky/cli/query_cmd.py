@@ -44,6 +44,7 @@ def query(
 ) -> None:
     """Run a canonical metric (wau, revenue, cohort) and print it with its definition."""
     from ducky.cli.output import emit
+    from ducky.engines.registry import engine_that_runs
     from ducky.errors import UserError
     from ducky.metrics import definition
     from ducky.queries import check_event_type, parse_engine_options, run_query
@@ -88,8 +89,7 @@ def query(
     fmt = fmt or ("json" if settings.json else "table")
     # Name the engine that ran: a postgresql:// source runs on PostgreSQL in place whatever
     # the default -e says; and the source, a directory or the URL without its password.
-    if getattr(settings.datadir, "pg_source", False):
-        engine = "postgres"
+    engine = engine_that_runs(engine, settings.datadir)
     meta = {
         "query": name,
         "engine": engine,

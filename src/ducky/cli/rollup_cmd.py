@@ -14,19 +14,19 @@ if TYPE_CHECKING:
     from ducky.engines.base import Engine
     from ducky.rollups import RollupStatus
 
-ENGINES = ("postgres", "duckdb")
-
 
 def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
     fn = click.argument("queries", nargs=-1)(fn)
     fn = click.option(
         "--engine",
         "-e",
-        type=click.Choice(ENGINES),
         default="duckdb",  # the one default of every command (issue 18)
         show_default=True,
         envvar="DUCKY_ENGINE",
-        help="duckdb (its native database file) or postgres (maintained by triggers).",
+        # which engines keep rollups is each engine's capability (supports_rollups), checked
+        # when the engine opens, so a third-party engine with a rollup store works here too
+        help="An engine that keeps rollups: duckdb (its native database file) or postgres "
+        "(maintained by triggers).",
     )(fn)
     fn = click.option(
         "--dsn",
@@ -44,12 +44,30 @@ def _engine(engine: str, dsn: str | None, load: bool) -> Iterator[Engine]:
     from ducky.schema import REQUIRED_TABLES
 
     datadir = get_settings().datadir
-    eng = open_engine(engine, datadir, dsn=dsn, **engine_class(engine).storage_options)
+    cls = engine_class(engine)
+    if not cls.supports_rollups:
+        from ducky.engines.registry import engine_names
+        from ducky.errors import UserError
+
+        keep = [n for n in engine_names() if _keeps_rollups(n)]
+        raise UserError(
+            f"engine {engine!r} keeps no rollups: use -e with one that does ({', '.join(keep)})"
+        )
+    eng = open_engine(engine, datadir, dsn=dsn, **cls.storage_options)
     with eng:
         if load:
             datadir.validate(REQUIRED_TABLES)
             eng.load()
         yield eng
+
+
+def _keeps_rollups(name: str) -> bool:
+    from ducky.engines import engine_class
+
+    try:
+        return engine_class(name).supports_rollups
+    except Exception:  # a broken third-party engine is not one to suggest
+        return False
 
 
 def _emit(statuses: list[RollupStatus], title: str, extra: dict[str, Any] | None = None) -> None:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ducky.schema import Table
 
 GROUP = "ducky.engines"
+DEFAULT_ENGINE = "duckdb"  # the one default of every command's -e (issue 18)
 
 
 @dataclass
@@ -59,6 +60,16 @@ def available_engines() -> list[EngineInfo]:
             reason, desc = f"failed to load: {e}", ""
         out.append(EngineInfo(name, ep.value, dist, reason is None, reason, desc))
     return out
+
+
+def engine_that_runs(name: str, datadir: object) -> str:
+    """The engine a command's -e NAME runs on over `datadir`, so output names what ran: a
+    source read in place (--data postgresql://...) runs on its own engine when -e was left at
+    the default; any other name is passed on (open_engine refuses it with the reason)."""
+    in_place = getattr(datadir, "in_place_engine", None)
+    if in_place and name == DEFAULT_ENGINE:
+        return str(in_place)
+    return name
 
 
 def open_engine(name: str, datadir: DataDir, **options: Any) -> Engine:

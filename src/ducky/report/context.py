@@ -42,8 +42,9 @@ class ReportContext:
     def __post_init__(self) -> None:
         # On a postgresql:// source the default engine name means "in place": the page names
         # the engine that actually runs the queries.
-        if self.is_source and self.engine == "duckdb":
-            self.engine = "postgres"
+        from ducky.engines.registry import engine_that_runs
+
+        self.engine = engine_that_runs(self.engine, self.datadir)
 
     @property
     def is_source(self) -> bool:

@@ -157,6 +157,7 @@ class PgSource(DataDir):
     Parquet files gets a clear error naming `ducky ingest --from` instead."""
 
     pg_source: ClassVar[bool] = True
+    in_place_engine: ClassVar[str] = "postgres"  # what -e's default runs on here (registry)
 
     def __init__(self, dsn: str, mapping: str | os.PathLike[str] | None = None) -> None:
         super().__init__(state_path(dsn))
