@@ -3,8 +3,8 @@
 Every catalog metric, with the default parameters and one set that exercises each option, must
 return on the engine under test exactly the rows DuckDB-over-Parquet's baseline returns
 (columns, order, values; floats and decimals with a relative tolerance of 1e-9). ducky's own
-tests run it for the built-in engines (tests/test_cross_engine.py); a third-party engine runs it
-from its own tests:
+tests run it for the built-in engines (tests/engines/test_cross_engine.py); a third-party
+engine runs it from its own tests:
 
     from ducky.testing import assert_matches_duckdb
 

@@ -25,8 +25,7 @@ def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
         envvar="DUCKY_ENGINE",
         # which engines keep rollups is each engine's capability (supports_rollups), checked
         # when the engine opens, so a third-party engine with a rollup store works here too
-        help="An engine that keeps rollups: duckdb (its native database file) or postgres "
-        "(maintained by triggers).",
+        help="duckdb (its native database file) or postgres (triggers keep it current).",
     )(fn)
     fn = click.option(
         "--dsn",

@@ -10,7 +10,7 @@ plain transpile would change the metric's meaning or not parse on the target:
 - BigQuery's TRUNC functions are typed: the canonical `timestamp` (no time zone) is a
   DATETIME there (`DATETIME_TRUNC`), `signup_date` a DATE (`DATE_TRUNC`).
 
-Snapshot tests (tests/test_sql_dialects.py) pin the rendered text per dialect.
+Snapshot tests (tests/sql/test_sql_dialects.py) pin the rendered text per dialect.
 """
 
 from __future__ import annotations

@@ -1,0 +1,337 @@
+"""A shop's real data goes in as it is (issue 15), on hand-made files written for this test.
+
+tests/data/seed004/ holds seed 004's two CSVs (user_attributes.csv, user_events.csv with the
+seed's event_name values, no products table) and a mapping that only renames columns. The
+expected users are counted by hand from those eight users and fifteen events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pyarrow.dataset as ds
+import pytest
+
+from ducky.ingest import run_ingest
+
+SEED004 = Path(__file__).parents[1] / "data" / "seed004"
+
+
+@pytest.fixture(scope="module")
+def seed004_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    out = tmp_path_factory.mktemp("seed004") / "data"
+    result = run_ingest(
+        out,
+        {
+            "users": str(SEED004 / "user_attributes.csv"),
+            "events": str(SEED004 / "user_events.csv"),
+        },
+        mapping=SEED004 / "mapping.yaml",
+        now=dt.datetime(2024, 4, 1),
+    )
+    return out, result
+
+
+def test_seed004_ingests_with_only_a_column_mapping(seed004_dir: tuple[Path, Any]) -> None:
+    out, result = seed004_dir
+    acc = {a.table: a for a in result.accounts}
+    assert (acc["users"].rows_in, acc["users"].loaded, acc["users"].quarantined) == (8, 8, 0)
+    assert (acc["events"].rows_in, acc["events"].loaded, acc["events"].quarantined) == (15, 15, 0)
+    ev = ds.dataset(out / "events", format="parquet", partitioning="hive").to_table()
+    names = sorted(set(ev.column("event_type").to_pylist()))
+    # the seed's names map onto the canonical types; its own LOGOUT / PAGE_VIEW are kept
+    assert names == ["LOGOUT", "PAGE_VIEW", "add-to-cart", "login", "purchased"]
+
+
+@pytest.fixture(scope="module")
+def client(seed004_dir: tuple[Path, Any]) -> Any:
+    from fastapi.testclient import TestClient
+
+    from ducky.api.app import create_app
+
+    with TestClient(create_app(seed004_dir[0])) as c:
+        yield c
+
+
+def test_seed004_required_segments_over_post_segment(client: Any) -> None:
+    # 1. age 25..34: users 1 (25), 2 (34), 5 (30), 6 (29), 8 (33); 3 is 35 and 4 is 24
+    age = {
+        "user_filters": [
+            {"field": "age", "operator": "gte", "value": 25},
+            {"field": "age", "operator": "lte", "value": 34},
+        ],
+        "logic_operator": "AND",
+    }
+    r = client.post("/segment", json=age)
+    assert r.status_code == 200, r.text
+    assert r.json() == {
+        "user_ids": [1, 2, 5, 6, 8],
+        "total_count": 5,
+        "filters_applied": {
+            "user_filters": age["user_filters"],
+            "event_filters": [],
+            "logic_operator": "AND",
+        },
+    }
+    # 2. California + LOGIN: 1, 3, 5, 7 (user 2 is in California but only viewed and logged out)
+    ca = {
+        "user_filters": [{"field": "location", "operator": "eq", "value": "California"}],
+        "event_filters": [{"event_name": "LOGIN", "operator": "gte", "count": 1}],
+        "logic_operator": "AND",
+    }
+    body = client.post("/segment", json=ca).json()
+    assert body["user_ids"] == [1, 3, 5, 7]
+    assert body["total_count"] == 4
+    assert body["filters_applied"] == {**ca}
+    # the seed's limit caps user_ids, not total_count
+    capped = client.post("/segment", json={**ca, "limit": 2}).json()
+    assert (capped["user_ids"], capped["total_count"]) == ([1, 3], 4)
+
+
+def test_seed004_values_case_and_custom_events(client: Any) -> None:
+    premium = {
+        "user_filters": [{"field": "subscription_plan", "operator": "eq", "value": "Premium"}]
+    }
+    assert client.post("/segment", json=premium).json()["user_ids"] == [1, 4, 7]
+    lower = {"user_filters": [{"field": "subscription_plan", "operator": "eq", "value": "premium"}]}
+    assert client.post("/segment", json=lower).json()["user_ids"] == []  # exact by default
+    logout = {"event_filters": [{"event_name": "LOGOUT", "operator": "gte", "count": 1}]}
+    assert client.post("/segment", json=logout).json()["user_ids"] == [1, 2]
+    carts = {
+        "event_filters": [
+            {"event_name": "ADDED_TO_CART", "operator": "gte", "count": 1},
+            {"event_name": "PURCHASE_MADE", "operator": "eq", "count": 0},
+        ]
+    }
+    assert client.post("/segment", json=carts).json()["user_ids"] == [6]
+
+
+def test_seed004_examples_and_errors(client: Any) -> None:
+    examples = client.get("/examples").json()
+    assert set(examples) >= {"age_targeting", "california_login", "cart_abandonment"}
+    counts = {k: client.post("/segment", json=v).json()["total_count"] for k, v in examples.items()}
+    assert counts["age_targeting"] == 5
+    assert counts["california_login"] == 4
+    assert counts["cart_abandonment"] == 1
+    bad = client.post("/segment", json={"user_filters": [{"field": "nope", "operator": "eq"}]})
+    assert bad.status_code == 422
+    assert bad.json()["problems"]
+    assert client.post("/segment", content=b"{not json").status_code == 400
+
+
+SHAPES = Path(__file__).parents[1] / "data" / "shapes"
+
+
+def _rows(dd: Any, table: str) -> list[dict[str, Any]]:
+    return (
+        ds.dataset(dd.path / table, format="parquet", partitioning="hive")
+        .to_table()
+        .drop_columns(["month"] if table == "events" else [])
+        .to_pylist()
+        if table == "events"
+        else ds.dataset(dd.path / f"{table}.parquet", format="parquet").to_table().to_pylist()
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "mapping", "ids"),
+    [
+        # GA4-like export: string pseudo ids, SKU strings, zone offsets, no users or products
+        ("ga4_events.ndjson", "ga4_mapping.yaml", "string"),
+        # REES46-like single events file: integer ids, "... UTC" times, remove_from_cart kept
+        ("rees46_events.csv", "rees46_mapping.yaml", "int64"),
+    ],
+)
+def test_exported_events_give_exact_wau_and_cohort(
+    tmp_path: Path, source: str, mapping: str, ids: str
+) -> None:
+    from ducky.cohort import compute
+    from ducky.datasets import DataDir
+    from ducky.queries import run_query
+    from tests import reference
+
+    out = tmp_path / "data"
+    r = run_ingest(
+        out,
+        {"events": str(SHAPES / source)},
+        mapping=SHAPES / mapping,
+        fail_on="fail",
+        now=dt.datetime(2024, 5, 1),
+    )
+    (acct,) = r.accounts
+    assert acct.quarantined == 0 and acct.loaded == acct.rows_in
+    dd = DataDir(out)
+    assert dd.id_types() == {"user_id": ids, "product_id": ids}
+    derived = dd.manifest().extra["derived"]
+    assert set(derived) == {"users", "products"}
+    events, users = _rows(dd, "events"), _rows(dd, "users")
+    # users derived from events: signup = the date of each user's first event
+    first: dict[Any, dt.date] = {}
+    for e in events:
+        d = e["timestamp"].date()
+        first[e["user_id"]] = min(first.get(e["user_id"], d), d)
+    assert {u["user_id"]: u["signup_date"] for u in users} == first
+    for opts in ({}, {"mode": "native", "database": str(tmp_path / "n.duckdb")}):
+        got = run_query(dd, "wau", engine_options=opts).to_pylist()
+        assert got == reference.wau(events), opts
+    result = compute(dd, "duckdb", weeks=4)
+    assert "Users were derived from events" in result.definition
+    tidy = result.tidy.to_pylist()
+    want = reference.cohort(users, events, 4)
+    assert [(x["cohort_month"], x["week"], x["retained"]) for x in tidy] == [
+        (w["cohort_month"], w["week"], w["retained"]) for w in want
+    ]
+
+
+def test_ga4_vocabulary_and_string_ids_in_outputs(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from ducky.api.app import create_app
+
+    out = tmp_path / "data"
+    run_ingest(
+        out,
+        {"events": str(SHAPES / "ga4_events.ndjson")},
+        mapping=SHAPES / "ga4_mapping.yaml",
+        now=dt.datetime(2024, 5, 1),
+    )
+    ev = ds.dataset(out / "events", format="parquet", partitioning="hive").to_table()
+    kinds = sorted(set(ev.column("event_type").to_pylist()))
+    assert kinds == ["add-to-cart", "login", "page_view", "purchased", "session_start", "viewed"]
+    # +01:00 and -02:00 converted to UTC
+    ts = sorted(ev.column("timestamp").to_pylist())
+    assert dt.datetime(2024, 3, 4, 7, 2) in ts and dt.datetime(2024, 3, 6, 1, 30) in ts
+    with TestClient(create_app(out)) as c:
+        buyers = {"event_filters": [{"event_name": "purchase", "operator": "gte", "count": 1}]}
+        body = c.post("/segment", json=buyers).json()
+        assert body["user_ids"] == ["1197363.1706", "4471120.1709"]
+        custom = {"where": {"type": "event", "event": "page_view", "op": "gte", "count": 1}}
+        assert c.post("/audiences/query", json=custom).json()["user_ids"] == ["3310986.1707"]
+
+
+def test_quarantine_command_lists_reasons(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from ducky.cli.main import cli
+
+    data = Path(__file__).parents[1] / "data" / "ingest"
+    out = tmp_path / "data"
+    run_ingest(
+        out,
+        {
+            "users": str(data / "users.csv"),
+            "events": str(data / "events.ndjson"),
+            "products": str(data / "products.json"),
+        },
+        mapping=data / "map.yaml",
+        fail_on="never",
+    )
+    r = CliRunner().invoke(cli, ["--data", str(out), "--json", "quarantine", "events"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    assert doc["count"] == 8
+    assert {"record": 10, "reason": "user_id: 'x2' is not an integer"}.items() <= next(
+        x for x in doc["rows"] if x["record"] == 10
+    ).items()
+    text = CliRunner().invoke(cli, ["--data", str(out), "quarantine", "users"])
+    assert "age: 7 is outside 13..120" in text.output and "8 quarantined row(s)" in text.output
+
+
+def test_type_check_counts_rows_not_cells(tmp_path: Path) -> None:
+    users = tmp_path / "users.csv"
+    # row 3 has two bad cells (age, signup_date): one failed row of the `type` check
+    users.write_text("user_id,signup_date,age\n1,2024-01-01,30\n2,soon,abc\n3,2024-01-02,40\n")
+    r = run_ingest(tmp_path / "data", {"users": str(users)}, fail_on="never")
+    (typ,) = [c for c in r.checks if c.check == "type"]
+    assert (typ.checked, typ.failed, typ.pass_rate) == (3, 1, pytest.approx(2 / 3, abs=1e-6))
+    (acct,) = r.accounts
+    assert acct.rows_in == acct.loaded + acct.quarantined + acct.duplicates + acct.held_back
+
+
+def test_seed000_search_logs_keep_string_ids(tmp_path: Path) -> None:
+    # seed 000's Elasticsearch document shape: "abc123", ["p01"], a `Z` timestamp
+    ev = tmp_path / "events.ndjson"
+    ev.write_text(
+        '{"user_id": "abc123", "event_type": "view", "product_id": "p01",'
+        ' "timestamp": "2025-04-01T12:00:00Z"}\n'
+        '{"user_id": "u001", "event_type": "login", "timestamp": "2025-04-01T12:10:00+02:00"}\n'
+    )
+    logs = tmp_path / "logs.ndjson"
+    logs.write_text(
+        '{"user_id": "abc123", "search_query": "red shoes", "clicked_product_ids": ["p01",'
+        ' "p02"], "timestamp": "2025-04-01T12:30:00Z"}\n'
+        '{"user_id": "u001", "search_query": "x", "clicked_product_ids": [],'
+        ' "timestamp": "2025-04-01 12:30:00"}\n'
+    )
+    out = tmp_path / "data"
+    r = run_ingest(out, {"events": str(ev), "search_logs": str(logs)}, now=dt.datetime(2025, 4, 2))
+    assert [(a.table, a.loaded, a.quarantined) for a in r.accounts] == [
+        ("events", 2, 0),
+        ("search_logs", 2, 0),
+    ]
+    rows = ds.dataset(out / "search_logs", partitioning="hive").to_table().to_pylist()
+    assert [(x["user_id"], x["clicked_product_ids"], x["timestamp"]) for x in rows] == [
+        ("abc123", ["p01", "p02"], dt.datetime(2025, 4, 1, 12, 30)),
+        ("u001", [], dt.datetime(2025, 4, 1, 12, 30)),
+    ]
+    events = ds.dataset(out / "events", partitioning="hive").to_table().to_pylist()
+    assert sorted((e["user_id"], e["event_type"], e["timestamp"]) for e in events) == [
+        ("abc123", "viewed", dt.datetime(2025, 4, 1, 12, 0)),
+        ("u001", "login", dt.datetime(2025, 4, 1, 10, 10)),  # +02:00 converted to UTC
+    ]
+
+
+def test_slash_dates_need_a_format_and_then_parse(tmp_path: Path) -> None:
+    from ducky.errors import UserError
+
+    users = tmp_path / "users.csv"
+    users.write_text("user_id,signup_date\n1,3/14/2023\n2,03/04/2023\n")
+    with pytest.raises(UserError, match=r"users.signup_date: '3/14/2023' has an ambiguous"):
+        run_ingest(tmp_path / "a", {"users": str(users)})
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text('formats:\n  users.signup_date: "%m/%d/%Y"\n')
+    out = tmp_path / "b"
+    r = run_ingest(out, {"users": str(users)}, mapping=mapping, now=dt.datetime(2024, 1, 1))
+    assert r.accounts[0].loaded == 2
+    got = ds.dataset(out / "users.parquet").to_table().to_pylist()
+    assert [(u["user_id"], u["signup_date"]) for u in got] == [
+        (1, dt.date(2023, 3, 14)),
+        (2, dt.date(2023, 3, 4)),
+    ]
+
+
+def test_epoch_seconds_and_millis(tmp_path: Path) -> None:
+    ev = tmp_path / "events.csv"
+    # 1709553600 = 2024-03-04 12:00:00 UTC, in seconds and in milliseconds
+    ev.write_text("user_id,event_type,timestamp\n1,login,1709553600\n2,login,1709553600500\n")
+    out = tmp_path / "data"
+    run_ingest(out, {"events": str(ev)}, now=dt.datetime(2024, 4, 1))
+    got = ds.dataset(out / "events", partitioning="hive").to_table().to_pylist()
+    assert sorted((e["user_id"], e["timestamp"]) for e in got) == [
+        (1, dt.datetime(2024, 3, 4, 12, 0)),
+        (2, dt.datetime(2024, 3, 4, 12, 0, 0, 500000)),
+    ]
+
+
+def test_nul_byte_and_huge_field_are_quarantined(tmp_path: Path) -> None:
+    users = tmp_path / "u.csv"
+    users.write_bytes(
+        b"user_id,signup_date,name\n1,2024-01-01,ok\n2,2024-01-02,bad\x00name\n"
+        b"3,2024-01-03," + b"x" * (140 * 1024) + b"\n4,2024-01-04,fine\n"
+    )
+    out = tmp_path / "data"
+    r = run_ingest(out, {"users": str(users)}, fail_on="never", now=dt.datetime(2024, 2, 1))
+    (a,) = r.accounts
+    assert (a.rows_in, a.loaded, a.quarantined) == (4, 2, 2)
+    assert a.rows_in == a.loaded + a.quarantined + a.duplicates + a.held_back
+    from ducky.ingest.quarantine import read_quarantine
+
+    reasons = sorted(read_quarantine(out, "users")["reason"].to_pylist())
+    assert reasons == [
+        "name: contains a NUL byte (limit: no NUL, at most 131072 bytes)",
+        "name: is 143360 bytes long (limit: no NUL, at most 131072 bytes)",
+    ]
