@@ -192,3 +192,23 @@ def test_rollup_status_and_load_fit(generated_dir: Path, tmp_path: Path) -> None
     out = _run([*shop, "load"], 60)
     assert f"{doc['rows']:,} rows" in out and "…" not in out
     assert max(len(line) for line in out.splitlines()) <= 60
+
+
+def test_ingest_report_tables(tmp_path: Path) -> None:
+    """The ingest report's checks table names every check and its detail whole at 60/80
+    columns and piped (it was a plain rich table: "produc…", "freshn…" at 80)."""
+    seed = Path(__file__).resolve().parents[1] / "data" / "seed004"
+    outs = {}
+    for w in (*WIDTHS, None):
+        data = tmp_path / f"d{w}"
+        args = ["--data", str(data), "ingest", "--users", str(seed / "user_attributes.csv")]
+        args += ["--events", str(seed / "user_events.csv"), "--mapping", str(seed / "mapping.yaml")]
+        outs[w] = _run(args, w)
+    for w, out in outs.items():
+        assert "…" not in out, (w, out)
+        assert "product_for_event" in out and "freshness" in out, (w, out)
+        # the detail may fold at spaces on a narrow screen, never lose a word
+        words = re.sub(r"[│┃]", " ", out).split()
+        # (the age counts from today: any number of days)
+        assert len(re.findall(r"is \d+ day\(s\) old \(limit 30\)", " ".join(words))) == 1, out
+        assert _numbers(outs[None]) - _numbers(out) == Counter(), (w, out)

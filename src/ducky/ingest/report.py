@@ -28,6 +28,10 @@ def print_report(result: IngestResult) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from ducky.tables import show_rich_table
+
+    # through ducky.tables: an 80-column terminal splits or stacks the checks table instead of
+    # cutting check names and details to "produc…"; a pipe or file gets every value in full
     console = Console()
     acc = Table(title="ingest accounting (rows in = loaded + quarantined + duplicates + held back)")
     for c in ACCOUNT_COLUMNS:
@@ -35,7 +39,7 @@ def print_report(result: IngestResult) -> None:
     for a in result.accounts:
         d = a.to_dict()
         acc.add_row(*[str(d[c]) if c == "table" else f"{d[c]:,}" for c in ACCOUNT_COLUMNS])
-    console.print(acc)
+    show_rich_table(acc)
 
     q = Table(title="quality")
     q.add_column("table")
@@ -43,7 +47,7 @@ def print_report(result: IngestResult) -> None:
         q.add_column(m.replace("_", " "), justify="right")
     for name, vals in result.metrics.items():
         q.add_row(name, *[_pct(vals[k]) for k in METRICS])
-    console.print(q)
+    show_rich_table(q)
 
     chk = Table(title="checks (failures > 0 or tripped)")
     for c in ("table", "check", "severity", "failed", "pass rate", "threshold", "status", "detail"):
@@ -62,7 +66,7 @@ def print_report(result: IngestResult) -> None:
             f"[{style[r.status]}]{r.status}[/]",
             r.detail,
         )
-    console.print(chk)
+    show_rich_table(chk, keys=2, wrap=("detail",))
     where = ", ".join(result.quarantine_files) or "none"
     state = "merged" if result.merged else ("unchanged" if not result.tripped else "NOT merged")
     console.print(f"[dim]{result.datadir}: {state}; quarantine: {where}[/dim]")
