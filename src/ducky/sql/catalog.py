@@ -64,9 +64,10 @@ CATALOG: dict[str, QuerySpec] = {
             parameters={"date_from": None, "date_to": None},
             definition=(
                 "Revenue per (category, currency): a purchase's revenue is its amount (paid, "
-                "after discounts), else quantity (default 1) x products.price; never summed "
-                "across currencies (none given = USD); purchases = count of 'purchased' "
-                "events; orders = distinct order_id, each order-less purchase its own order; "
+                "after discounts), else quantity (default 1) x products.price (neither: 0, "
+                "still a purchase and an order); never summed across currencies (none given "
+                "= USD); purchases = count of 'purchased' events; orders = distinct "
+                "order_id, each order-less purchase its own order; "
                 "buyers = distinct purchasing users; avg_order_value = revenue / orders; "
                 "category 'unknown' without a known product; ordered by revenue desc, "
                 "category, currency. Optional date range, UTC: --from/--to inclusive, whole "
