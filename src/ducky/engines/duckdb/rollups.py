@@ -40,7 +40,8 @@ class DuckDBRollups:
         return f"duckdb ({self.engine.native_path()})"
 
     def _tables(self) -> set[str]:
-        rows = self.engine.run("SELECT table_name FROM duckdb_tables()").to_pylist()
+        # rows(), not run(): no Arrow (pyarrow and numpy) on a rollup answer's path
+        rows = self.engine.rows("SELECT table_name FROM duckdb_tables()")
         return {r["table_name"] for r in rows}
 
     @staticmethod
@@ -55,14 +56,14 @@ class DuckDBRollups:
         have = self._tables()
         present = [t for t in self.tables(query) if t in have]
         if self.tables(query)[0] in present and detail:
-            n = self.engine.run(f"SELECT COUNT(*) AS n FROM {self.tables(query)[0]}")
-            st.rows = int(n.column(0)[0].as_py())
+            n = self.engine.rows(f"SELECT COUNT(*) AS n FROM {self.tables(query)[0]}")
+            st.rows = int(n[0]["n"])
         row: dict[str, Any] | None = None
         if STATE_TABLE in have:
-            rows = self.engine.run(
+            rows = self.engine.rows(
                 "SELECT fingerprint, strftime(built_at, '%Y-%m-%dT%H:%M:%SZ') AS built, build_s "
                 f"FROM {STATE_TABLE} WHERE query = '{query}'"
-            ).to_pylist()
+            )
             row = rows[0] if rows else None
         if row is None:
             own = self.tables(query)[0] in present  # the shared bounds table does not count
