@@ -283,3 +283,50 @@ def test_light_modules_stay_light_and_lazy_names_resolve() -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     ).stdout
     assert out == "[]\nok\n"
+
+
+def test_engine_targets_are_remembered_while_their_stamp_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """engine_class() reads the registered targets from <cache>/ducky/engines.json while the
+    sys.path folders and the contributing entry_points.txt files are unchanged; a new folder,
+    an edited entry_points.txt or a removed folder is seen at once."""
+    import importlib
+    import json
+
+    from ducky.engines import registry
+    from ducky.engines.duckdb import DuckDBEngine
+    from ducky.errors import UserError
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    memo = tmp_path / "cache" / "ducky" / "engines.json"
+    assert registry.engine_class("duckdb") is DuckDBEngine
+    assert json.loads(memo.read_text())["targets"]["duckdb"] == "ducky.engines.duckdb:DuckDBEngine"
+    # What a later call reads, without scanning the distributions:
+    scans: list[int] = []
+    real_scan = registry._entry_points
+    monkeypatch.setattr(registry, "_entry_points", lambda: scans.append(1) or real_scan())
+    assert registry.engine_class("duckdb") is DuckDBEngine and scans == []
+
+    # A dist-info planted on a new sys.path folder: another stamp, scanned, found.
+    site = tmp_path / "site"
+    dist = site / "mine-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: mine\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        "[ducky.engines]\nmine = ducky.engines.duckdb.engine:Rows\n"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    assert registry.engine_class("mine").__name__ == "Rows" and scans == [1]
+    assert registry.engine_class("mine").__name__ == "Rows" and scans == [1]  # remembered
+    # The same file rewritten in place (size and mtime change): scanned again, new target.
+    (dist / "entry_points.txt").write_text(
+        "[ducky.engines]\nmine = ducky.engines.duckdb.engine:DuckDBEngine\n"
+    )
+    importlib.invalidate_caches()
+    assert registry.engine_class("mine") is DuckDBEngine and scans == [1, 1]
+    # The folder gone from sys.path: so is the engine.
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with pytest.raises(UserError, match="unknown engine 'mine'"):
+        registry.engine_class("mine")
