@@ -17,7 +17,13 @@ from ducky.rollups import BOUNDS_TABLE, SOURCES, STATE_TABLE, TABLES, RollupStat
 # Tables only DuckDB's rollups build (sql/<query>/rollup.setup.sql); PostgreSQL's trigger-
 # maintained rollups keep the shared list. revenue: totals per category for the common
 # no-date-range question, so it does not count distinct buyers over every (day, buyer) row.
-DUCKDB_ONLY: dict[str, tuple[str, ...]] = {"revenue": ("rollup_category_totals",)}
+# cohort: each signup month's size and last signup (sql/cohort/rollup.duckdb.sql reads it
+# instead of grouping every user). A file built before it existed reads as stale (table
+# missing) until `ducky rollup refresh cohort -e duckdb`.
+DUCKDB_ONLY: dict[str, tuple[str, ...]] = {
+    "revenue": ("rollup_category_totals",),
+    "cohort": ("rollup_cohort_sizes",),
+}
 
 if TYPE_CHECKING:
     from ducky.engines.base import StageTiming
