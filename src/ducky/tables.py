@@ -4,11 +4,15 @@ rich shrinks a table that is wider than the console by cutting cells ("1,…", "
 every value cell keeps its full width, headers wrap at spaces, free-text columns (notes) fold, and
 a table still too wide is split into parts that repeat the key columns, or shown as one block per
 row when even that does not fit. When stdout is not a terminal the table is printed at its
-natural width, whatever COLUMNS says, so files and `| tee` keep every value.
+natural width, whatever COLUMNS says, so files and `| tee` keep every value; there the same
+text is drawn without importing rich (`render_plain`) whenever the content allows it.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import sys
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -144,10 +148,17 @@ def _fit(natural: list[int], minimum: list[int], width: int, wrap: list[bool]) -
 
 def print_grid(grid: Grid, file: IO[str] | None = None) -> None:
     """Print `grid` so that every value is shown whole (see the block comment above)."""
-    console = _console(file)
     if grid.drop_empty:
         grid = _without_empty(grid)
     natural, minimum = _widths(grid)
+    if _piped(file):
+        # Piped or captured: the same text rich prints there, without importing rich (~40 ms
+        # of a `ducky query ... | ...` call). None: content only rich lays out exactly.
+        text = render_plain(grid, natural)
+        if text is not None:
+            (file or sys.stdout).write(text)
+            return
+    console = _console(file)
     all_idx = list(range(len(grid.columns)))
     if not console.is_terminal:
         # Piped or captured: the natural width, so files and `| tee` keep every value.
@@ -175,6 +186,96 @@ def print_grid(grid: Grid, file: IO[str] | None = None) -> None:
                 console.print(_rich_table(grid, idx, _fit(sub_nat, sub_min, width, wraps), title))
     for note in grid.notes:
         console.print(note, style="dim", markup=False, highlight=False)
+
+
+# -- piped output without rich ------------------------------------------------------------------
+# A `ducky query` whose stdout is a pipe or a file used to import rich (~40 ms of a ~0.2 s call)
+# only to draw a box at the table's natural width, with no colours and no wrapping. The same
+# text is drawn here. Anything whose layout needs rich's own rules falls back to it: text other
+# than printable ASCII (wide characters, tabs, control codes), a title wider than the table
+# (rich wraps it), a header holding a line break, a note that could hold an :emoji: code.
+# tests/test_tables.py holds the two byte for byte against rich on many grids.
+
+_EMOJI_CODE = re.compile(r":\S+?:")  # what rich may replace in a printed note
+
+
+def _piped(file: IO[str] | None) -> bool:
+    """rich would see a non-terminal here (Console.is_terminal, mirrored without importing
+    rich); any sign of an environment rich treats specially (forced colours or terminal,
+    Jupyter, IDLE) answers False, so rich decides."""
+    env = os.environ
+    if env.get("TTY_COMPATIBLE") == "0":
+        return True
+    if "TTY_COMPATIBLE" in env or "FORCE_COLOR" in env or "ipykernel" in sys.modules:
+        return False
+    if getattr(sys.stdin, "__module__", "").startswith("idlelib"):
+        return False
+    isatty = getattr(file or sys.stdout, "isatty", None)
+    try:
+        return isatty is not None and not isatty()
+    except ValueError:  # a closed file: rich says "not a terminal" too
+        return True
+
+
+def _plain_text(s: str, newlines: bool) -> bool:
+    """Printable ASCII only (and line breaks where `newlines`): one character, one column."""
+    return s.isascii() and (s.replace("\n", "") if newlines else s).isprintable()
+
+
+def render_plain(grid: Grid, widths: list[int]) -> str | None:
+    """`grid` drawn as rich draws it to a non-terminal (the default heavy-head box, one space of
+    padding, the title centred above, notes as they are), each column `widths[i]` wide; None
+    when the grid holds something only rich lays out exactly (see above)."""
+    cells = [[_text(c) for c in row] for row in grid.rows]
+    names = [c.name for c in grid.columns]
+    if not all(_plain_text(n, newlines=False) for n in names):
+        return None
+    if not all(_plain_text(c, newlines=True) for row in cells for c in row):
+        return None
+    if any(not _plain_text(n, newlines=True) or _EMOJI_CODE.search(n) for n in grid.notes):
+        return None
+    total = _table_width(widths)
+    title = grid.title or ""
+    if not _plain_text(title, newlines=False) or title != title.strip() or len(title) > total:
+        return None
+    justify = [c.justify for c in grid.columns]
+    if not justify or not set(justify) <= {"left", "right", "center"}:
+        return None
+
+    def rule(left: str, fill: str, cross: str, right: str) -> str:
+        return left + cross.join(fill * (w + 2) for w in widths) + right
+
+    def line(parts: list[str], edge: str) -> str:
+        out = []
+        for text, w, how in zip(parts, widths, justify, strict=True):
+            if how == "right":  # rich drops trailing spaces before it aligns right or centre
+                text = text.rstrip().rjust(w)
+            elif how == "center":
+                text = text.rstrip()
+                pad = w - len(text)
+                text = " " * (pad // 2) + text + " " * (pad - pad // 2)
+            else:
+                text = text.ljust(w)
+            out.append(f" {text} ")
+        return edge + edge.join(out) + edge
+
+    lines: list[str] = []
+    if title:
+        left = (total - len(title)) // 2
+        lines.append(" " * left + title + " " * (total - len(title) - left))
+    if grid.show_header:
+        lines += [rule("┏", "━", "┳", "┓"), line(names, "┃"), rule("┡", "━", "╇", "┩")]
+    else:
+        lines.append(rule("┌", "─", "┬", "┐"))
+    for r, row in enumerate(cells):
+        if r and r in grid.section_before:
+            lines.append(rule("├", "─", "┼", "┤"))
+        split = [c.split("\n") for c in row]
+        for k in range(max((len(s) for s in split), default=1)):
+            lines.append(line([s[k] if k < len(s) else "" for s in split], "│"))
+    lines.append(rule("└", "─", "┴", "┘"))
+    lines += grid.notes
+    return "\n".join(lines) + "\n"
 
 
 def _without_empty(grid: Grid) -> Grid:

@@ -109,7 +109,12 @@ class DataDir:
         return str(p / "month=*" / "*.parquet") if TABLES[table].partitioned else str(p)
 
     def has_table(self, table: str) -> bool:
-        return bool(self.table_files(table))
+        # The first file found answers: no sorted listing of every month (asked for each table
+        # several times per query; ~10 ms of a rollup answer at 100M events).
+        p = self.table_path(table)
+        if TABLES[table].partitioned:
+            return p.is_dir() and next(p.glob("month=*/*.parquet"), None) is not None
+        return p.is_file()
 
     def months(self, table: str = "events") -> list[str]:
         p = self.table_path(table)

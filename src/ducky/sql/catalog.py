@@ -16,7 +16,6 @@ import contextlib
 import hashlib
 import os
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -126,6 +125,13 @@ def lookup(query: str) -> QuerySpec:
 
 
 def packaged_root() -> SqlRoot:
+    """ducky's own SQL folder. Installed as files (the usual case) it is this module's folder;
+    importlib.resources (~5 ms to import, with tempfile and shutil) only for a zipped install."""
+    here = Path(__file__).parent
+    if here.is_dir():
+        return here
+    from importlib import resources
+
     return resources.files("ducky.sql")
 
 
@@ -222,6 +228,36 @@ def _cache_dir() -> Path:
 
 
 def _sqlglot_version() -> str:
+    """sqlglot's installed version, remembered on disk (`version.txt` in the cache folder)
+    under a stamp of where sqlglot lives: importlib.metadata costs ~15-25 ms to import and
+    scan per CLI call, more than a cached rendering saves elsewhere. The stamp is the package's
+    `__init__.py` (path, size, mtime) and its folder's parent (site-packages, whose mtime
+    changes when a distribution is installed or removed), so an upgrade asks afresh."""
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec("sqlglot")
+        origin = Path(spec.origin) if spec is not None and spec.origin else None
+        if origin is None:
+            raise OSError("no sqlglot")
+        st, parent = origin.stat(), origin.parent.parent.stat()
+        stamp = f"{origin}|{st.st_size}|{st.st_mtime_ns}|{parent.st_mtime_ns}"
+    except (OSError, ImportError, ValueError):
+        return _sqlglot_version_from_metadata()
+    memo = _cache_dir() / "version.txt"
+    try:
+        saved_stamp, saved_version = memo.read_text().split("\n")[:2]
+        if saved_stamp == stamp and saved_version:
+            return saved_version
+    except (OSError, ValueError):
+        pass
+    found = _sqlglot_version_from_metadata()
+    if not found.startswith("unknown-"):
+        _write_whole(memo, f"{stamp}\n{found}\n")
+    return found
+
+
+def _sqlglot_version_from_metadata() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -251,12 +287,16 @@ def render_cache_get(key: str) -> str | None:
 
 
 def render_cache_put(key: str, text: str) -> None:
-    # Best effort: an unwritable cache only means rendering again next time.
-    d = _cache_dir()
+    _write_whole(_cache_dir() / f"{key}.sql", text)
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write `path` whole (a temporary file renamed over it). Best effort: an unwritable cache
+    only means rendering (or looking the version up) again next time."""
     try:
-        d.mkdir(parents=True, exist_ok=True)
-        tmp = d / f".{key}.{os.getpid()}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.parent / f".{path.name}.{os.getpid()}"
         tmp.write_text(text)
-        tmp.replace(d / f"{key}.sql")
+        tmp.replace(path)
     except OSError:
         pass

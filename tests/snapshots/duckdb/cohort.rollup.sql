@@ -1,3 +1,5 @@
+/* DuckDB's cohort answer from the rollup: rollup.sql, with the cohorts (size, last signup) read */
+/* from rollup_cohort_sizes (built by rollup.setup.sql) instead of grouping every user. */
 /* Cohort retention from the rollup (rollup.setup.sql): `retained` sums users per (cohort, week, */
 /* event-type mask) over the masks containing the requested type (all masks for any type). */
 WITH retained AS (
@@ -29,12 +31,10 @@ WITH retained AS (
     week
 ), cohorts AS (
   SELECT
-    CAST(DATE_TRUNC('MONTH', signup_date) AS DATE) AS cohort_month,
-    COUNT(*) AS cohort_size,
-    MAX(signup_date) AS last_signup
-  FROM users
-  GROUP BY
-    1
+    cohort_month,
+    cohort_size,
+    last_signup
+  FROM rollup_cohort_sizes
 ), grid AS (
   SELECT
     c.cohort_month,

@@ -17,7 +17,13 @@ from ducky.rollups import BOUNDS_TABLE, SOURCES, STATE_TABLE, TABLES, RollupStat
 # Tables only DuckDB's rollups build (sql/<query>/rollup.setup.sql); PostgreSQL's trigger-
 # maintained rollups keep the shared list. revenue: totals per category for the common
 # no-date-range question, so it does not count distinct buyers over every (day, buyer) row.
-DUCKDB_ONLY: dict[str, tuple[str, ...]] = {"revenue": ("rollup_category_totals",)}
+# cohort: each signup month's size and last signup (sql/cohort/rollup.duckdb.sql reads it
+# instead of grouping every user). A file built before it existed reads as stale (table
+# missing) until `ducky rollup refresh cohort -e duckdb`.
+DUCKDB_ONLY: dict[str, tuple[str, ...]] = {
+    "revenue": ("rollup_category_totals",),
+    "cohort": ("rollup_cohort_sizes",),
+}
 
 if TYPE_CHECKING:
     from ducky.engines.base import StageTiming
@@ -40,7 +46,8 @@ class DuckDBRollups:
         return f"duckdb ({self.engine.native_path()})"
 
     def _tables(self) -> set[str]:
-        rows = self.engine.run("SELECT table_name FROM duckdb_tables()").to_pylist()
+        # rows(), not run(): no Arrow (pyarrow and numpy) on a rollup answer's path
+        rows = self.engine.rows("SELECT table_name FROM duckdb_tables()")
         return {r["table_name"] for r in rows}
 
     @staticmethod
@@ -55,14 +62,14 @@ class DuckDBRollups:
         have = self._tables()
         present = [t for t in self.tables(query) if t in have]
         if self.tables(query)[0] in present and detail:
-            n = self.engine.run(f"SELECT COUNT(*) AS n FROM {self.tables(query)[0]}")
-            st.rows = int(n.column(0)[0].as_py())
+            n = self.engine.rows(f"SELECT COUNT(*) AS n FROM {self.tables(query)[0]}")
+            st.rows = int(n[0]["n"])
         row: dict[str, Any] | None = None
         if STATE_TABLE in have:
-            rows = self.engine.run(
+            rows = self.engine.rows(
                 "SELECT fingerprint, strftime(built_at, '%Y-%m-%dT%H:%M:%SZ') AS built, build_s "
                 f"FROM {STATE_TABLE} WHERE query = '{query}'"
-            ).to_pylist()
+            )
             row = rows[0] if rows else None
         if row is None:
             own = self.tables(query)[0] in present  # the shared bounds table does not count

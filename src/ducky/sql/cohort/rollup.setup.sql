@@ -28,6 +28,18 @@ CREATE TABLE rollup_cohort_week_mask AS
 SELECT cohort_month, week, type_mask, CAST(COUNT(*) AS BIGINT) AS users
 FROM rollup_user_signup_week
 GROUP BY 1, 2, 3;
+-- 3. rollup_cohort_sizes: each signup month's size and last signup date, the one thing the
+--    answer needs of `users`; DuckDB's answer (rollup.duckdb.sql) reads it instead of grouping
+--    every user (2M at 100M events, ~25 ms of a ~0.2 s answer). Other engines' answers
+--    (rollup.sql) still group `users` themselves.
+DROP TABLE IF EXISTS rollup_cohort_sizes;
+CREATE TABLE rollup_cohort_sizes AS
+SELECT
+    CAST(DATE_TRUNC('month', signup_date) AS DATE) AS cohort_month,
+    COUNT(*) AS cohort_size,
+    MAX(signup_date) AS last_signup
+FROM users
+GROUP BY 1;
 DROP TABLE IF EXISTS rollup_event_bounds;
 CREATE TABLE rollup_event_bounds AS
 SELECT CAST(MIN("timestamp") AS DATE) AS first_day, CAST(MAX("timestamp") AS DATE) AS last_day
