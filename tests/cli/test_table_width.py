@@ -212,3 +212,45 @@ def test_ingest_report_tables(tmp_path: Path) -> None:
         # (the age counts from today: any number of days)
         assert len(re.findall(r"is \d+ day\(s\) old \(limit 30\)", " ".join(words))) == 1, out
         assert _numbers(outs[None]) - _numbers(out) == Counter(), (w, out)
+
+
+def _segment_doc() -> dict[str, Any]:
+    seg = {
+        "segment": "electronics_gaming",
+        "users": 1_126,
+        "confidence": 0.69,
+        "kind": "label",
+        "support": {"pc_components": 0.38, "video_games": 0.20},
+        "agreeing_terms": ["gaming", "rtx", "headset"],
+        "top_terms": ["gaming", "rtx", "headset", "cooler", "asus", "rog", "strix", "cpu"],
+        "representative_queries": ["asus rog strix", "gaming headset", "corsair 4000d case"],
+        "avg_order_value": 140.88,
+    }
+    other = {**seg, "segment": "other_language", "kind": "other_language", "users": 107}
+    other |= {"confidence": 1.0, "top_terms": [], "avg_order_value": None}
+    doc = {"k": 2, "users": 1_233, "model": "all-MiniLM-L6-v2", "segments": [seg, other]}
+    return doc | {"run_id": "r1", "distinct_queries": 2_743, "embedded_now": 0, "embedder": "x"}
+
+
+@pytest.mark.parametrize("width", [*WIDTHS, None])
+def test_segment_summary_table(width: int | None, monkeypatch: Any, capsys: Any) -> None:
+    """`ducky segment`'s table: names, counts, confidences and every term whole at 60/80/200
+    columns and piped (a plain rich table cut them to "confid…", "pc_com…" at 80)."""
+    from ducky.plugins.segment.cli import _print_summary
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    if width is None:
+        monkeypatch.setenv("TTY_COMPATIBLE", "0")
+        monkeypatch.setenv("COLUMNS", "40")
+    else:
+        monkeypatch.setenv("TTY_COMPATIBLE", "1")
+        monkeypatch.setenv("COLUMNS", str(width))
+    _print_summary(_segment_doc() | {"output": "/data/segments"})
+    out = ANSI.sub("", capsys.readouterr().out)
+    assert "…" not in out, out
+    words = re.sub(r"[│┃]", " ", out).split()
+    for whole in ("electronics_gaming", "other_language", "1,126", "69%", "140.88", "confidence"):
+        assert whole in words or f"{whole}," in words, (whole, out)
+    # free text folds at spaces (its lines interleave with the next column's), never mid-word
+    want = "pc_components 38%, video_games 20% | gaming, rtx, headset corsair 4000d case strix;"
+    assert not Counter(want.split()) - Counter(words), out

@@ -370,22 +370,27 @@ def segment(
 
 def _print_summary(doc: dict[str, Any]) -> None:
     from rich.console import Console
-    from rich.table import Table
 
-    t = Table(title=f"segments (k={doc['k']}, {doc['users']:,} users, model {doc['model']})")
-    t.add_column("segment", no_wrap=True)  # names are identifiers: never cut or wrapped
-    for col, just in [
-        ("users", "right"),
-        ("confidence", "right"),
-        ("evidence", "left"),
-        ("top terms", "left"),
-        ("representative queries", "left"),
-        ("avg order value", "right"),
-    ]:
-        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    from ducky.tables import Column, Grid, print_grid
+
+    # Through ducky.tables: on an 80-column terminal the free-text columns (evidence, terms,
+    # queries) fold at spaces and the names and numbers stay whole; a plain rich table cut them
+    # to "confid…", "pc_com…". Piped output keeps its natural width.
+    grid = Grid(
+        [
+            Column("segment", key=True),  # names are identifiers: never cut or wrapped
+            Column("users", justify="right"),
+            Column("confidence", justify="right"),
+            Column("evidence", wrap=True),
+            Column("top terms", wrap=True),
+            Column("representative queries", wrap=True),
+            Column("avg order value", justify="right"),
+        ],
+        title=f"segments (k={doc['k']}, {doc['users']:,} users, model {doc['model']})",
+    )
     for s in doc["segments"]:
         aov = "" if s["avg_order_value"] is None else f"{s['avg_order_value']:,.2f}"
-        t.add_row(
+        grid.add_row(
             s["segment"],
             f"{s['users']:,}",
             f"{s['confidence']:.0%}" if s["kind"] != "terms" else "-",
@@ -394,8 +399,8 @@ def _print_summary(doc: dict[str, Any]) -> None:
             "; ".join(s["representative_queries"]),
             aov,
         )
+    print_grid(grid)
     c = Console()
-    c.print(t)
     lines = [
         f"run {doc['run_id']} · {doc['distinct_queries']:,} distinct queries, "
         f"{doc['embedded_now']:,} embedded now ({doc['embedder']}) · written to {doc['output']}"
