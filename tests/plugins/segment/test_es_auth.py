@@ -157,3 +157,40 @@ def test_credential_combinations_are_checked(auth_data: Path) -> None:
         r = run_inproc("--data", str(auth_data), "es", "load", "--es-url", url, *extra)
         assert r.code == 2 and r.stderr == f"error: {message}\n", r.stderr
         _no_secret(r.stdout, r.stderr)
+
+
+def test_credentials_inside_the_url(es_url: str, auth_data: Path) -> None:
+    """`--es-url http://user:pw@host` (as the client libraries accept it) is basic auth on every
+    request, the probe included (urllib alone read `user:pw@host` as a host name: "Name or
+    service not known"); a percent-encoded password arrives decoded, and is never printed."""
+    password = "p@ss:w/rd%"
+    token = base64.b64encode(f"{USER}:{password}".encode()).decode()
+    with auth_proxy(es_url, f"Basic {token}") as proxy:
+        host = proxy.url.split("://", 1)[1]
+        secret_url = f"http://{USER}:p%40ss%3Aw%2Frd%25@{host}"
+        r = run_inproc(
+            "--json",
+            "--data",
+            str(auth_data),
+            "es",
+            "load",
+            "--es-url",
+            secret_url,
+            "--index",
+            "auth_logs_url",
+            "--replace",
+        )
+        assert r.code == 0, r.stderr
+        assert json.loads(r.stdout)["failed"] == 0
+        assert proxy.authorizations() == {f"Basic {token}"}
+        assert password not in r.stdout + r.stderr and "p%40ss" not in r.stdout + r.stderr
+    # in the URL and in the options at once: one line, nothing contacted
+    r = run_inproc(
+        "--data", str(auth_data), "es", "load", "--es-url", "http://u:pw@127.0.0.1:9",
+        "--es-user", USER, env={"DUCKY_ES_PASSWORD": PASSWORD},
+    )  # fmt: skip
+    assert r.code == 2, r.stderr
+    assert r.stderr == (
+        "error: credentials both in --es-url and in --es-user or --es-api-key (give them once)\n"
+    )
+    _no_secret(r.stdout, r.stderr)

@@ -8,7 +8,7 @@ import urllib.request
 from typing import TYPE_CHECKING, Any
 
 from ducky.errors import ConnectionFailed, UserError
-from ducky.plugins.segment.store.auth import NO_CREDENTIALS, Credentials
+from ducky.plugins.segment.store.auth import NO_CREDENTIALS, Credentials, from_url
 
 if TYPE_CHECKING:
     from ducky.plugins.segment.store.base import SearchLogStore
@@ -46,6 +46,7 @@ def open_store(
     client's own major version; see store/es.py)."""
     if backend not in BACKENDS:
         raise UserError(f"unknown --es-backend {backend!r}: use {', '.join(BACKENDS)}")
+    url, credentials = from_url(url, credentials)  # user:password@ in the URL -> basic auth
     info = probe(url, credentials)
     version = info.get("version", {}) if isinstance(info.get("version"), dict) else {}
     distribution = str(version.get("distribution", "elasticsearch"))

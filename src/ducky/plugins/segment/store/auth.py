@@ -37,3 +37,25 @@ class Credentials:
 
 
 NO_CREDENTIALS = Credentials()
+
+
+def from_url(url: str, given: Credentials = NO_CREDENTIALS) -> tuple[str, Credentials]:
+    """`http://user:pw@host:9200` -> (`http://host:9200`, basic-auth credentials). The client
+    libraries and urllib (the probe) disagree on user info inside a URL (urllib reads
+    `user:pw@host` as the host name), so it travels as credentials and the URL goes on bare.
+    Credentials in the URL and in --es-user/--es-api-key at once is one error, not a guess."""
+    from urllib.parse import unquote, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, given
+    if given.given:
+        raise UserError(
+            "credentials both in --es-url and in --es-user or --es-api-key (give them once)"
+        )
+    host = parts.netloc.rsplit("@", 1)[1]
+    bare = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    user, password = unquote(parts.username or ""), unquote(parts.password or "")
+    if not user or not password:
+        raise UserError("--es-url holds a user without a password (or the reverse): give both")
+    return bare, Credentials(user=user, password=password)
