@@ -13,3 +13,23 @@ DEFINITIONS: dict[str, str] = {q: CATALOG[q].definition for q in QUERIES}
 
 def definition(query: str) -> str:
     return DEFINITIONS.get(query, "")
+
+
+def data_notes(datadir: object, query: str) -> str:
+    """What a definition cannot say by itself: the caveat to print after `query`'s definition
+    when ingest derived a table it reads (recorded under `derived` in the manifest)."""
+    try:
+        derived = datadir.manifest().extra.get("derived") or {}  # type: ignore[attr-defined]
+    except Exception:  # a database source has no manifest: nothing was derived
+        return ""
+    if query != "revenue" or "products" not in derived:
+        return ""
+    if str(derived["products"]).startswith("absent"):
+        return (
+            " No catalog was ingested: every purchase's category is 'unknown' and its revenue"
+            " is its amount (0 without one)."
+        )
+    return (
+        " Products were derived from the events (no catalog file): a product's category and"
+        " price are the last ones its events gave."
+    )

@@ -160,7 +160,8 @@ def test_exported_events_give_exact_wau_and_cohort(
         fail_on="fail",
         now=dt.datetime(2024, 5, 1),
     )
-    (acct,) = r.accounts
+    # REES46's mapping also takes a catalog from the events (a second account: products)
+    acct = {a.table: a for a in r.accounts}["events"]
     assert acct.quarantined == 0 and acct.loaded == acct.rows_in
     dd = DataDir(out)
     assert dd.id_types() == {"user_id": ids, "product_id": ids}
@@ -183,6 +184,163 @@ def test_exported_events_give_exact_wau_and_cohort(
     assert [(x["cohort_month"], x["week"], x["retained"]) for x in tidy] == [
         (w["cohort_month"], w["week"], w["retained"]) for w in want
     ]
+
+
+def _revenue(dd: Any, tmp_path: Path) -> list[list[dict[str, Any]]]:
+    """The revenue answer on DuckDB over Parquet and on DuckDB's native file."""
+    from ducky.queries import run_query
+
+    return [
+        run_query(dd, "revenue", engine_options=opts).to_pylist()
+        for opts in ({}, {"mode": "native", "database": str(tmp_path / "n.duckdb")})
+    ]
+
+
+def test_rees46_revenue_from_the_events_own_prices_and_categories(tmp_path: Path) -> None:
+    """REES46 has no catalog: each event carries category_code and the price of the moment.
+    The mapping takes the price as a purchase's amount and the catalog from the events."""
+    from decimal import Decimal
+
+    from ducky.datasets import DataDir
+    from tests import reference
+
+    out = tmp_path / "data"
+    r = run_ingest(
+        out,
+        {"events": str(SHAPES / "rees46_events.csv")},
+        mapping=SHAPES / "rees46_mapping.yaml",
+        fail_on="fail",
+        now=dt.datetime(2024, 5, 1),
+    )
+    acc = {a.table: a for a in r.accounts}
+    assert (acc["events"].rows_in, acc["events"].loaded, acc["events"].quarantined) == (10, 10, 0)
+    # three products named by the events, each read once: nothing quarantined
+    assert (acc["products"].rows_in, acc["products"].loaded, acc["products"].quarantined) == (
+        3,
+        3,
+        0,
+    )
+    assert "products_from_events" in acc["products"].source
+    dd = DataDir(out)
+    assert "products_from_events" in dd.manifest().extra["derived"]["products"]
+    products = {p["product_id"]: p for p in _rows(dd, "products")}
+    # the last non-empty value of each column; no event names 44600062's category
+    assert {k: (p["category"], p["price"], p["name"]) for k, p in products.items()} == {
+        44600062: ("unknown", Decimal("35.79"), "shiseido"),
+        3900821: ("appliances.environment.water_heater", Decimal("31.50"), "aqua"),
+        17200506: ("furniture.living_room.sofa", Decimal("499.00"), None),
+    }
+    # Counted by hand: the sofa was viewed at 543.10 and bought at 499.00; two water heaters
+    # at 31.50 by two users; the shiseido purchase has no category in the file.
+    want = [
+        ("furniture.living_room.sofa", "USD", Decimal("499.00"), 1, 1, 1, Decimal("499.00")),
+        ("appliances.environment.water_heater", "USD", Decimal("63.00"), 2, 2, 2, Decimal("31.50")),
+        ("unknown", "USD", Decimal("35.79"), 1, 1, 1, Decimal("35.79")),
+    ]
+    ref = reference.revenue_orders(_rows(dd, "events"), list(products.values()))
+    keys = ("category", "currency", "revenue", "purchases", "orders", "buyers", "avg_order_value")
+    assert [tuple(x[k] for k in keys) for x in ref] == want
+    for got in _revenue(dd, tmp_path):
+        assert [tuple(x[k] for k in keys) for x in got] == want
+
+
+def test_catalog_from_events_upserts_and_refuses_mixups(tmp_path: Path) -> None:
+    """A second ingest with the same mapping keeps the earlier products and takes the newer
+    values; a typo, a catalog file beside the section, and a missing column are one line each;
+    the revenue definition says where the catalog came from."""
+    from decimal import Decimal
+
+    from click.testing import CliRunner
+
+    from ducky.cli.main import cli
+    from ducky.datasets import DataDir
+    from ducky.errors import UserError
+
+    mapping = SHAPES / "rees46_mapping.yaml"
+    out = tmp_path / "data"
+    run_ingest(out, {"events": str(SHAPES / "rees46_events.csv")}, mapping=mapping)
+    later = tmp_path / "later.csv"
+    later.write_text(
+        "event_time,event_type,product_id,category_code,brand,price,user_id\n"
+        "2019-11-02 09:00:00 UTC,purchase,3900821,appliances.environment.water_heater,aqua,"
+        "29.90,554748717\n"
+        "2019-11-02 09:05:00 UTC,view,5100067,electronics.audio.headphone,sony,59.00,519107250\n",
+        encoding="utf-8",
+    )
+    r = run_ingest(out, {"events": str(later)}, mapping=mapping)
+    acc = {a.table: a for a in r.accounts}
+    assert (acc["products"].inserted, acc["products"].updated) == (1, 1)
+    products = {
+        p["product_id"]: (p["category"], p["price"]) for p in _rows(DataDir(out), "products")
+    }
+    assert products == {
+        44600062: ("unknown", Decimal("35.79")),
+        3900821: ("appliances.environment.water_heater", Decimal("29.90")),
+        17200506: ("furniture.living_room.sofa", Decimal("499.00")),
+        5100067: ("electronics.audio.headphone", Decimal("59.00")),
+    }
+    res = CliRunner().invoke(cli, ["--data", str(out), "--json", "query", "revenue"])
+    assert res.exit_code == 0, res.output
+    assert "Products were derived from the events" in res.output
+
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("products_from_events:\n  categroy: category_code\n  price: price\n")
+    with pytest.raises(UserError, match="products_from_events has no column 'categroy'"):
+        run_ingest(tmp_path / "t", {"events": str(SHAPES / "rees46_events.csv")}, mapping=typo)
+    with pytest.raises(UserError, match=r"from a file .* and from the mapping"):
+        run_ingest(
+            tmp_path / "t",
+            {
+                "events": str(SHAPES / "rees46_events.csv"),
+                "products": str(SHAPES / "techmart_products.csv"),
+            },
+            mapping=mapping,
+        )
+    missing = tmp_path / "missing.yaml"
+    missing.write_text(
+        "events:\n  timestamp: event_time\nproducts_from_events:\n  price: list_price\n"
+    )
+    with pytest.raises(UserError, match="no such column"):
+        run_ingest(tmp_path / "t", {"events": str(SHAPES / "rees46_events.csv")}, mapping=missing)
+    assert not (tmp_path / "t").exists()  # nothing written by a refused ingest
+
+
+def test_techmart_orders_with_quantities_discounts_and_two_currencies(tmp_path: Path) -> None:
+    """A TechMart-style transactions export: order ids, quantities, the total paid after
+    discounts, two currencies, a refund that is not a purchase; a catalog with other prices."""
+    from decimal import Decimal
+
+    from ducky.datasets import DataDir
+    from tests import reference
+
+    out = tmp_path / "data"
+    r = run_ingest(
+        out,
+        {
+            "events": str(SHAPES / "techmart_transactions.json"),
+            "products": str(SHAPES / "techmart_products.csv"),
+        },
+        mapping=SHAPES / "techmart_mapping.yaml",
+        fail_on="fail",
+        now=dt.datetime(2024, 5, 1),
+    )
+    assert all(a.quarantined == 0 and a.loaded == a.rows_in for a in r.accounts)
+    dd = DataDir(out)
+    events = _rows(dd, "events")
+    assert sorted({e["event_type"] for e in events}) == ["purchased", "refunded"]
+    # Counted by hand. electronics (USD): 899.00 + 40.00 (two mice for 40, listed 2 x 24.50)
+    # + 3 x 24.50 (no amount: quantity x catalog price) = 1012.50 in orders T-1001 and T-1002.
+    # fashion (EUR): 30.00 + 19.99 = 49.99 in two orders, AOV 24.995 -> 25.00 (half up).
+    # The refunded laptop is activity, not a purchase.
+    want = [
+        ("electronics", "USD", Decimal("1012.50"), 3, 2, 2, Decimal("506.25")),
+        ("fashion", "EUR", Decimal("49.99"), 2, 2, 2, Decimal("25.00")),
+    ]
+    keys = ("category", "currency", "revenue", "purchases", "orders", "buyers", "avg_order_value")
+    ref = reference.revenue_orders(events, _rows(dd, "products"))
+    assert [tuple(x[k] for k in keys) for x in ref] == want
+    for got in _revenue(dd, tmp_path):
+        assert [tuple(x[k] for k in keys) for x in got] == want
 
 
 def test_ga4_vocabulary_and_string_ids_in_outputs(tmp_path: Path) -> None:

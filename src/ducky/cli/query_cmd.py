@@ -46,7 +46,7 @@ def query(
     from ducky.cli.output import emit
     from ducky.engines.registry import engine_that_runs
     from ducky.errors import UserError
-    from ducky.metrics import definition
+    from ducky.metrics import data_notes, definition
     from ducky.queries import check_event_type, parse_engine_options, run_query
     from ducky.sql.catalog import CATALOG, spec
 
@@ -97,7 +97,8 @@ def query(
         "variant": variant,
         "parameters": params,
     }
-    emit(table, fmt, title=f"{name} ({engine}, {variant})", definition=definition(name), meta=meta)
+    text = definition(name) + data_notes(settings.datadir, name)
+    emit(table, fmt, title=f"{name} ({engine}, {variant})", definition=text, meta=meta)
 
 
 def _range_outside_data(datadir: object, params: dict[str, object]) -> None:

@@ -9,6 +9,8 @@ File shape (both formats):
       event_type: action
     event_types:      # optional: source event value -> canonical type (see vocab.py)
       CLICK: viewed
+    products_from_events:  # optional, no products file: the catalog from event columns
+      price: price         # (see catalog.py)
 
 Columns not named in the file map automatically when a source column has the canonical name,
 compared case-insensitively with spaces and dashes read as underscores.
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ducky.errors import UserError
+from ducky.ingest.catalog import PRODUCTS_FROM_EVENTS_KEY, check_spec
 from ducky.ingest.vocab import check_overrides
 from ducky.schema import TABLES
 
@@ -67,6 +70,9 @@ def load_mapping(path: str | os.PathLike[str] | None) -> Mapping:
             if not isinstance(cols, dict):
                 raise UserError(f"mapping file {p}: event_types must map source value -> type")
             out[EVENT_TYPES_KEY] = check_overrides(cols, f"mapping file {p}")
+            continue
+        if table == PRODUCTS_FROM_EVENTS_KEY:
+            out[PRODUCTS_FROM_EVENTS_KEY] = check_spec(cols, f"mapping file {p}")
             continue
         if table == FORMATS_KEY:
             if not isinstance(cols, dict) or not all(

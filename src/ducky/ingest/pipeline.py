@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from ducky.datasets import DataDir
+    from ducky.ingest.mapping import Mapping
     from ducky.ingest.merge import TableMerge
+    from ducky.ingest.records import SourceData
     from ducky.ingest.validate import Validated
 
 ORDER = ("users", "products", "events", "search_logs")
@@ -177,6 +179,33 @@ def _kind_of(check_name: str) -> str:
     return next((c.kind for c in CHECKS if c.name == check_name), check_name)
 
 
+def _catalog_from_events(
+    raw: dict[str, SourceData],
+    mapping: Mapping,
+    existing: DataDir | None,
+    prev_derived: dict[str, str],
+) -> bool:
+    """Add the products the events describe to `raw` when the mapping asks for it (catalog.py);
+    True when it did. A catalog file and a catalog from events at once is a mistake, and so
+    is overwriting a catalog an earlier ingest brought from a file."""
+    from ducky.ingest.catalog import PRODUCTS_FROM_EVENTS_KEY, products_from_events
+
+    if PRODUCTS_FROM_EVENTS_KEY not in mapping or "events" not in raw:
+        return False
+    if "products" in raw:
+        raise UserError(
+            "products come from a file (--products) and from the mapping's "
+            "products_from_events at once: give one of them"
+        )
+    if existing is not None and existing.has_table("products") and "products" not in prev_derived:
+        raise UserError(
+            f"{existing.path} already has a products table from a catalog file: ingest the "
+            "catalog with --products, or drop products_from_events from the mapping"
+        )
+    raw["products"] = products_from_events(raw["events"], mapping)
+    return True
+
+
 def run_ingest(
     data: str | os.PathLike[str],
     sources: dict[str, str],
@@ -231,6 +260,9 @@ def run_ingest(
             if table in sources:
                 bar.step(f"reading {table}")
                 raw[table] = read_source(sources[table], table, http)
+        derived_catalog = _catalog_from_events(raw, mp, ex_with_manifest, prev_derived)
+        if derived_catalog:
+            rederive.discard("products")  # merged into the earlier derived catalog instead
         from ducky.ingest.ids import decide_id_types
 
         id_types = decide_id_types(raw, mp, ex_with_manifest)
@@ -253,8 +285,14 @@ def run_ingest(
                     ref_products = _keys(
                         ex_with_manifest, "products", "product_id", p.good if p else None, id_types
                     )
+            # The catalog from events has the canonical column names already.
+            own = (
+                {k: v for k, v in mp.items() if k != table}
+                if derived_catalog and table == "products"
+                else mp
+            )
             validated[table] = validate(
-                raw[table], mp, ref_users, ref_products, now=now, id_types=id_types
+                raw[table], own, ref_users, ref_products, now=now, id_types=id_types
             )
 
     checks = [r for v in validated.values() for r in v.results]
@@ -312,6 +350,10 @@ def run_ingest(
         }
         with DatasetWriter(path, producer=PRODUCER, parameters=params) as w:
             write_merged(w, existing, merges, q_new, rederive)
+            if derived_catalog:
+                from ducky.ingest.catalog import DERIVED_NOTE
+
+                w.extra["derived"] = {**(w.extra.get("derived") or {}), "products": DERIVED_NOTE}
             w.extra["ingest"] = summary
             w.extra.update(manifest_extra or {})
     elif q_new:
