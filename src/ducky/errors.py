@@ -31,6 +31,11 @@ class QueryTimeout(EngineError):
     """A query ran past its configured time limit and was stopped."""
 
 
+class QueryOutOfMemory(EngineError):
+    """A query needed more memory than the engine's limit allows (after spilling to disk):
+    a resource limit like the timeout, not a fault (the API answers 503, as for a timeout)."""
+
+
 class ConnectionFailed(EngineError):
     """A server could not be reached, or refused the credentials."""
 

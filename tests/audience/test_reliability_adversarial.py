@@ -30,7 +30,8 @@ from tests.fixtures.generated import MEDIUM_PARAMS
 
 # DuckDB's MB are 1000**2 bytes. Without a limit the spec peaks near 240 MB; alone it also runs
 # under 128 MB (spilling ~77 MB), but with the small queries alongside, 128 MB ends it with
-# DuckDB's "Out of Memory Error" (an API 500): 192 MB is the limit this test holds it to.
+# DuckDB's "Out of Memory Error" (a one-line API 503, see test_reliability_limits.py::
+# test_out_of_memory_is_a_limit_not_a_fault): 192 MB is the limit this test holds it to.
 MEMORY_LIMIT = "192MB"
 LIMIT_BYTES = 192 * 1000**2
 TIMEOUT_S = 30  # per-query timeout: past it the spec must stop with a one-line 503

@@ -127,3 +127,41 @@ def test_api_busy_is_503_one_line(handmade_dir: Path) -> None:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def test_out_of_memory_is_a_limit_not_a_fault(handmade_dir: Path) -> None:
+    """DuckDB out of memory under the configured limit: QueryOutOfMemory (one line naming the
+    setting), 503 from the API like a timeout, and one line with exit 1 from the CLI."""
+    from ducky.api import create_app
+    from ducky.errors import QueryOutOfMemory
+    from tests.fixtures.api_server import _serve
+
+    with open_engine("duckdb", DataDir(handmade_dir), memory_limit="16MB") as eng:
+        eng.load()
+        # a list aggregate cannot spill: 20M integers need 160 MB
+        with pytest.raises(QueryOutOfMemory, match=r"more than the memory_limit 16MB allows"):
+            eng.run("SELECT length(list(i)) FROM range(20000000) t(i)")
+        assert eng.run("SELECT count(*) FROM users").column(0)[0].as_py() > 0
+
+    app = create_app(handmade_dir, "duckdb")
+    server, thread, url = _serve(app)
+    try:
+        # the limit lowered under the running server: every query now needs more than it
+        app.state.service.engine.con.execute("SET memory_limit = '64KB'")
+        r = httpx.post(url + "/audiences/query", json={"count_only": True}, timeout=30)
+        assert r.status_code == 503, r.text
+        assert r.json()["error"].startswith("duckdb: the query needs more than the memory")
+        assert "\n" not in r.json()["error"]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+    cmd = [sys.executable, "-m", "ducky", "--data", str(handmade_dir), "query", "wau"]
+    p = subprocess.run(
+        [*cmd, "-o", "memory_limit=1KB"],
+        capture_output=True,
+        text=True,
+    )
+    assert p.returncode == 1, p.stderr
+    assert p.stderr.startswith("error: out of memory (-o memory_limit=")
+    assert p.stderr.count("\n") == 1 and "Traceback" not in p.stderr

@@ -23,7 +23,7 @@ from ducky.api.models import AudiencePage, ErrorOut, ExampleOut, ExplainOut, Hea
 from ducky.audience.budget import SpecTooComplex
 from ducky.audience.parse import Parsed, Problem, SpecError, parse_json
 from ducky.audience.service import ServerBusy
-from ducky.errors import DuckyError, QueryTimeout, UserError
+from ducky.errors import DuckyError, QueryOutOfMemory, QueryTimeout, UserError
 from ducky.version import __version__
 
 if TYPE_CHECKING:
@@ -38,7 +38,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         "complexity budget (nodes, sequences, passes over events)",
     },
     422: {"model": ErrorOut, "description": "invalid spec: path and reason of each problem"},
-    503: {"model": ErrorOut, "description": "every query slot busy, or the query timed out"},
+    503: {
+        "model": ErrorOut,
+        "description": "every query slot busy, or the query timed out or hit the memory limit",
+    },
 }
 BODY_SCHEMA = {
     "required": True,
@@ -132,6 +135,11 @@ def create_app(
 
     @app.exception_handler(QueryTimeout)
     async def _timeout(request: Request, exc: QueryTimeout) -> JSONResponse:
+        return error_response(503, str(exc))
+
+    @app.exception_handler(QueryOutOfMemory)
+    async def _out_of_memory(request: Request, exc: QueryOutOfMemory) -> JSONResponse:
+        # the memory limit did its job: a resource answer like the timeout's, not a fault
         return error_response(503, str(exc))
 
     @app.exception_handler(DuckyError)

@@ -216,6 +216,16 @@ def main(argv: list[str] | None = None) -> Any:
     except Exception as e:
         trace()
         first = str(e).splitlines()[0] if str(e) else ""
+        if isinstance(e, MemoryError) or type(e).__name__ == "OutOfMemoryException":
+            # DuckDB out of memory outside a query's own error wrapping (opening views, a
+            # load): the memory limit is a setting the user chose, not a fault of ducky's.
+            from ducky.errors import QueryOutOfMemory
+
+            say(
+                f"error: out of memory (-o memory_limit= or DUCKY_DUCKDB_MEMORY_LIMIT, "
+                f"fewer threads): {first}"
+            )
+            sys.exit(QueryOutOfMemory.exit_code)
         say(f"internal error: {type(e).__name__}: {first} (run with --debug for the traceback)")
         sys.exit(70)
     sys.exit(0)

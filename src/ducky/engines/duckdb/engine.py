@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ducky.engines.base import Engine
-from ducky.errors import EngineError, QueryTimeout, UserError
+from ducky.errors import EngineError, QueryOutOfMemory, QueryTimeout, UserError
 from ducky.schema import SQL_TYPES, TABLES
 from ducky.sql.catalog import DEFAULT_VARIANT
 
@@ -308,14 +308,28 @@ class DuckDBEngine(Engine):
         rows = self.con.execute(f"SELECT fingerprint FROM {_NATIVE_STATE}").fetchall()
         return str(rows[0][0]) if rows else None
 
+    def _wrap(self, e: Exception) -> EngineError:
+        """DuckDB's error as one line; out of memory under the limit is its own kind (a
+        resource answer, 503 from the API, like a timeout)."""
+        import duckdb
+
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if isinstance(e, duckdb.OutOfMemoryException):
+            limit = f"memory_limit {self.memory_limit}" if self.memory_limit else "memory limit"
+            return QueryOutOfMemory(
+                f"duckdb: the query needs more than the {limit} allows, even spilling to "
+                f"disk (-o memory_limit= or DUCKY_DUCKDB_MEMORY_LIMIT; or fewer queries at once): "
+                f"{first}"
+            )
+        return EngineError(f"duckdb: {first}")
+
     def _execute(self, sql: str) -> duckdb.DuckDBPyConnection:
         import duckdb
 
         try:
             return self.con.execute(sql)
         except duckdb.Error as e:
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise EngineError(f"duckdb: {first}") from e
+            raise self._wrap(e) from e
 
     def query(self, query: str, variant: str = DEFAULT_VARIANT, **params: Any) -> pa.Table:
         """As Engine.query; inside `rows_results()` the answer is a `Rows` (no Arrow)."""
@@ -366,8 +380,7 @@ class DuckDBEngine(Engine):
                     f"duckdb: query stopped after the {self.timeout:g} s timeout "
                     "(-o timeout= or DUCKY_QUERY_TIMEOUT)"
                 ) from e
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise EngineError(f"duckdb: {first}") from e
+            raise self._wrap(e) from e
         finally:
             if timer is not None:
                 timer.cancel()

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ducky.engines.base import Engine
 from ducky.engines.postgres import dsn as dsnlib
 from ducky.engines.postgres.types import DDL_TYPES
-from ducky.errors import ConnectionFailed, EngineError, QueryTimeout, UserError
+from ducky.errors import (
+    ConnectionFailed,
+    EngineError,
+    QueryOutOfMemory,
+    QueryTimeout,
+    UserError,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -270,6 +276,8 @@ class PostgresEngine(Engine):
             return QueryTimeout(
                 f"postgres: query stopped after the {self.statement_timeout} ms statement_timeout"
             )
+        if isinstance(e, psycopg.errors.OutOfMemory):
+            return QueryOutOfMemory(f"postgres: the server ran out of memory for the query: {msg}")
         return EngineError(f"postgres: {msg}")
 
     def execute(self, sql: str, params: Any = None) -> None:
