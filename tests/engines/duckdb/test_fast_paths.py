@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -252,3 +253,67 @@ def test_wau_fast_path_before_1970_and_far_ahead(tmp_path: Path) -> None:
         dt.date(1900, 1, 1),
         dt.date(1899, 12, 25),
     }
+
+
+@pytest.mark.parametrize("ids", ["integers", "strings"])
+def test_revenue_category_numbers_keep_the_unknown_rule(tmp_path: Path, ids: str) -> None:
+    """The fast revenue text groups by a category number and names the rows afterwards; every
+    purchase METRICS.md calls 'unknown' lands in ONE row: no product, a product the catalog
+    lacks, a product without a category, and a product whose category is named 'unknown'; two
+    products of one category stay one row. Buyers across those shapes are counted once."""
+    from tests.handmade import PRODUCTS, USERS
+
+    products = [
+        *PRODUCTS,
+        {"product_id": 40, "category": "x", "price": Decimal("5.00"), "name": "no category"},
+        {"product_id": 41, "category": "unknown", "price": Decimal("7.00"), "name": "named so"},
+        {"product_id": 42, "category": "home", "price": Decimal("1.50"), "name": "spoon"},
+        {"product_id": 43, "category": "aardvarks", "price": Decimal("2.00"), "name": "a"},
+    ]
+    t = T(2025, 1, 6, 10, 0)
+    events = [
+        {"user_id": u, "event_type": "purchased", "product_id": p, "timestamp": t}
+        for u, p in [(1, None), (1, 99), (2, 40), (4, 41), (5, 41), (1, 42), (2, 30), (5, 43)]
+    ] + [
+        {"user_id": 1, "event_type": "viewed", "product_id": 10, "timestamp": t},
+        {"user_id": 2, "event_type": "purchased", "product_id": 10, "timestamp": t},
+    ]
+    root = write_datadir(tmp_path / "data", users=USERS, products=products, events=events)
+    # the schema says category is required, but a catalog written by another tool may hold a
+    # NULL one (COALESCE(category, 'unknown') in every text): product 40's, rewritten as such
+    f = DataDir(root).table_files("products")[0]
+    t = pq.read_table(f)
+    i = t.schema.get_field_index("category")
+    cats = pa.array(
+        [
+            None if n == "no category" else c
+            for c, n in zip(
+                t.column("category").to_pylist(), t.column("name").to_pylist(), strict=True
+            )
+        ],
+        pa.string(),
+    )
+    pq.write_table(t.set_column(i, pa.field("category", pa.string()), cats), f)
+    if ids == "strings":
+        _remap(root, _strings)
+    dd = DataDir(root)
+    with DuckDBEngine(dd) as eng:
+        eng.load()
+        sql = eng.render("revenue", "optimized")
+        want = eng.query("revenue", "baseline")
+        got = eng.query("revenue", "optimized")
+    # grouped by the number alone: the files hold no currency, so USD is a constant
+    assert "category_no" in sql and "COALESCE(e.currency" not in sql, sql
+    assert compare(want, got) is None, compare(want, got)
+    ref = reference.revenue(_rows(dd, "events"), _rows(dd, "products"))
+    assert compare_rows(ref, got.to_pylist()) is None
+    rows = {r["category"]: r for r in got.to_pylist()}
+    assert sorted(rows) == ["aardvarks", "electronics", "home", "unknown"]
+    unknown = rows["unknown"]
+    assert (unknown["purchases"], unknown["buyers"], unknown["revenue"]) == (
+        5,
+        4,
+        Decimal("19.00"),
+    )
+    assert (rows["home"]["purchases"], rows["home"]["buyers"]) == (2, 2)
+    assert {r["currency"] for r in rows.values()} == {"USD"}

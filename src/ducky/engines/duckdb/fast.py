@@ -349,7 +349,16 @@ def revenue_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
     """Revenue as in sql/revenue/optimized.sql, written for the columns the files hold: an
     absent order_id makes `orders` = purchases (each purchase its own order) without a
     COUNT(DISTINCT); absent amount/quantity/currency drop their COALESCEs (and the wide
-    decimal they cost); integer ids with statistics count buyers as one bitstring per group."""
+    decimal they cost); integer ids with statistics count buyers as one bitstring per group.
+
+    The purchases are grouped by a category NUMBER (an integer key; the names are joined to
+    the ~20 result rows afterwards): 0 is the 'unknown' group of METRICS.md (a purchase
+    without a product, of a product the catalog lacks, of a product without a category, or of
+    one whose category is named 'unknown': COALESCE(category, 'unknown') puts all of them in
+    one row), every other name its DENSE_RANK among the catalog's names. Without a currency
+    column every purchase is in the default currency, so the currency is not a grouping key
+    but a constant of the result. String ids count buyers with a plain COUNT(DISTINCT)
+    (measured faster than ranking the users into bits: docs/BENCHMARKS.md)."""
     cols = f.columns
     extra: dict[str, Any] = {"fast_default_currency": DEFAULT_CURRENCY}
     if "amount" in cols and "quantity" in cols:
@@ -360,11 +369,14 @@ def revenue_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
         line = "COALESCE(e.quantity, 1) * p.price"
     else:
         line = "p.price"
-    currency = (
-        "COALESCE(e.currency, :fast_default_currency)"
-        if "currency" in cols
-        else "CAST(:fast_default_currency AS VARCHAR)"
-    )
+    if "currency" in cols:
+        currency_key = "\n        COALESCE(e.currency, :fast_default_currency) AS currency,"
+        group_by = "1, 2"
+        currency = "g.currency"
+    else:
+        currency_key = ""
+        group_by = "1"
+        currency = "CAST(:fast_default_currency AS VARCHAR)"
     orders = (
         "COUNT(DISTINCT e.order_id) + COUNT(*) - COUNT(e.order_id)"
         if "order_id" in cols
@@ -389,17 +401,45 @@ WITH purchases AS (
       AND (:date_from IS NULL OR "timestamp" >= CAST(:date_from AS TIMESTAMP))
       AND (:date_to IS NULL OR "timestamp" < CAST(:date_to AS TIMESTAMP))
 ),
-per_group AS (
+catalog AS (
     SELECT
-        COALESCE(p.category, 'unknown') AS category,
-        {currency} AS currency,
+        product_id,
+        price,
+        category,
+        CASE
+            WHEN category IS NULL OR category = 'unknown' THEN 0
+            ELSE DENSE_RANK() OVER (ORDER BY category)
+        END AS category_no
+    FROM products
+),
+names AS (
+    SELECT category_no, ANY_VALUE(category) AS category
+    FROM catalog
+    WHERE category_no > 0
+    GROUP BY category_no
+),
+per_number AS (
+    SELECT
+        COALESCE(p.category_no, 0) AS category_no,{currency_key}
         COALESCE(SUM({line}), 0) AS revenue,
         COUNT(*) AS purchases,
         {orders} AS orders,
         {buyers} AS buyers
     FROM purchases AS e
-    LEFT JOIN products AS p ON p.product_id = e.product_id
-    GROUP BY 1, 2
+    LEFT JOIN (SELECT product_id, price, category_no FROM catalog) AS p
+        ON p.product_id = e.product_id
+    GROUP BY {group_by}
+),
+per_group AS (
+    SELECT
+        COALESCE(n.category, 'unknown') AS category,
+        {currency} AS currency,
+        g.revenue,
+        g.purchases,
+        g.orders,
+        g.buyers
+    FROM per_number AS g
+    LEFT JOIN names AS n ON n.category_no = g.category_no
 )
 SELECT
     category,
