@@ -136,6 +136,7 @@ def test_statistics_path_is_chosen_only_where_it_holds(shop: DataDir) -> None:
     # cohort: bits for every shape, over the ids (dense) or each user's rank among the users
     assert "BITSTRING_AGG(user_id, " in cohort.replace("\n", " ")
     assert ("DENSE_RANK()" in cohort) == (shape != "dense"), cohort
+    assert "/ 10546875" in cohort and "86400000000" not in cohort, cohort  # the DOUBLE day
     # the order columns are all NULL in these files: where the statistics say so, orders are
     # the purchases, with no COUNT(DISTINCT order_id)
     assert ("COUNT(DISTINCT e.order_id)" in revenue) == (shape == "nostats"), revenue
@@ -166,14 +167,16 @@ def test_cached_statistics_follow_a_rewritten_file(
 
 def test_week_number_is_the_iso_week_over_every_timestamp() -> None:
     """fast._WEEK_NO (one DOUBLE division) is floor((epoch_us + 3 days) / 1 week), i.e. the
-    Monday DATE_TRUNC('week') gives, for every timestamp DuckDB can hold: random ones over the
+    Monday DATE_TRUNC('week') gives, and fast._DAY_NO the UTC day (cohort), for every timestamp
+    DuckDB can hold: random ones over the
     whole range (290,309 BC to 294,247 AD), both ends, and each side of week boundaries around
     1970 (negative epochs) and spread over the range."""
     import duckdb
 
-    from ducky.engines.duckdb.fast import _WEEK_NO
+    from ducky.engines.duckdb.fast import _DAY_NO, _WEEK_NO
 
     week = _WEEK_NO.replace('"timestamp"', "ts")
+    day = _DAY_NO.replace('"timestamp"', "ts")
     exact = (
         "CASE WHEN us + 259200000000 >= 0 THEN (us + 259200000000) // 604800000000 "
         "ELSE -((604800000000 - 1 - (us + 259200000000)) // 604800000000) END"
@@ -209,12 +212,15 @@ def test_week_number_is_the_iso_week_over_every_timestamp() -> None:
                 WHERE CAST(DATE '1969-12-29' + TO_DAYS(CAST(7 * {week} AS INTEGER)) AS DATE)
                     <> CAST(DATE_TRUNC('week', ts) AS DATE)
             ),
+            COUNT(*) FILTER (
+                WHERE {day} <> DATE_DIFF('day', DATE '1970-01-01', CAST(ts AS DATE))
+            ),
             MIN(ts) < TIMESTAMP '0001-01-01',
             MAX(ts) > TIMESTAMP '294247-01-10 04:00:00'
         FROM t
         """
     ).fetchall()[0]
-    assert got[0] > 200000 and got[1:] == (0, 0, True, True), got
+    assert got[0] > 200000 and got[1:] == (0, 0, 0, True, True), got
 
 
 def test_wau_fast_path_before_1970_and_far_ahead(tmp_path: Path) -> None:

@@ -242,6 +242,11 @@ def _render_text(
 # 294,247 AD, across 1970 and around week boundaries: tests/engines/duckdb/test_fast_paths.py.
 _WEEK_NO = 'FLOOR(CAST((EPOCH_US("timestamp") >> 13) + 31640625 AS DOUBLE) / 73828125)'
 _INT_TEST = "TYPEOF(user_id) IN ('BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT')"
+# The UTC day of an event the same way (cohort): 1 day = 8192 x 10,546,875 us, exact while
+# |day| < 2^53 / 10546875 (8.5e8 days; DuckDB's timestamps span +-1.07e8). As a BIGINT, like
+# the canonical `//` it replaces (a DOUBLE day would make the week `//` a float division).
+_DAY_NO = 'CAST(FLOOR(CAST(EPOCH_US("timestamp") >> 13 AS DOUBLE) / 10546875) AS BIGINT)'
+_CANONICAL_DAY_NO = '(EPOCH_US("timestamp") + 10000000 * 86400000000) // 86400000000 - 10000000'
 
 
 def wau_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
@@ -467,8 +472,9 @@ def cohort_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
     range; otherwise (string ids, sparse ids, no statistics) each user's DENSE_RANK among the
     users, 1..rows of users: every retained user comes through the join to users, so the rank
     is defined for all of them, and equal ids get equal ranks (exact even with duplicates).
-    The rest of the text (the join, the integer days, the grid, the complete flag) is the
-    canonical one, read from the file."""
+    Each event's day number is one exact DOUBLE division (_DAY_NO) instead of the canonical
+    BIGINT `//`. The rest of the text (the join, the grid, the complete flag) is the canonical
+    one, read from the file."""
     from ducky.sql.catalog import source
 
     text, _ = source("cohort", "optimized", "duckdb")
@@ -499,6 +505,7 @@ def cohort_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
 """
     start, end = text.find("int_blocks AS ("), text.find("grid AS (")
     text = text[:start] + retained + text[end:]
+    text = text.replace(_CANONICAL_DAY_NO, _DAY_NO)  # as it is, if the canonical one changed
     if f.days is not None:
         extra["fast_last_day"] = f.days[1]
         text = text.replace(scan, "SELECT CAST(:fast_last_day AS DATE) AS last_day")
