@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ from ducky.datasets import DataDir
 from ducky.engines.duckdb import DuckDBEngine
 from tests import reference
 from tests.handmade import write_datadir
+
+T = dt.datetime
 
 
 def _remap(root: Path, fn: Callable[[pa.Array], pa.Array]) -> Path:
@@ -133,6 +136,7 @@ def test_statistics_path_is_chosen_only_where_it_holds(shop: DataDir) -> None:
     # cohort: bits for every shape, over the ids (dense) or each user's rank among the users
     assert "BITSTRING_AGG(user_id, " in cohort.replace("\n", " ")
     assert ("DENSE_RANK()" in cohort) == (shape != "dense"), cohort
+    assert "/ 10546875" in cohort and "86400000000" not in cohort, cohort  # the DOUBLE day
     # the order columns are all NULL in these files: where the statistics say so, orders are
     # the purchases, with no COUNT(DISTINCT order_id)
     assert ("COUNT(DISTINCT e.order_id)" in revenue) == (shape == "nostats"), revenue
@@ -159,3 +163,163 @@ def test_cached_statistics_follow_a_rewritten_file(
             extra = t.slice(0, 1).to_pylist()[0] | {"user_id": 10**6}
             pq.write_table(pa.concat_tables([t, pa.Table.from_pylist([extra], t.schema)]), f)
     assert answers[0] != answers[1]  # the new user is counted in its week
+
+
+def test_week_number_is_the_iso_week_over_every_timestamp() -> None:
+    """fast._WEEK_NO (one DOUBLE division) is floor((epoch_us + 3 days) / 1 week), i.e. the
+    Monday DATE_TRUNC('week') gives, and fast._DAY_NO the UTC day (cohort), for every timestamp
+    DuckDB can hold: random ones over the
+    whole range (290,309 BC to 294,247 AD), both ends, and each side of week boundaries around
+    1970 (negative epochs) and spread over the range."""
+    import duckdb
+
+    from ducky.engines.duckdb.fast import _DAY_NO, _WEEK_NO
+
+    week = _WEEK_NO.replace('"timestamp"', "ts")
+    day = _DAY_NO.replace('"timestamp"', "ts")
+    exact = (
+        "CASE WHEN us + 259200000000 >= 0 THEN (us + 259200000000) // 604800000000 "
+        "ELSE -((604800000000 - 1 - (us + 259200000000)) // 604800000000) END"
+    )
+    got = duckdb.sql(
+        f"""
+        WITH b AS (
+            SELECT EPOCH_US(TIMESTAMP '290309-12-22 (BC) 00:00:00') AS lo,
+                   EPOCH_US(TIMESTAMP '294247-01-10 04:00:54.775806') AS hi
+        ),
+        r AS (
+            SELECT CAST(CAST(lo AS DOUBLE) + (CAST(hi AS DOUBLE) - CAST(lo AS DOUBLE))
+                        * random() AS BIGINT) AS us
+            FROM b, range(200000)
+            UNION ALL
+            SELECT k * 604800000000 - 259200000000 + d
+            FROM range(-600, 600) AS t(k), (VALUES (-1), (0), (1)) AS v(d)
+            UNION ALL
+            SELECT k * 604800000000 - 259200000000 + d
+            FROM range(-15250000, 15250000, 9973) AS t(k), (VALUES (-1), (0), (1)) AS v(d)
+            UNION ALL SELECT lo + i FROM b, range(100) AS t(i)
+            UNION ALL SELECT hi - i FROM b, range(100) AS t(i)
+        ),
+        t AS (
+            SELECT MAKE_TIMESTAMP(us) AS ts, CAST(us AS HUGEINT) AS us
+            FROM r
+            WHERE us BETWEEN (SELECT lo FROM b) AND (SELECT hi FROM b)
+        )
+        SELECT
+            COUNT(*),
+            COUNT(*) FILTER (WHERE CAST({week} AS HUGEINT) <> {exact}),
+            COUNT(*) FILTER (
+                WHERE CAST(DATE '1969-12-29' + TO_DAYS(CAST(7 * {week} AS INTEGER)) AS DATE)
+                    <> CAST(DATE_TRUNC('week', ts) AS DATE)
+            ),
+            COUNT(*) FILTER (
+                WHERE {day} <> DATE_DIFF('day', DATE '1970-01-01', CAST(ts AS DATE))
+            ),
+            MIN(ts) < TIMESTAMP '0001-01-01',
+            MAX(ts) > TIMESTAMP '294247-01-10 04:00:00'
+        FROM t
+        """
+    ).fetchall()[0]
+    assert got[0] > 200000 and got[1:] == (0, 0, 0, True, True), got
+
+
+def test_wau_fast_path_before_1970_and_far_ahead(tmp_path: Path) -> None:
+    """Events before the epoch (negative microseconds), on both sides of Monday 00:00, and in
+    the 24th century go through the bounded bitstring path with the DOUBLE week number and
+    give the baseline's and the reference's weeks."""
+    from tests.handmade import EVENTS
+
+    moved = [
+        T(1969, 12, 28, 23, 59, 59, 999999),  # Sunday before the epoch week
+        T(1969, 12, 29, 0, 0),  # Monday of week 0, epoch -3 days
+        T(1970, 1, 1, 0, 0),
+        T(1970, 1, 4, 23, 59, 59, 999999),
+        T(1970, 1, 5, 0, 0),
+        T(1900, 1, 1, 0, 0),  # a Monday
+        T(1899, 12, 31, 23, 59, 59),
+        T(2362, 3, 4, 5, 6, 7),
+    ]
+    events = [
+        e | {"timestamp": moved[i % len(moved)] + dt.timedelta(microseconds=i)}
+        for i, e in enumerate(EVENTS)
+    ]
+    dd = DataDir(write_datadir(tmp_path / "data", events=events))
+    with DuckDBEngine(dd) as eng:
+        eng.load()
+        sql = eng.render("wau", "optimized")
+        want = eng.query("wau", "baseline")
+        got = eng.query("wau", "optimized")
+    assert "BITSTRING_AGG(user_id, " in sql.replace("\n", " ")
+    assert compare(want, got) is None, compare(want, got)
+    assert compare_rows(reference.wau(events), got.to_pylist()) is None
+    assert {r["week_start"] for r in got.to_pylist()} >= {
+        dt.date(1969, 12, 22),
+        dt.date(1969, 12, 29),
+        dt.date(1970, 1, 5),
+        dt.date(1900, 1, 1),
+        dt.date(1899, 12, 25),
+    }
+
+
+@pytest.mark.parametrize("ids", ["integers", "strings"])
+def test_revenue_category_numbers_keep_the_unknown_rule(tmp_path: Path, ids: str) -> None:
+    """The fast revenue text groups by a category number and names the rows afterwards; every
+    purchase METRICS.md calls 'unknown' lands in ONE row: no product, a product the catalog
+    lacks, a product without a category, and a product whose category is named 'unknown'; two
+    products of one category stay one row. Buyers across those shapes are counted once."""
+    from tests.handmade import PRODUCTS, USERS
+
+    products = [
+        *PRODUCTS,
+        {"product_id": 40, "category": "x", "price": Decimal("5.00"), "name": "no category"},
+        {"product_id": 41, "category": "unknown", "price": Decimal("7.00"), "name": "named so"},
+        {"product_id": 42, "category": "home", "price": Decimal("1.50"), "name": "spoon"},
+        {"product_id": 43, "category": "aardvarks", "price": Decimal("2.00"), "name": "a"},
+    ]
+    t = T(2025, 1, 6, 10, 0)
+    events = [
+        {"user_id": u, "event_type": "purchased", "product_id": p, "timestamp": t}
+        for u, p in [(1, None), (1, 99), (2, 40), (4, 41), (5, 41), (1, 42), (2, 30), (5, 43)]
+    ] + [
+        {"user_id": 1, "event_type": "viewed", "product_id": 10, "timestamp": t},
+        {"user_id": 2, "event_type": "purchased", "product_id": 10, "timestamp": t},
+    ]
+    root = write_datadir(tmp_path / "data", users=USERS, products=products, events=events)
+    # the schema says category is required, but a catalog written by another tool may hold a
+    # NULL one (COALESCE(category, 'unknown') in every text): product 40's, rewritten as such
+    f = DataDir(root).table_files("products")[0]
+    t = pq.read_table(f)
+    i = t.schema.get_field_index("category")
+    cats = pa.array(
+        [
+            None if n == "no category" else c
+            for c, n in zip(
+                t.column("category").to_pylist(), t.column("name").to_pylist(), strict=True
+            )
+        ],
+        pa.string(),
+    )
+    pq.write_table(t.set_column(i, pa.field("category", pa.string()), cats), f)
+    if ids == "strings":
+        _remap(root, _strings)
+    dd = DataDir(root)
+    with DuckDBEngine(dd) as eng:
+        eng.load()
+        sql = eng.render("revenue", "optimized")
+        want = eng.query("revenue", "baseline")
+        got = eng.query("revenue", "optimized")
+    # grouped by the number alone: the files hold no currency, so USD is a constant
+    assert "category_no" in sql and "COALESCE(e.currency" not in sql, sql
+    assert compare(want, got) is None, compare(want, got)
+    ref = reference.revenue(_rows(dd, "events"), _rows(dd, "products"))
+    assert compare_rows(ref, got.to_pylist()) is None
+    rows = {r["category"]: r for r in got.to_pylist()}
+    assert sorted(rows) == ["aardvarks", "electronics", "home", "unknown"]
+    unknown = rows["unknown"]
+    assert (unknown["purchases"], unknown["buyers"], unknown["revenue"]) == (
+        5,
+        4,
+        Decimal("19.00"),
+    )
+    assert (rows["home"]["purchases"], rows["home"]["buyers"]) == (2, 2)
+    assert {r["currency"] for r in rows.values()} == {"USD"}

@@ -14,7 +14,9 @@ reads, from Parquet footers only (DuckDB's `parquet_metadata`/`parquet_schema`, 
 - the exact min/max `timestamp`, so WAU's first/last day are constants (no second scan).
 
 Every shortcut has a fallback to the general text: string ids, missing statistics, or an id
-range too wide for a bitstring per group (sparse ids) keep the canonical SQL's shape. The
+range too wide for a bitstring per group (sparse ids) keep the canonical SQL's shape (for ids
+of a known type only the branch of it that applies: blocks for integers, COUNT(DISTINCT) for
+strings). The
 answers are the same rows by the same definition (METRICS.md);
 tests/engines/duckdb/test_fast_paths.py checks each shape against the baseline. The bounds are
 bound as literals by sqlglot (like every parameter); the fragments chosen below are fixed SQL
@@ -72,6 +74,7 @@ class Facts:
     uid_bounds: tuple[int, int] | None  # integer ids, exact over every row group
     days: tuple[dt.date, dt.date] | None  # UTC days of the first and last event
     users_rows: int | None = None  # rows in the users files (footers), if it has any
+    uid_type: str | None = None  # DuckDB type of events.user_id (DESCRIBE), if known
 
 
 def read_facts(engine: DuckDBEngine) -> Facts:
@@ -129,7 +132,7 @@ def read_facts(engine: DuckDBEngine) -> Facts:
             f"row_group_num_rows FROM parquet_metadata('{users}'))"
         ).fetchall()[0][0]
         users_rows = int(n) if n is not None else None
-    return Facts(columns, uid, days, users_rows)
+    return Facts(columns, uid, days, users_rows, types.get("user_id"))
 
 
 def _files_stamp(engine: DuckDBEngine) -> str | None:
@@ -172,7 +175,8 @@ def cached_facts(engine: DuckDBEngine) -> Facts:
                 else None
             )
             users = int(d["users_rows"]) if d["users_rows"] is not None else None
-            return Facts(frozenset(d["columns"]), uid, days, users)
+            uid_type = str(d["uid_type"]) if d["uid_type"] is not None else None
+            return Facts(frozenset(d["columns"]), uid, days, users, uid_type)
         except (ValueError, KeyError, TypeError):
             pass  # an unreadable entry: read the footers again
     facts = read_facts(engine)
@@ -182,6 +186,7 @@ def cached_facts(engine: DuckDBEngine) -> Facts:
             "uid_bounds": list(facts.uid_bounds) if facts.uid_bounds else None,
             "days": [d.isoformat() for d in facts.days] if facts.days else None,
             "users_rows": facts.users_rows,
+            "uid_type": facts.uid_type,
         }
         render_cache_put(key, json.dumps(doc))
     return facts
@@ -224,21 +229,40 @@ def _render_text(
 
 
 # -- WAU ---------------------------------------------------------------------------------------
-_WEEK_NO = '(EPOCH_US("timestamp") + 259200000000 + 100000 * 604800000000) // 604800000000'
+# The ISO week (Monday 00:00 UTC) of an event as a number: week 0 starts on Monday 1969-12-29, so
+# week_no = floor((epoch_us + 3 days) / 1 week). Computed as one DOUBLE division instead of the
+# canonical text's BIGINT `//` (an integer division per event, and a 100,000-week shift to keep
+# the truncating `//` a floor): 1 week = 8192 x 73,828,125 us and 3 days = 8192 x 31,640,625 us,
+# so with y = epoch_us >> 13 (an arithmetic shift: floor(epoch_us / 8192), also below zero),
+# floor(epoch_us + 3 days, 1 week) = floor((y + 31640625) / 73828125) exactly (floor(floor(x)/w)
+# = floor(x/w) for an integer w). y + 31640625 < 2^51 for every DuckDB timestamp, so its DOUBLE is
+# exact, and the correctly rounded quotient q = n/w of an integer n lands on the wrong side of an
+# integer k only if 1/w < ulp(k) / 2, i.e. |k| > 2^53 / 73828125 (1.2e8 weeks, 2.3 million
+# years; DuckDB timestamps end at 294,247 AD). Held to DATE_TRUNC('week') from 290,309 BC to
+# 294,247 AD, across 1970 and around week boundaries: tests/engines/duckdb/test_fast_paths.py.
+_WEEK_NO = 'FLOOR(CAST((EPOCH_US("timestamp") >> 13) + 31640625 AS DOUBLE) / 73828125)'
 _INT_TEST = "TYPEOF(user_id) IN ('BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT')"
+# The UTC day of an event the same way (cohort): 1 day = 8192 x 10,546,875 us, exact while
+# |day| < 2^53 / 10546875 (8.5e8 days; DuckDB's timestamps span +-1.07e8). As a BIGINT, like
+# the canonical `//` it replaces (a DOUBLE day would make the week `//` a float division).
+_DAY_NO = 'CAST(FLOOR(CAST(EPOCH_US("timestamp") >> 13 AS DOUBLE) / 10546875) AS BIGINT)'
+_CANONICAL_DAY_NO = '(EPOCH_US("timestamp") + 10000000 * 86400000000) // 86400000000 - 10000000'
 
 
 def wau_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
-    """WAU as in sql/wau/optimized.sql (integer week numbers), with one bitstring per week
-    bounded by the id statistics, and the complete flag from the timestamp statistics."""
+    """WAU as in sql/wau/optimized.sql with the week number as one exact DOUBLE division
+    (_WEEK_NO), one bitstring per week bounded by the id statistics, the complete flag from the
+    timestamp statistics, and for ids that are not integers a plain COUNT(DISTINCT) per week
+    (measured faster than the canonical text's UNION ALL of both branches, and than ranking
+    the users into bits: docs/BENCHMARKS.md)."""
     extra: dict[str, Any] = {}
     bits = False
     if f.uid_bounds is not None and f.days is not None:
         lo, hi = f.uid_bounds
         weeks = (f.days[1] - f.days[0]).days // 7 + 2
         bits = (hi - lo + 1) * weeks <= WAU_MAX_BITS
-    if not bits and f.days is None:
-        return None, extra  # nothing to gain over the canonical text
+    if f.uid_type is None and f.days is None:
+        return None, extra  # nothing known to gain over the canonical text
     if bits:
         assert f.uid_bounds is not None
         extra["fast_uid_lo"], extra["fast_uid_hi"] = f.uid_bounds
@@ -248,8 +272,29 @@ weekly AS (
     FROM picked
     GROUP BY week_no
 ),"""
+    elif f.uid_type in _INT_TYPES:
+        # sparse integer ids or no statistics: the canonical 256-id blocks
+        weekly = """
+int_blocks AS (
+    SELECT week_no, user_id >> 8 AS block, BITSTRING_AGG(user_id & 255, 0, 255) AS members
+    FROM picked
+    GROUP BY 1, 2
+),
+weekly AS (
+    SELECT week_no, SUM(BIT_COUNT(members)) AS active_users
+    FROM int_blocks
+    GROUP BY week_no
+),"""
+    elif f.uid_type is not None:
+        # string (or other non-integer) ids: what the canonical text's typeof() test leaves
+        weekly = """
+weekly AS (
+    SELECT week_no, COUNT(DISTINCT user_id) AS active_users
+    FROM picked
+    GROUP BY week_no
+),"""
     else:
-        # string or sparse ids: the canonical blocks / COUNT(DISTINCT) branches
+        # type unknown: the canonical blocks / COUNT(DISTINCT) branches
         weekly = f"""
 int_blocks AS (
     SELECT
@@ -289,8 +334,7 @@ picked AS (
 ),{weekly}
 dated AS (
     SELECT
-        CAST(DATE '1969-12-29' + TO_DAYS(CAST(7 * (week_no - 100000) AS INTEGER)) AS DATE)
-            AS week_start,
+        CAST(DATE '1969-12-29' + TO_DAYS(CAST(7 * week_no AS INTEGER)) AS DATE) AS week_start,
         active_users
     FROM weekly
 )
@@ -310,7 +354,16 @@ def revenue_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
     """Revenue as in sql/revenue/optimized.sql, written for the columns the files hold: an
     absent order_id makes `orders` = purchases (each purchase its own order) without a
     COUNT(DISTINCT); absent amount/quantity/currency drop their COALESCEs (and the wide
-    decimal they cost); integer ids with statistics count buyers as one bitstring per group."""
+    decimal they cost); integer ids with statistics count buyers as one bitstring per group.
+
+    The purchases are grouped by a category NUMBER (an integer key; the names are joined to
+    the ~20 result rows afterwards): 0 is the 'unknown' group of METRICS.md (a purchase
+    without a product, of a product the catalog lacks, of a product without a category, or of
+    one whose category is named 'unknown': COALESCE(category, 'unknown') puts all of them in
+    one row), every other name its DENSE_RANK among the catalog's names. Without a currency
+    column every purchase is in the default currency, so the currency is not a grouping key
+    but a constant of the result. String ids count buyers with a plain COUNT(DISTINCT)
+    (measured faster than ranking the users into bits: docs/BENCHMARKS.md)."""
     cols = f.columns
     extra: dict[str, Any] = {"fast_default_currency": DEFAULT_CURRENCY}
     if "amount" in cols and "quantity" in cols:
@@ -321,11 +374,14 @@ def revenue_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
         line = "COALESCE(e.quantity, 1) * p.price"
     else:
         line = "p.price"
-    currency = (
-        "COALESCE(e.currency, :fast_default_currency)"
-        if "currency" in cols
-        else "CAST(:fast_default_currency AS VARCHAR)"
-    )
+    if "currency" in cols:
+        currency_key = "\n        COALESCE(e.currency, :fast_default_currency) AS currency,"
+        group_by = "1, 2"
+        currency = "g.currency"
+    else:
+        currency_key = ""
+        group_by = "1"
+        currency = "CAST(:fast_default_currency AS VARCHAR)"
     orders = (
         "COUNT(DISTINCT e.order_id) + COUNT(*) - COUNT(e.order_id)"
         if "order_id" in cols
@@ -350,17 +406,45 @@ WITH purchases AS (
       AND (:date_from IS NULL OR "timestamp" >= CAST(:date_from AS TIMESTAMP))
       AND (:date_to IS NULL OR "timestamp" < CAST(:date_to AS TIMESTAMP))
 ),
-per_group AS (
+catalog AS (
     SELECT
-        COALESCE(p.category, 'unknown') AS category,
-        {currency} AS currency,
+        product_id,
+        price,
+        category,
+        CASE
+            WHEN category IS NULL OR category = 'unknown' THEN 0
+            ELSE DENSE_RANK() OVER (ORDER BY category)
+        END AS category_no
+    FROM products
+),
+names AS (
+    SELECT category_no, ANY_VALUE(category) AS category
+    FROM catalog
+    WHERE category_no > 0
+    GROUP BY category_no
+),
+per_number AS (
+    SELECT
+        COALESCE(p.category_no, 0) AS category_no,{currency_key}
         COALESCE(SUM({line}), 0) AS revenue,
         COUNT(*) AS purchases,
         {orders} AS orders,
         {buyers} AS buyers
     FROM purchases AS e
-    LEFT JOIN products AS p ON p.product_id = e.product_id
-    GROUP BY 1, 2
+    LEFT JOIN (SELECT product_id, price, category_no FROM catalog) AS p
+        ON p.product_id = e.product_id
+    GROUP BY {group_by}
+),
+per_group AS (
+    SELECT
+        COALESCE(n.category, 'unknown') AS category,
+        {currency} AS currency,
+        g.revenue,
+        g.purchases,
+        g.orders,
+        g.buyers
+    FROM per_number AS g
+    LEFT JOIN names AS n ON n.category_no = g.category_no
 )
 SELECT
     category,
@@ -388,8 +472,9 @@ def cohort_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
     range; otherwise (string ids, sparse ids, no statistics) each user's DENSE_RANK among the
     users, 1..rows of users: every retained user comes through the join to users, so the rank
     is defined for all of them, and equal ids get equal ranks (exact even with duplicates).
-    The rest of the text (the join, the integer days, the grid, the complete flag) is the
-    canonical one, read from the file."""
+    Each event's day number is one exact DOUBLE division (_DAY_NO) instead of the canonical
+    BIGINT `//`. The rest of the text (the join, the grid, the complete flag) is the canonical
+    one, read from the file."""
     from ducky.sql.catalog import source
 
     text, _ = source("cohort", "optimized", "duckdb")
@@ -420,6 +505,7 @@ def cohort_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
 """
     start, end = text.find("int_blocks AS ("), text.find("grid AS (")
     text = text[:start] + retained + text[end:]
+    text = text.replace(_CANONICAL_DAY_NO, _DAY_NO)  # as it is, if the canonical one changed
     if f.days is not None:
         extra["fast_last_day"] = f.days[1]
         text = text.replace(scan, "SELECT CAST(:fast_last_day AS DATE) AS last_day")
