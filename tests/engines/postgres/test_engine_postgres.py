@@ -118,6 +118,40 @@ def test_load_is_skipped_when_current_and_redone_when_data_changes(
         assert pg.run("SELECT COUNT(*) AS n FROM events").to_pylist() == [{"n": 5}]
 
 
+def test_wau_halves_count_every_week_once_whatever_the_cut(engines: Any) -> None:
+    """The optimized WAU cuts the weeks in two at the median week of a 0.3% block sample and
+    counts each half in its own process. The hand-made table is too small for that sample (the
+    cut is then a constant and one half holds every week), so here the sample is the whole table:
+    the cut falls inside the date range, both halves count weeks, in a parallel plan, and the
+    answer still equals the reference."""
+    pg, _ = engines
+    sql = pg.render("wau")
+    sample = "TABLESAMPLE SYSTEM (0.3) REPEATABLE (0)"
+    assert sql.count(sample) == 1  # one cut (a CTE inlined into both halves)
+    whole = sql.replace(sample, "TABLESAMPLE SYSTEM (100) REPEATABLE (0)")
+    cut = pg.run(
+        "SELECT PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY ducky_week) AS cut,"
+        " MIN(ducky_week) AS first, MAX(ducky_week) AS last FROM events"
+    ).to_pylist()[0]
+    assert cut["first"] < cut["cut"] <= cut["last"]  # weeks on both sides of the cut
+    try:
+        # A parallel plan even for 28 rows: the halves under one Parallel Append.
+        pg.execute(
+            "SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0;"
+            " SET min_parallel_table_scan_size = 0; SET min_parallel_index_scan_size = 0;"
+            " SET enable_hashagg = off"
+        )
+        plan = json.loads(pg.explain(whole))[0]["Plan"]
+        assert pg.run(whole).to_pylist() == reference.wau(handmade.EVENTS, None)
+    finally:
+        pg.reset_settings()
+
+    def nodes(n: dict[str, Any]) -> list[dict[str, Any]]:
+        return [n, *(m for c in n.get("Plans") or [] for m in nodes(c))]
+
+    assert any(n["Node Type"] in ("Gather", "Gather Merge") for n in nodes(plan))
+
+
 def test_explain_is_json_with_buffers(engines: Any) -> None:
     pg, _ = engines
     plan = json.loads(pg.explain(pg.render("wau")))
