@@ -18,11 +18,13 @@ def definition(query: str) -> str:
 def data_notes(datadir: object, query: str) -> str:
     """What a definition cannot say by itself: the caveat to print after `query`'s definition
     when ingest derived a table it reads (recorded under `derived` in the manifest)."""
+    if query != "revenue":  # before the manifest: `ducky query wau` reads no file for this
+        return ""
     try:
         derived = datadir.manifest().extra.get("derived") or {}  # type: ignore[attr-defined]
     except Exception:  # a database source has no manifest: nothing was derived
         return ""
-    if query != "revenue" or "products" not in derived:
+    if "products" not in derived:
         return ""
     if str(derived["products"]).startswith("absent"):
         return (

@@ -133,13 +133,11 @@ def create_app(
     async def _busy(request: Request, exc: ServerBusy) -> JSONResponse:
         return error_response(503, str(exc))
 
+    # A query past its timeout or its memory limit: the limit did its job, a resource answer
+    # (retry later or with other settings), not a server fault.
     @app.exception_handler(QueryTimeout)
-    async def _timeout(request: Request, exc: QueryTimeout) -> JSONResponse:
-        return error_response(503, str(exc))
-
     @app.exception_handler(QueryOutOfMemory)
-    async def _out_of_memory(request: Request, exc: QueryOutOfMemory) -> JSONResponse:
-        # the memory limit did its job: a resource answer like the timeout's, not a fault
+    async def _limit_reached(request: Request, exc: DuckyError) -> JSONResponse:
         return error_response(503, str(exc))
 
     @app.exception_handler(DuckyError)
