@@ -132,6 +132,9 @@ def test_statistics_path_is_chosen_only_where_it_holds(shop: DataDir) -> None:
         assert eng.render("wau", "optimized") != wau or shape == "nostats"
     bounded = "BITSTRING_AGG(user_id, " in wau.replace("\n", " ")
     assert bounded == (shape == "dense"), wau
+    # sparse and string ids: one mask of active weeks per user (the weeks from the timestamp
+    # statistics); without statistics neither
+    assert ("BIT_OR(CAST(1 AS UBIGINT)" in wau) == (shape in ("sparse", "strings")), wau
     assert ("BITSTRING_AGG(e.user_id" in revenue) == (shape == "dense"), revenue
     # cohort: bits for every shape, over the ids (dense) or each user's rank among the users
     assert "BITSTRING_AGG(user_id, " in cohort.replace("\n", " ")
@@ -323,3 +326,94 @@ def test_revenue_category_numbers_keep_the_unknown_rule(tmp_path: Path, ids: str
     )
     assert (rows["home"]["purchases"], rows["home"]["buyers"]) == (2, 2)
     assert {r["currency"] for r in rows.values()} == {"USD"}
+
+
+def _spread(weeks_apart: int) -> list[dict[str, Any]]:
+    """The hand-made events moved so that they span `weeks_apart` weeks: each event keeps its
+    time of day and weekday and lands in one of a few weeks spread over the span (the first,
+    the last, and around the 64-week mask boundaries)."""
+    from tests.handmade import EVENTS
+
+    offsets = sorted({0, 1, 62, 63, 64, 65, 127, 128, 191, 192, weeks_apart // 2, weeks_apart - 1})
+    offsets = [o for o in offsets if o < weeks_apart]
+    monday = T(2024, 12, 30)
+
+    def moved(ts: dt.datetime, weeks: int) -> dt.datetime:
+        in_week = ts - T.combine(ts.date() - dt.timedelta(days=ts.weekday()), dt.time())
+        return monday + dt.timedelta(weeks=weeks) + in_week
+
+    return [
+        e | {"timestamp": moved(e["timestamp"], offsets[i % len(offsets)])}
+        for i, e in enumerate(EVENTS)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("weeks", "ids", "path"),
+    [
+        (40, "strings", "masks 1"),
+        (130, "strings", "masks 3"),
+        (256, "sparse", "masks 4"),
+        (300, "strings", "count distinct"),
+        (300, "sparse", "blocks"),
+    ],
+)
+def test_wau_week_masks_over_many_weeks(tmp_path: Path, weeks: int, ids: str, path: str) -> None:
+    """The per-user week masks (string and sparse integer ids) over spans of 1, 3 and 4 masks
+    of 64 weeks, with events in the weeks each side of every boundary, equal the baseline and
+    the reference; past WAU_MAX_MASK_WEEKS the general text takes over."""
+    events = _spread(weeks)
+    root = write_datadir(tmp_path / "data", events=events)
+    _remap(root, _strings if ids == "strings" else _sparse)
+    dd = DataDir(root)
+    with DuckDBEngine(dd) as eng:
+        eng.load()
+        sql = eng.render("wau", "optimized")
+        want = eng.query("wau", "baseline")
+        got = eng.query("wau", "optimized")
+        purchases = eng.query("wau", "optimized", event_type="purchased")
+        want_purchases = eng.query("wau", "baseline", event_type="purchased")
+    masks = sql.count("BIT_OR(CAST(1 AS UBIGINT)")
+    kind = {
+        "masks": f"masks {masks}",
+        "count distinct": "COUNT(DISTINCT user_id)",
+        "blocks": "BITSTRING_AGG(user_id & 255",
+    }
+    if path.startswith("masks"):
+        assert kind["masks"] == path, sql
+    else:
+        assert masks == 0 and kind[path] in sql, sql
+    assert compare(want, got) is None, compare(want, got)
+    assert compare(want_purchases, purchases) is None
+    rows = _rows(dd, "events")
+    assert compare_rows(reference.wau(rows), got.to_pylist()) is None
+    assert compare_rows(reference.wau(rows, "purchased"), purchases.to_pylist()) is None
+    assert got.column("week_start")[0].as_py() == dt.date(2024, 12, 30)
+    assert got.column("week_start")[-1].as_py() == dt.date(2024, 12, 30) + dt.timedelta(
+        weeks=weeks - 1
+    )
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_wau_week_masks_fail_loudly_outside_the_rendered_weeks(tmp_path: Path, when: str) -> None:
+    """Rendered for the weeks the statistics gave, the mask text run on data that has since
+    gained an event a week before the first or after the last does not count wrong: it fails."""
+    import duckdb
+
+    root = write_datadir(tmp_path / "data", events=_spread(10))
+    _remap(root, _strings)
+    dd = DataDir(root)
+    with DuckDBEngine(dd) as eng:
+        eng.load()
+        sql = eng.render("wau", "optimized")
+    assert "BIT_OR(CAST(1 AS UBIGINT)" in sql
+    f = dd.table_files("events")[-1]
+    t = pq.read_table(f)
+    row = t.slice(0, 1).to_pylist()[0]
+    moved = row["timestamp"] + dt.timedelta(weeks=-30 if when == "before" else 70)
+    extra = pa.Table.from_pylist([row | {"timestamp": moved}], t.schema)
+    pq.write_table(pa.concat_tables([t, extra]), f)
+    with DuckDBEngine(dd) as eng:
+        eng.load()
+        with pytest.raises(duckdb.Error, match=r"(?i)out of range|overflow"):
+            eng.con.execute(sql).fetchall()
