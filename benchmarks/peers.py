@@ -22,6 +22,10 @@ a rotated order, so a background hiccup does not land on one contender only), af
 
 writes <out>.json (every run) and <out>.md (the table for docs/BENCHMARKS.md). String ids: run
 it on a copy made by benchmarks/string_id_copy.py (every contender reads VARCHAR ids as they are).
+Several data directories in one run (one table each, one after the other in one process):
+
+    python benchmarks/peers.py --data /tmp/perf-10m /tmp/perf-10m-str /tmp/d100m /tmp/d100m-str \
+        --rounds 7 7 3 3 --out docs/benchmarks/peers
 """
 
 from __future__ import annotations
@@ -228,24 +232,19 @@ def plain_duckdb_runners(datadir: Any) -> tuple[Any, dict[str, Runner]]:
 
 
 # -- the run ------------------------------------------------------------------------------------
-def main() -> None:
+def run_one(data: Path, rounds: int, only: list[str]) -> dict[str, Any]:
+    """Every contender on one data directory: answers checked, then `rounds` interleaved
+    rounds timed."""
+    import chdb
+    import duckdb
+    import polars as pl
+
     from ducky.bench.runner import compare
     from ducky.datasets import DataDir
     from ducky.engines.chdb import ChdbEngine
     from ducky.engines.duckdb import DuckDBEngine
 
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--data", type=Path, required=True, help="a data directory ducky gen wrote")
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--out", type=Path, required=True, help="writes OUT.json and OUT.md")
-    ap.add_argument("--only", nargs="*", choices=QUERIES, default=list(QUERIES))
-    args = ap.parse_args()
-
-    import chdb
-    import duckdb
-    import polars as pl
-
-    dd = DataDir(args.data)
+    dd = DataDir(data)
     params = {"cohort": {"weeks": COHORT_WEEKS}}
     duck = DuckDBEngine(dd)
     duck.connect()
@@ -263,30 +262,34 @@ def main() -> None:
         "duckdb_sql": plain,
     }
     events = int(duck.run("SELECT COUNT(*) AS n FROM events").column(0)[0].as_py())
+    uid_type = str(duck.run("SELECT typeof(user_id) AS t FROM events LIMIT 1").column(0)[0])
 
     # Warm-up, and every answer checked against ducky's before timing anything.
-    for q in args.only:
+    for q in only:
         want = runners["ducky"][q]()
         for c in PEERS:
             why = compare(want, runners[c][q]())
             if why is not None:
                 raise SystemExit(f"{c} {q} differs from ducky: {why}")
 
-    times: dict[str, dict[str, list[float]]] = {q: {c: [] for c in CONTENDERS} for q in args.only}
-    for r in range(args.rounds):
+    times: dict[str, dict[str, list[float]]] = {q: {c: [] for c in CONTENDERS} for q in only}
+    for r in range(rounds):
         order = CONTENDERS[r % len(CONTENDERS) :] + CONTENDERS[: r % len(CONTENDERS)]
-        for q in args.only:
+        for q in only:
             for c in order:
                 t0 = time.perf_counter()
                 runners[c][q]()
                 times[q][c].append(time.perf_counter() - t0)
-        print(f"round {r + 1}/{args.rounds} done", flush=True)
+        print(f"{data}: round {r + 1}/{rounds} done", flush=True)
+    duck.close()
+    ch.close()
 
     medians = {q: {c: statistics.median(v) for c, v in times[q].items()} for q in times}
-    result = {
-        "data": str(args.data),
+    return {
+        "data": str(data),
         "events": events,
-        "rounds": args.rounds,
+        "user_id": uid_type,
+        "rounds": rounds,
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {"platform": platform.platform(), "cpus": __import__("os").cpu_count()},
         "versions": {
@@ -301,10 +304,38 @@ def main() -> None:
             q: medians[q]["ducky"] / min(medians[q][c] for c in PEERS) for q in medians
         },
     }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument(
+        "--data", type=Path, nargs="+", required=True, help="data directories ducky gen wrote"
+    )
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        nargs="+",
+        default=[5],
+        help="rounds per data directory (one number for all, or one each)",
+    )
+    ap.add_argument("--out", type=Path, required=True, help="writes OUT.json and OUT.md")
+    ap.add_argument("--only", nargs="*", choices=QUERIES, default=list(QUERIES))
+    args = ap.parse_args()
+    if len(args.rounds) not in (1, len(args.data)):
+        ap.error("--rounds takes one number, or one per --data directory")
+    rounds = args.rounds * len(args.data) if len(args.rounds) == 1 else args.rounds
+    for d in args.data:
+        if not (d / "manifest.json").is_file():
+            ap.error(f"{d} is not a data directory ducky gen wrote (no manifest.json)")
+
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    results = [run_one(d, n, args.only) for d, n in zip(args.data, rounds, strict=True)]
+    doc: dict[str, Any] = results[0] if len(results) == 1 else {"started": started, "runs": results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
-    args.out.with_suffix(".md").write_text(markdown(result))
-    print(markdown(result))
+    args.out.with_suffix(".json").write_text(json.dumps(doc, indent=2) + "\n")
+    text = "\n".join(markdown(r) for r in results)
+    args.out.with_suffix(".md").write_text(text)
+    print(text)
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -312,6 +343,8 @@ def markdown(result: dict[str, Any]) -> str:
     med = result["median_s"]
     n = result["events"]
     head = f"{n / 1e6:.0f}M events" if n >= 1_000_000 else f"{n:,} events"
+    if result.get("user_id"):
+        head += ", string ids" if result["user_id"] == "VARCHAR" else ", integer ids"
     lines = [
         f"| {head} | " + " | ".join(LABELS[c] for c in CONTENDERS) + " | ducky / best peer |",
         "|---|" + "---|" * (len(CONTENDERS) + 1),

@@ -312,11 +312,11 @@ def wau_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
     (_WEEK_NO) and the complete flag from the timestamp statistics. Distinct users per week:
     dense integer ids (id statistics) give one bitstring per week bounded by them; otherwise,
     when the statistics bound the weeks (at most WAU_MAX_MASK_WEEKS), one mask of active
-    weeks per user (_mask_weekly: string ids 0.24 s vs 0.29 s for COUNT(DISTINCT) per week,
-    sparse integer ids 0.18 s vs 0.35 s for 256-id blocks, at 10M events: docs/BENCHMARKS.md);
-    without statistics the canonical blocks for integer ids and a plain COUNT(DISTINCT) per
-    week for other ids (measured faster than the canonical text's UNION ALL of both
-    branches)."""
+    weeks per user (_mask_weekly; sparse integer ids 0.18 s vs 0.35 s for 256-id blocks at
+    10M events, 2.6 s vs 6.1 s at 100M; string ids 0.28 s vs 0.30 s for COUNT(DISTINCT) per
+    week at 10M, 4.9 s vs 5.2 s at 100M: docs/BENCHMARKS.md); otherwise
+    the canonical blocks for integer ids and a plain COUNT(DISTINCT) per week for other ids
+    (measured faster than the canonical text's UNION ALL of both branches)."""
     extra: dict[str, Any] = {}
     bits = False
     weeks = 0
@@ -337,7 +337,6 @@ weekly AS (
     GROUP BY week_no
 ),"""
     elif f.days is not None and weeks <= WAU_MAX_MASK_WEEKS:
-        assert f.days is not None
         weekly = _mask_weekly(_week_of(f.days[0]), weeks)
     elif f.uid_type in _INT_TYPES:
         # sparse integer ids or no statistics: the canonical 256-id blocks
