@@ -1,6 +1,7 @@
 """The bench chart: bars grouped by engine (one cluster per engine and query, one bar per
 variant), one hue family per engine and one shade per variant, log time axis in readable units,
-the median printed on each bar and the legend below the plot."""
+the median printed on each bar (turned a quarter, so neighbours never overlap) and the legend
+below the plot."""
 
 from __future__ import annotations
 
@@ -117,13 +118,16 @@ def figure(records: list[Record], title: str = "ducky bench") -> Any:
                 yerr=[[r.median_s - r.min_s], [r.max_s - r.median_s]],
                 error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#555555"},
             )
+            # Upright labels side by side overlap wherever neighbouring bars are of a height
+            # ("510 ms" over "433 ms"); turned a quarter they are as narrow as the text is tall.
             ax.annotate(
                 human_seconds(r.median_s),
                 (bx, r.max_s),
-                xytext=(0, 2),
+                xytext=(0, 3),
                 textcoords="offset points",
                 ha="center",
                 va="bottom",
+                rotation=90,
                 fontsize=7,
                 color="#333333",
             )
@@ -137,7 +141,7 @@ def figure(records: list[Record], title: str = "ducky bench") -> Any:
     ax.yaxis.set_major_locator(FixedLocator(ticks))
     ax.yaxis.set_minor_formatter(NullFormatter())
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: human_seconds(v)))
-    ax.set_ylim(lo / 2, hi * 4)  # headroom for the labels on the tallest bars
+    ax.set_ylim(lo / 2, hi * 12)  # headroom for the (upright) labels on the tallest bars
     ax.set_xticks(xs_cluster, [q for _e, q in clusters], fontsize=9)
     # engine names under their clusters
     for e in engines:

@@ -16,11 +16,12 @@ reads, from Parquet footers only (DuckDB's `parquet_metadata`/`parquet_schema`, 
 Every shortcut has a fallback to the general text: string ids, missing statistics, or an id
 range too wide for a bitstring per group (sparse ids) keep the canonical SQL's shape (for ids
 of a known type only the branch of it that applies: blocks for integers, COUNT(DISTINCT) for
-strings). The
+strings), except WAU, which counts string and sparse ids by one mask of active weeks per user
+while the timestamp statistics bound the weeks (_mask_weekly). The
 answers are the same rows by the same definition (METRICS.md);
 tests/engines/duckdb/test_fast_paths.py checks each shape against the baseline. The bounds are
 bound as literals by sqlglot (like every parameter); the fragments chosen below are fixed SQL
-text, never data.
+text, never data (the masks' week numbers and counts are Python ints formatted into it).
 
 If the data changes between rendering and running (a concurrent ingest) so that an id falls
 outside [lo, hi], BITSTRING_AGG raises an error ("out of range"): the query fails loudly, it
