@@ -79,6 +79,7 @@ class Facts:
     days: tuple[dt.date, dt.date] | None  # UTC days of the first and last event
     users_rows: int | None = None  # rows in the users files (footers), if it has any
     uid_type: str | None = None  # DuckDB type of events.user_id (DESCRIBE), if known
+    ts_no_nulls: bool = False  # every row group's statistics count no NULL timestamp
 
 
 def read_facts(engine: DuckDBEngine) -> Facts:
@@ -88,7 +89,8 @@ def read_facts(engine: DuckDBEngine) -> Facts:
     described = con.execute("SELECT column_name, column_type FROM (DESCRIBE events)")
     types = {str(r[0]): str(r[1]) for r in described.fetchall()}
     # Per column over every row group of every file: how many row groups, how many hold only
-    # NULLs, how many have a readable min/max (as integer, as timestamp), and the extremes.
+    # NULLs, how many hold none, how many have a readable min/max (as integer, as timestamp),
+    # and the extremes.
     stats = {
         str(r[1]): r
         for r in con.execute(
@@ -99,6 +101,7 @@ def read_facts(engine: DuckDBEngine) -> Facts:
                 path_in_schema,
                 COUNT(*),
                 COUNT(*) FILTER (WHERE stats_null_count = num_values),
+                COUNT(*) FILTER (WHERE stats_null_count = 0),
                 LEAST(COUNT(TRY_CAST(stats_min_value AS BIGINT)),
                       COUNT(TRY_CAST(stats_max_value AS BIGINT))),
                 MIN(TRY_CAST(stats_min_value AS BIGINT)),
@@ -119,11 +122,12 @@ def read_facts(engine: DuckDBEngine) -> Facts:
         return r is not None and r[0] > 0 and r[2] == r[0] and r[i] == r[0]
 
     uid = None
-    if types.get("user_id") in _INT_TYPES and complete("user_id", 4):
-        uid = (int(stats["user_id"][5]), int(stats["user_id"][6]))
+    if types.get("user_id") in _INT_TYPES and complete("user_id", 5):
+        uid = (int(stats["user_id"][6]), int(stats["user_id"][7]))
     days = None
-    if types.get("timestamp") == "TIMESTAMP" and complete("timestamp", 7):
-        days = (stats["timestamp"][8], stats["timestamp"][9])
+    if types.get("timestamp") == "TIMESTAMP" and complete("timestamp", 8):
+        days = (stats["timestamp"][9], stats["timestamp"][10])
+    ts_no_nulls = complete("timestamp", 4)
     # An optional column whose every row group counts only NULLs is as good as absent (files
     # written with the full schema but no orders): its COALESCEs and COUNT(DISTINCT) go too.
     all_null = {c for c in ("order_id", "quantity", "amount", "currency") if complete(c, 3)}
@@ -136,7 +140,7 @@ def read_facts(engine: DuckDBEngine) -> Facts:
             f"row_group_num_rows FROM parquet_metadata('{users}'))"
         ).fetchall()[0][0]
         users_rows = int(n) if n is not None else None
-    return Facts(columns, uid, days, users_rows, types.get("user_id"))
+    return Facts(columns, uid, days, users_rows, types.get("user_id"), ts_no_nulls)
 
 
 def _files_stamp(engine: DuckDBEngine) -> str | None:
@@ -180,7 +184,9 @@ def cached_facts(engine: DuckDBEngine) -> Facts:
             )
             users = int(d["users_rows"]) if d["users_rows"] is not None else None
             uid_type = str(d["uid_type"]) if d["uid_type"] is not None else None
-            return Facts(frozenset(d["columns"]), uid, days, users, uid_type)
+            return Facts(
+                frozenset(d["columns"]), uid, days, users, uid_type, bool(d["ts_no_nulls"])
+            )
         except (ValueError, KeyError, TypeError):
             pass  # an unreadable entry: read the footers again
     facts = read_facts(engine)
@@ -191,6 +197,7 @@ def cached_facts(engine: DuckDBEngine) -> Facts:
             "days": [d.isoformat() for d in facts.days] if facts.days else None,
             "users_rows": facts.users_rows,
             "uid_type": facts.uid_type,
+            "ts_no_nulls": facts.ts_no_nulls,
         }
         render_cache_put(key, json.dumps(doc))
     return facts
@@ -312,12 +319,12 @@ def wau_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
     """WAU as in sql/wau/optimized.sql with the week number as one exact DOUBLE division
     (_WEEK_NO) and the complete flag from the timestamp statistics. Distinct users per week:
     dense integer ids (id statistics) give one bitstring per week bounded by them; otherwise,
-    when the statistics bound the weeks (at most WAU_MAX_MASK_WEEKS), one mask of active
-    weeks per user (_mask_weekly; sparse integer ids 0.18 s vs 0.35 s for 256-id blocks at
-    10M events, 2.6 s vs 6.1 s at 100M; string ids 0.28 s vs 0.30 s for COUNT(DISTINCT) per
-    week at 10M, 4.9 s vs 5.2 s at 100M: docs/BENCHMARKS.md); otherwise
-    the canonical blocks for integer ids and a plain COUNT(DISTINCT) per week for other ids
-    (measured faster than the canonical text's UNION ALL of both branches)."""
+    when the statistics bound the weeks (at most WAU_MAX_MASK_WEEKS) and count no NULL
+    timestamp, one mask of active weeks per user (_mask_weekly; sparse integer ids 0.18 s vs
+    0.35 s for 256-id blocks at 10M events, 2.6 s vs 6.1 s at 100M; string ids 0.28 s vs
+    0.30 s for COUNT(DISTINCT) per week at 10M, 4.9 s vs 5.2 s at 100M: docs/BENCHMARKS.md);
+    otherwise the canonical blocks for integer ids and a plain COUNT(DISTINCT) per week for
+    other ids (measured faster than the canonical text's UNION ALL of both branches)."""
     extra: dict[str, Any] = {}
     bits = False
     weeks = 0
@@ -337,7 +344,8 @@ weekly AS (
     FROM picked
     GROUP BY week_no
 ),"""
-    elif f.days is not None and weeks <= WAU_MAX_MASK_WEEKS:
+    elif f.days is not None and weeks <= WAU_MAX_MASK_WEEKS and f.ts_no_nulls:
+        # (a NULL timestamp would be its own NULL week in the canonical text; masks drop it)
         weekly = _mask_weekly(_week_of(f.days[0]), weeks)
     elif f.uid_type in _INT_TYPES:
         # sparse integer ids or no statistics: the canonical 256-id blocks
