@@ -84,6 +84,8 @@ class BenchResults:
     # Per (engine, query) with a baseline: baseline vs optimized (indexes, rewrites) vs rollup,
     # each with what it costs (build, size, insert throughput); see compare_variants.
     comparisons: list[dict[str, Any]] = field(default_factory=list)
+    # Every variant that does not beat its baseline by NO_GAIN_BELOW, with why (see no_gain).
+    no_gain: list[dict[str, Any]] = field(default_factory=list)
     schema: str = SCHEMA
 
     def to_dict(self) -> dict[str, Any]:
@@ -110,6 +112,62 @@ def compute_speedups(records: list[Record]) -> None:
         r.speedup_vs_baseline = base.median_s / r.median_s if base and r.median_s > 0 else None
         fastest = min(x.median_s for x in records if x.query == r.query)
         r.speedup_vs_fastest = fastest / r.median_s if r.median_s > 0 else 1.0
+
+
+# A variant under 1.1x its baseline has not earned its setup (indexes, rewrites, rollups) on this
+# data: the spread between runs of one variant is often 5-10 %.
+NO_GAIN_BELOW = 1.1
+
+
+def _ms(s: float) -> str:
+    return f"{s * 1000:,.1f} ms" if s < 1 else f"{s:,.2f} s"
+
+
+def no_gain(records: list[Record]) -> list[dict[str, Any]]:
+    """Each non-baseline variant under NO_GAIN_BELOW x its engine's baseline, with the evidence
+    of why from the two plans: the heaviest step of each (the same step in both means the
+    rewrite left the cost where it was), or where the engine gives no per-step timings, the two
+    saved plans to compare. Computed from the measurements, after compute_speedups."""
+    out = []
+    for r in records:
+        if r.variant == "baseline" or r.speedup_vs_baseline is None:
+            continue
+        if r.speedup_vs_baseline >= NO_GAIN_BELOW:
+            continue
+        base = next(
+            b for b in records if (b.engine, b.query, b.variant) == (r.engine, r.query, "baseline")
+        )
+        timed = "no timing breakdown" not in r.bottleneck and bool(r.bottleneck)
+        step, base_step = r.bottleneck.split(":")[0], base.bottleneck.split(":")[0]
+        if timed and step == base_step:
+            why = (
+                f"the same heaviest step as the baseline ({r.bottleneck} vs "
+                f"{base.bottleneck}): the {r.variant} text leaves the cost where it was"
+            )
+        elif timed:
+            why = f"heaviest step {r.bottleneck}; the baseline's: {base.bottleneck or 'unknown'}"
+        else:
+            plans = [p for p in (r.plan_text_path, base.plan_text_path) if p]
+            why = "this engine reports no per-step timings" + (
+                "; compare the plans " + " and ".join(plans) if plans else ""
+            )
+        out.append(
+            {
+                "engine": r.engine,
+                "query": r.query,
+                "variant": r.variant,
+                "speedup_vs_baseline": round(r.speedup_vs_baseline, 2),
+                "median_s": r.median_s,
+                "baseline_median_s": base.median_s,
+                "why": why,
+                "line": (
+                    f"no gain: {r.engine} {r.query} {r.variant} is "
+                    f"{r.speedup_vs_baseline:.2f}x its baseline ({_ms(r.median_s)} vs "
+                    f"{_ms(base.median_s)}): {why}"
+                ),
+            }
+        )
+    return out
 
 
 def _built(r: Record, kinds: tuple[str, ...]) -> tuple[float, int | None]:

@@ -28,6 +28,7 @@ from ducky.bench.results import (
     Stage,
     compare_variants,
     compute_speedups,
+    no_gain,
 )
 from ducky.errors import DuckyError, UserError
 
@@ -328,6 +329,7 @@ def run_bench(
         records=records,
         plans_dir=str(final_plans),
         comparisons=comparisons,
+        no_gain=no_gain(records),
     )
     results.chart_path = str(chart.draw(records, out_dir / "chart.png", _chart_title(results)))
     from ducky.bench.results import write_json

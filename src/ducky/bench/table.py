@@ -50,6 +50,8 @@ def print_results(results: BenchResults) -> None:
             ("ok", "green") if r.parity else ("MISMATCH", "red"),
             r.bottleneck,
         )
+    # Every variant that does not beat its baseline, said under the table with why.
+    grid.notes.extend(str(n["line"]) for n in results.no_gain)
     print_grid(grid)
     if results.comparisons:
         print_grid(comparison_table(results))
