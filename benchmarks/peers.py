@@ -235,11 +235,6 @@ def plain_duckdb_runners(datadir: Any) -> tuple[Any, dict[str, Runner]]:
 def run_one(data: Path, rounds: int, only: list[str]) -> dict[str, Any]:
     """Every contender on one data directory: answers checked, then `rounds` interleaved
     rounds timed."""
-    import chdb
-    import duckdb
-    import polars as pl
-
-    from ducky.bench.runner import compare
     from ducky.datasets import DataDir
     from ducky.engines.chdb import ChdbEngine
     from ducky.engines.duckdb import DuckDBEngine
@@ -252,6 +247,23 @@ def run_one(data: Path, rounds: int, only: list[str]) -> dict[str, Any]:
     ch = ChdbEngine(dd)
     ch.connect()
     ch.load()
+    try:
+        return _time_contenders(data, rounds, only, duck, ch, params)
+    finally:
+        duck.close()
+        ch.close()
+
+
+def _time_contenders(
+    data: Path, rounds: int, only: list[str], duck: Any, ch: Any, params: dict[str, Any]
+) -> dict[str, Any]:
+    import chdb
+    import duckdb
+    import polars as pl
+
+    from ducky.bench.runner import compare
+
+    dd = duck.datadir
     ducky = sql_runners(duck, "optimized", params)
     chq = sql_runners(ch, "optimized", params)
     _, plain = plain_duckdb_runners(dd)
@@ -281,8 +293,6 @@ def run_one(data: Path, rounds: int, only: list[str]) -> dict[str, Any]:
                 runners[c][q]()
                 times[q][c].append(time.perf_counter() - t0)
         print(f"{data}: round {r + 1}/{rounds} done", flush=True)
-    duck.close()
-    ch.close()
 
     medians = {q: {c: statistics.median(v) for c, v in times[q].items()} for q in times}
     return {
@@ -329,12 +339,17 @@ def main() -> None:
             ap.error(f"{d} is not a data directory ducky gen wrote (no manifest.json)")
 
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    results = [run_one(d, n, args.only) for d, n in zip(args.data, rounds, strict=True)]
-    doc: dict[str, Any] = results[0] if len(results) == 1 else {"started": started, "runs": results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".json").write_text(json.dumps(doc, indent=2) + "\n")
-    text = "\n".join(markdown(r) for r in results)
-    args.out.with_suffix(".md").write_text(text)
+    results: list[dict[str, Any]] = []
+    for d, n in zip(args.data, rounds, strict=True):
+        results.append(run_one(d, n, args.only))
+        # written after every directory: a failure in a later one keeps the runs before it
+        doc: dict[str, Any] = (
+            results[0] if len(args.data) == 1 else {"started": started, "runs": results}
+        )
+        args.out.with_suffix(".json").write_text(json.dumps(doc, indent=2) + "\n")
+        text = "\n".join(markdown(r) for r in results)
+        args.out.with_suffix(".md").write_text(text)
     print(text)
 
 

@@ -28,6 +28,11 @@ RECORDS = [
     _rec("chdb", "cohort", "optimized", 0.4716, "chdb plan saved (no timing breakdown parsed)"),
     _rec("postgres", "revenue", "baseline", 0.510, "Seq Scan on events: 72% of time"),
     _rec("postgres", "revenue", "optimized", 0.490, "HashAggregate: 53% of time"),
+    # 1.0995x prints as 1.10x: not flagged; an empty note says no plan was captured
+    _rec("spark", "wau", "baseline", 1.0995, ""),
+    _rec("spark", "wau", "optimized", 1.0, ""),
+    _rec("spark", "revenue", "baseline", 1.0, ""),
+    _rec("spark", "revenue", "optimized", 1.0, ""),
 ]
 
 
@@ -39,7 +44,9 @@ def test_every_variant_without_a_gain_is_named_with_its_evidence() -> None:
         ("chdb", "cohort", "optimized"),
         ("duckdb-native", "revenue", "optimized"),
         ("postgres", "revenue", "optimized"),
+        ("spark", "revenue", "optimized"),
     ]
+    assert found[("spark", "revenue", "optimized")]["why"] == "no plan was captured for it"
     native = found[("duckdb-native", "revenue", "optimized")]
     assert native["speedup_vs_baseline"] == 0.92
     assert native["line"] == (
@@ -70,4 +77,4 @@ def test_the_lines_are_printed_under_the_table_whole(capsys: Any, monkeypatch: A
     out = capsys.readouterr().out
     for n in results.no_gain:
         assert n["line"] in out  # piped: notes are not folded
-    assert out.count("no gain:") == 3
+    assert out.count("no gain:") == 4

@@ -132,14 +132,16 @@ def no_gain(records: list[Record]) -> list[dict[str, Any]]:
     for r in records:
         if r.variant == "baseline" or r.speedup_vs_baseline is None:
             continue
-        if r.speedup_vs_baseline >= NO_GAIN_BELOW:
+        if round(r.speedup_vs_baseline, 2) >= NO_GAIN_BELOW:  # as printed: 1.099 says 1.10x
             continue
         base = next(
             b for b in records if (b.engine, b.query, b.variant) == (r.engine, r.query, "baseline")
         )
         timed = "no timing breakdown" not in r.bottleneck and bool(r.bottleneck)
         step, base_step = r.bottleneck.split(":")[0], base.bottleneck.split(":")[0]
-        if timed and step == base_step:
+        if not r.bottleneck:
+            why = "no plan was captured for it"
+        elif timed and step == base_step:
             why = (
                 f"the same heaviest step as the baseline ({r.bottleneck} vs "
                 f"{base.bottleneck}): the {r.variant} text leaves the cost where it was"

@@ -394,10 +394,15 @@ def test_wau_week_masks_over_many_weeks(tmp_path: Path, weeks: int, ids: str, pa
     )
 
 
-@pytest.mark.parametrize("when", ["before", "after"])
-def test_wau_week_masks_fail_loudly_outside_the_rendered_weeks(tmp_path: Path, when: str) -> None:
-    """Rendered for the weeks the statistics gave, the mask text run on data that has since
-    gained an event a week before the first or after the last does not count wrong: it fails."""
+@pytest.mark.parametrize(
+    ("when", "weeks"), [("before", -30), ("just after", 1), ("in the last mask", 53), ("past", 70)]
+)
+def test_wau_week_masks_outside_the_rendered_weeks(tmp_path: Path, when: str, weeks: int) -> None:
+    """Rendered for the 10 weeks the statistics gave, the mask text run on data that has since
+    gained an event by a new user some weeks before the first or after the last never counts
+    wrong: a week after the last that still fits the 64 weeks of the mask is counted in its
+    week (the baseline's answer on the new data); a week before the first, or past the mask,
+    fails."""
     import duckdb
 
     root = write_datadir(tmp_path / "data", events=_spread(10))
@@ -406,17 +411,71 @@ def test_wau_week_masks_fail_loudly_outside_the_rendered_weeks(tmp_path: Path, w
     with DuckDBEngine(dd) as eng:
         eng.load()
         sql = eng.render("wau", "optimized")
-    assert "BIT_OR(CAST(1 AS UBIGINT)" in sql
+    assert sql.count("BIT_OR(CAST(1 AS UBIGINT)") == 1
     f = dd.table_files("events")[-1]
     t = pq.read_table(f)
-    row = t.slice(0, 1).to_pylist()[0]
-    moved = row["timestamp"] + dt.timedelta(weeks=-30 if when == "before" else 70)
-    extra = pa.Table.from_pylist([row | {"timestamp": moved}], t.schema)
-    pq.write_table(pa.concat_tables([t, extra]), f)
+    last = max(pq.read_table(dd.table_files("events")).column("timestamp").to_pylist())
+    first = min(pq.read_table(dd.table_files("events")).column("timestamp").to_pylist())
+    moved = (first if weeks < 0 else last) + dt.timedelta(weeks=weeks)
+    row = t.slice(0, 1).to_pylist()[0] | {"timestamp": moved, "user_id": "new-user"}
+    pq.write_table(pa.concat_tables([t, pa.Table.from_pylist([row], t.schema)]), f)
     with DuckDBEngine(dd) as eng:
         eng.load()
-        with pytest.raises(duckdb.Error, match=r"(?i)out of range|overflow"):
-            eng.con.execute(sql).fetchall()
+        if when in ("before", "past"):
+            with pytest.raises(duckdb.Error, match=r"(?i)out of range|overflow"):
+                eng.con.execute(sql).fetchall()
+            return
+        got = eng.run(sql)
+        want = eng.query("wau", "baseline")
+    new_week = got.to_pylist()[-1]
+    assert new_week["active_users"] == 1 and (new_week["week_start"] - last.date()).days > 0
+    # the complete flags are the render's (the last day it knew), the counts the new data's
+    assert got.column("active_users").to_pylist() == want.column("active_users").to_pylist()
+    assert got.column("week_start").to_pylist() == want.column("week_start").to_pylist()
+
+
+@pytest.mark.parametrize("ids", ["strings", "sparse", "dense"])
+def test_wau_null_user_is_no_user(tmp_path: Path, ids: str) -> None:
+    """A NULL user_id (files another tool wrote; the schema says required) is no user: the
+    baseline's COUNT(DISTINCT) skips it, and a week whose only event has a NULL user has 0
+    active users. The masks would count a NULL group as a user, so with NULLs in the statistics
+    they are not chosen; the bits and blocks give 0, not NULL, for the NULL-only week."""
+    from ducky.engines.duckdb.fast import read_facts
+
+    events = _spread(5)
+    # the one event of week 3 (the spread fills weeks 0, 1, 2 and 4), in a file with others
+    lonely = events[0] | {"timestamp": T(2025, 1, 22, 12, 0)}
+    root = write_datadir(tmp_path / "data", events=[*events, lonely])
+    if ids != "dense":
+        _remap(root, _strings if ids == "strings" else _sparse)
+    dd = DataDir(root)
+    for f in dd.table_files("events"):
+        t = pq.read_table(f)
+        i = t.schema.get_field_index("user_id")
+        uids = t.column(i).to_pylist()
+        stamps = t.column("timestamp").to_pylist()
+        # NULL the lonely event's user, and one other event's user where the file has several
+        nulled = [
+            None if ts == lonely["timestamp"] or (k == 1 and len(uids) > 2) else u
+            for k, (u, ts) in enumerate(zip(uids, stamps, strict=True))
+        ]
+        col = pa.array(nulled, t.schema.field(i).type)
+        pq.write_table(t.set_column(i, pa.field("user_id", col.type, nullable=True), col), f)
+    with DuckDBEngine(dd) as eng:
+        eng.load()
+        sql = eng.render("wau", "optimized")
+        facts = read_facts(eng)
+        want = eng.query("wau", "baseline")
+        got = eng.query("wau", "optimized")
+        eng.fast_paths = False  # the canonical optimized.sql, as other callers run it
+        canonical = eng.query("wau", "optimized")
+    assert not facts.uid_no_nulls and "BIT_OR(CAST(1 AS UBIGINT)" not in sql
+    assert compare(want, got) is None, compare(want, got)
+    assert compare(want, canonical) is None, compare(want, canonical)
+    rows = {r["week_start"]: r["active_users"] for r in got.to_pylist()}
+    assert rows[dt.date(2025, 1, 20)] == 0
+    if ids == "dense":  # the file keeps its id statistics: one bitstring per week
+        assert "BITSTRING_AGG(user_id, " in sql.replace("\n", " ")
 
 
 def test_wau_null_timestamp_keeps_the_general_text(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ int_blocks AS (
     GROUP BY 1, 2
 ),
 weekly AS (
-    SELECT week_no, SUM(BIT_COUNT(members)) AS active_users
+    SELECT week_no, COALESCE(SUM(BIT_COUNT(members)), 0) AS active_users  -- 0: only NULL users
     FROM int_blocks
     GROUP BY week_no
     UNION ALL

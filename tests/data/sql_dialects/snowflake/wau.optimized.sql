@@ -50,7 +50,7 @@ WITH bounds AS (
 ), weekly AS (
   SELECT
     week_no,
-    SUM(BIT_COUNT(members)) AS active_users
+    COALESCE(SUM(BIT_COUNT(members)), 0) AS active_users /* 0: only NULL users */
   FROM int_blocks
   GROUP BY
     week_no
