@@ -119,7 +119,8 @@ def compute_speedups(records: list[Record]) -> None:
 NO_GAIN_BELOW = 1.1
 
 
-def _ms(s: float) -> str:
+def format_seconds(s: float) -> str:
+    """A duration as the bench prints it: "148.0 ms", "1.03 s" (table and no-gain lines)."""
     return f"{s * 1000:,.1f} ms" if s < 1 else f"{s:,.2f} s"
 
 
@@ -164,8 +165,8 @@ def no_gain(records: list[Record]) -> list[dict[str, Any]]:
                 "why": why,
                 "line": (
                     f"no gain: {r.engine} {r.query} {r.variant} is "
-                    f"{r.speedup_vs_baseline:.2f}x its baseline ({_ms(r.median_s)} vs "
-                    f"{_ms(base.median_s)}): {why}"
+                    f"{r.speedup_vs_baseline:.2f}x its baseline ({format_seconds(r.median_s)} vs "
+                    f"{format_seconds(base.median_s)}): {why}"
                 ),
             }
         )

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ducky.bench.results import format_seconds as _secs  # one format for table and notes
+
 if TYPE_CHECKING:
     from ducky.bench.results import BenchResults
     from ducky.tables import Grid
-
-
-def _secs(s: float) -> str:
-    return f"{s * 1000:,.1f} ms" if s < 1 else f"{s:,.2f} s"
 
 
 def print_results(results: BenchResults) -> None:
