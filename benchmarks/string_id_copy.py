@@ -4,6 +4,8 @@ Every Parquet file is rewritten with `user_id` and `product_id` (also inside
 `clicked_product_ids`) as 16 hex digits of an md5 (`substr(md5('u' || id), 1, 16)`), the other
 columns as they are, and the manifest copied: the same shop, with the ids a source system that
 uses opaque string keys would have. Every metric's answer is the same as on the integer copy.
+The manifest then gets what `ducky ingest` records when it writes string ids: the DuckDB
+engine's check that no two ids share a 64-bit hash (ducky.engines.duckdb.idhash).
 
     flock /tmp/ducky-heavy.lock python benchmarks/string_id_copy.py /tmp/perf-10m /tmp/perf-10m-str
 """
@@ -11,7 +13,6 @@ uses opaque string keys would have. Every metric's answer is the same as on the 
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
 USER = "substr(md5('u' || CAST(user_id AS VARCHAR)), 1, 16) AS user_id"
@@ -42,7 +43,13 @@ def main() -> None:
         con.execute(
             f"COPY (SELECT {select} FROM {read}) TO '{dst}' (FORMAT parquet, ROW_GROUP_SIZE 262144)"
         )
-    shutil.copy(args.src / "manifest.json", args.dst / "manifest.json")
+    import json
+
+    from ducky.engines.duckdb.idhash import manifest_entry
+
+    manifest = json.loads((args.src / "manifest.json").read_text())
+    manifest.update(manifest_entry(args.dst))
+    (args.dst / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
 if __name__ == "__main__":

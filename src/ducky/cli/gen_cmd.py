@@ -73,6 +73,7 @@ def gen(
     import time
 
     from ducky.datasets.generator import describe, generate
+    from ducky.engines.duckdb.idhash import manifest_entry
 
     settings = get_settings()
     target = settings.data
@@ -95,6 +96,7 @@ def gen(
         orders=orders,
         second_currency=second_currency,
         string_ids=string_ids,
+        finish=manifest_entry,
     )
     _show(describe(target), settings.json, time.perf_counter() - began)
 

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -37,12 +38,17 @@ class DatasetWriter:
         parameters: dict[str, Any] | None = None,
         overwrite: bool = True,
         extra: dict[str, Any] | None = None,
+        finish: Callable[[Path], dict[str, Any]] | None = None,
     ) -> None:
+        """`finish`: called with the staging directory once every file is written; what it
+        returns joins the manifest (facts about the complete data, e.g. the DuckDB engine's
+        idhash.manifest_entry), so they are swapped into place with the files they describe."""
         self.target = Path(target).absolute()
         self.producer = producer
         self.parameters = dict(parameters or {})
         self.overwrite = overwrite
         self.extra = dict(extra or {})
+        self.finish = finish
         self.tmp = temp_dir_for(self.target)  # .NAME.tmp-PID-ID: see ducky.atomic
         self._part_counter: dict[tuple[str, str], int] = {}
 
@@ -67,6 +73,8 @@ class DatasetWriter:
             shutil.rmtree(self.tmp, ignore_errors=True)
             return
         try:
+            if self.finish is not None:
+                self.extra.update(self.finish(self.tmp))
             self._write_manifest()
             self._swap_into_place()
         except BaseException:

@@ -348,7 +348,10 @@ def run_ingest(
             "quality": metrics,
             "checks": [c.to_dict() for c in checks if c.status != "ok"],
         }
-        with DatasetWriter(path, producer=PRODUCER, parameters=params) as w:
+        from ducky.engines.duckdb.idhash import manifest_entry
+
+        # (string user ids: the DuckDB engine's check that their hashes do not collide)
+        with DatasetWriter(path, producer=PRODUCER, parameters=params, finish=manifest_entry) as w:
             write_merged(w, existing, merges, q_new, rederive)
             if derived_catalog:
                 from ducky.ingest.catalog import DERIVED_NOTE

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,9 +57,11 @@ def generate(
     orders: bool = False,
     second_currency: str | None = None,
     string_ids: bool = False,
+    finish: Callable[[Path], dict[str, Any]] | None = None,
 ) -> Manifest:
     """Generate a synthetic shop into the data directory `path` (atomically) and return its
-    manifest. `users`, `events`, `products` default from `months` (and `scale`)."""
+    manifest. `users`, `events`, `products` default from `months` (and `scale`). `finish`: as
+    DatasetWriter's (facts an engine records about the complete data)."""
     from ducky.datasets import DataDir, DatasetWriter
 
     params = resolve(
@@ -81,6 +83,7 @@ def generate(
             PRODUCER,
             parameters=params.to_dict(),
             overwrite=overwrite,
+            finish=finish,
             extra={
                 "generator": {
                     "personas": list(PERSONAS),

@@ -1,0 +1,96 @@
+"""A fact recorded when ducky writes a data directory: no two of its string user ids share a
+DuckDB 64-bit `hash()`. While it holds, the WAU full scan groups users by the hash instead of
+the string (fast._mask_weekly), with the same answer.
+
+Why: at 100M events and 2M users with 16-character ids, WAU's one remaining cost is a hash
+aggregate keyed by the strings (6.5 s of 9.4 s CPU): each event's id is compared and copied as a
+string. Keyed by `hash(user_id)`, a UBIGINT, the same masks take 3.6 s instead of 5.1 s
+(docs/BENCHMARKS.md). Grouping by the hash is exact only if the hash is one-to-one on the ids,
+and that cannot be checked per query without paying for the string aggregate again. So the
+writer checks it once, over every events file it wrote (`manifest_entry`: one DISTINCT over the
+ids, ~4 s at 100M events), and the manifest keeps the answer under "user_id_hash" with:
+
+- DuckDB's version: hash() is not promised stable across versions;
+- every events file's path, size and modification time: a file added, removed or rewritten
+  since (by anyone) and the fact no longer applies (`holds`).
+
+No fact (integer ids, a collision, files another tool wrote, an older DuckDB): the strings are
+counted as they are. Integer ids never need it: they are 8-byte keys already.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ducky.datasets import DataDir
+
+KEY = "user_id_hash"
+# The expression the fact is about; the WAU text groups by exactly this one.
+HASH = "hash(user_id)"
+_INT_TYPES = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "HUGEINT")
+
+
+def _stamps(root: Path, files: list[Path]) -> dict[str, list[int]]:
+    out = {}
+    for p in files:
+        st = p.stat()
+        out[p.relative_to(root).as_posix()] = [st.st_size, st.st_mtime_ns]
+    return out
+
+
+def manifest_entry(root: Path, expression: str = HASH) -> dict[str, Any]:
+    """{KEY: the fact} for the events files under `root` (a complete data directory, or the
+    writer's staging copy of one), or {KEY: None} when it does not hold or is not needed.
+    `expression` is for tests, which check that a colliding one records nothing."""
+    import duckdb
+
+    from ducky.datasets import DataDir
+
+    files = DataDir(root).table_files("events")
+    if not files:
+        return {KEY: None}
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar = false")  # gen and ingest draw their own
+        paths = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+        read = f"read_parquet([{paths}], hive_partitioning = false, union_by_name = true)"
+        described = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE FROM {read})")
+        types = {str(r[0]): str(r[1]) for r in described.fetchall()}
+        if types.get("user_id") in _INT_TYPES or "user_id" not in types:
+            return {KEY: None}
+        row = con.execute(
+            f"SELECT COUNT(*), COUNT(DISTINCT h) FROM ("
+            f"SELECT DISTINCT user_id, {expression} AS h FROM {read} WHERE user_id IS NOT NULL)"
+        ).fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    ids, hashes = int(row[0]), int(row[1])
+    if ids != hashes:
+        return {KEY: None}  # two ids share a hash: WAU counts the strings themselves
+    fact = {
+        "expression": expression,
+        "duckdb": duckdb.__version__,
+        "distinct_ids": ids,
+        "files": _stamps(root, files),
+    }
+    return {KEY: fact}
+
+
+def holds(datadir: DataDir, extra: dict[str, Any]) -> bool:
+    """Whether the manifest's fact (its `extra` entries) applies to the files as they are now:
+    recorded for HASH by this DuckDB version over exactly these events files, unchanged."""
+    import duckdb
+
+    fact = extra.get(KEY)
+    if not isinstance(fact, dict):
+        return False
+    if fact.get("expression") != HASH or fact.get("duckdb") != duckdb.__version__:
+        return False
+    try:
+        now = _stamps(datadir.path, datadir.table_files("events"))
+    except (OSError, ValueError):
+        return False
+    return bool(now) and now == fact.get("files")

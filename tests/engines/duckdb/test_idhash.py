@@ -1,0 +1,145 @@
+"""The write-time fact that no two string user ids share a DuckDB hash (engines/duckdb/idhash.py):
+recorded by `ducky gen --string-ids` and `ducky ingest`, used by the WAU full scan only while
+it holds for the files as they are, and never recorded where two ids collide."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from ducky.bench.runner import compare, compare_rows
+from ducky.datasets import DataDir
+from ducky.engines.duckdb import DuckDBEngine
+from ducky.engines.duckdb.idhash import HASH, KEY, holds, manifest_entry
+from ducky.ingest import run_ingest
+from tests import reference
+
+SHAPES = Path(__file__).parents[2] / "data" / "shapes"
+GROUPED_BY_HASH = "HASH(user_id) AS uid"  # as sqlglot writes idhash.HASH
+
+
+def _events(dd: DataDir) -> list[dict[str, Any]]:
+    return pq.read_table(dd.table_files("events")).to_pylist()
+
+
+def _wau(dd: DataDir) -> tuple[str, pa.Table, pa.Table]:
+    with DuckDBEngine(dd) as eng:
+        eng.load()
+        return (
+            eng.render("wau", "optimized"),
+            eng.query("wau", "baseline"),
+            eng.query("wau", "optimized"),
+        )
+
+
+def _check_wau(dd: DataDir, by_hash: bool) -> None:
+    sql, want, got = _wau(dd)
+    assert (GROUPED_BY_HASH in sql) == by_hash, sql
+    assert "BIT_OR(CAST(1 AS UBIGINT)" in sql  # the per-user week masks either way
+    assert compare(want, got) is None, compare(want, got)
+    assert compare_rows(reference.wau(_events(dd)), got.to_pylist()) is None
+
+
+@pytest.fixture
+def ingested(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DataDir:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    out = tmp_path / "data"
+    run_ingest(
+        out,
+        {"events": str(SHAPES / "ga4_events.ndjson")},
+        mapping=SHAPES / "ga4_mapping.yaml",
+        now=dt.datetime(2024, 5, 1),
+    )
+    return DataDir(out)
+
+
+def test_ingest_records_the_fact_and_wau_groups_by_the_hash(ingested: DataDir) -> None:
+    fact = ingested.manifest().extra[KEY]
+    ids = {e["user_id"] for e in _events(ingested)}
+    assert fact["distinct_ids"] == len(ids) and len(ids) > 3
+    assert sorted(fact["files"]) == sorted(
+        p.relative_to(ingested.path).as_posix() for p in ingested.table_files("events")
+    )
+    assert holds(ingested, ingested.manifest().extra)
+    _check_wau(ingested, by_hash=True)
+
+
+def test_a_later_ingest_records_it_again_over_every_file(ingested: DataDir, tmp_path: Path) -> None:
+    before = ingested.manifest().extra[KEY]
+    later = tmp_path / "later.ndjson"
+    rows = [
+        {"user_pseudo_id": "9000001.1801", "event_name": "login", "ts": "2024-04-22T10:00:00Z"},
+        {"user_pseudo_id": "1197363.1706", "event_name": "login", "ts": "2024-04-23T10:00:00Z"},
+    ]
+    later.write_text("".join(json.dumps(r | {"item_id": None}) + "\n" for r in rows))
+    run_ingest(
+        ingested.path,
+        {"events": str(later)},
+        mapping=SHAPES / "ga4_mapping.yaml",
+        now=dt.datetime(2024, 5, 1),
+    )
+    after = ingested.manifest().extra[KEY]
+    assert after["distinct_ids"] == before["distinct_ids"] + 1
+    assert after["files"] != before["files"]
+    _check_wau(ingested, by_hash=True)
+
+
+def test_a_file_changed_since_is_counted_by_its_strings(ingested: DataDir) -> None:
+    """A file rewritten by another tool after ducky wrote it: the fact no longer applies (its
+    size and time changed), and WAU counts the strings, new user included."""
+    f = ingested.table_files("events")[-1]
+    t = pq.read_table(f)
+    row = t.slice(0, 1).to_pylist()[0] | {"user_id": "written-by-someone-else"}
+    pq.write_table(pa.concat_tables([t, pa.Table.from_pylist([row], t.schema)]), f)
+    assert not holds(ingested, ingested.manifest().extra)
+    _check_wau(ingested, by_hash=False)
+    assert "written-by-someone-else" in {e["user_id"] for e in _events(ingested)}
+
+
+def test_a_collision_records_nothing(ingested: DataDir) -> None:
+    """Two ids with one hash: no fact. A hash with 2 values stands in for a colliding one (no
+    pair of ids is known to collide in DuckDB's 64-bit hash)."""
+    assert manifest_entry(ingested.path, expression=f"{HASH} % 2") == {KEY: None}
+    # the same check with the real hash records the fact the ingest wrote
+    got = manifest_entry(ingested.path)[KEY]
+    assert got is not None and got["distinct_ids"] == ingested.manifest().extra[KEY]["distinct_ids"]
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"duckdb": "0.0.1"}, "recorded by another DuckDB version, whose hash may differ"),
+        ({"expression": f"{HASH} % 2"}, "about another expression"),
+        ({"files": {}}, "about no files"),
+    ],
+)
+def test_a_fact_about_something_else_does_not_hold(
+    ingested: DataDir, change: dict[str, Any], why: str
+) -> None:
+    path = ingested.manifest_path
+    doc = json.loads(path.read_text())
+    doc[KEY] |= change
+    path.write_text(json.dumps(doc))
+    assert not holds(ingested, ingested.manifest().extra), why
+    _check_wau(ingested, by_hash=False)
+
+
+def test_gen_records_it_for_string_ids_only(tmp_path: Path) -> None:
+    from ducky.datasets.generator import generate
+
+    for string_ids in (True, False):
+        out = tmp_path / f"gen-{string_ids}"
+        generate(out, months=2, events=4000, string_ids=string_ids, finish=manifest_entry)
+        dd = DataDir(out)
+        fact = dd.manifest().extra[KEY]
+        if not string_ids:
+            assert fact is None  # integer ids are 8-byte keys already
+            continue
+        assert fact["distinct_ids"] == len({e["user_id"] for e in _events(dd)})
+        _check_wau(dd, by_hash=True)
