@@ -118,6 +118,9 @@ def test_a_collision_records_nothing(ingested: DataDir) -> None:
     """Two ids with one hash: no fact. A hash with 2 values stands in for a colliding one (no
     pair of ids is known to collide in DuckDB's 64-bit hash)."""
     assert manifest_entry(ingested.path, expression=f"{HASH} % 2") == {KEY: None}
+    # a check that fails (DuckDB out of memory, say) records nothing and raises nothing: the
+    # writer goes on without the fact
+    assert manifest_entry(ingested.path, expression="error('Out of Memory')") == {KEY: None}
     # the same check with the real hash records the fact the ingest wrote
     got = manifest_entry(ingested.path)[KEY]
     assert got is not None and got["distinct_ids"] == ingested.manifest().extra[KEY]["distinct_ids"]

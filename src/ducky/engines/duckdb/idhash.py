@@ -72,6 +72,10 @@ def manifest_entry(root: Path, expression: str = HASH) -> dict[str, Any]:
             f"SELECT COUNT(*), COUNT(DISTINCT h) FROM ("
             f"SELECT DISTINCT user_id, {expression} AS h FROM {read} WHERE user_id IS NOT NULL)"
         ).fetchone()
+    except duckdb.Error:
+        # (out of memory or disk for the DISTINCT, say): the data is written all the same, and
+        # WAU counts the strings; a fact is an optimization, never a reason to lose a write
+        return {KEY: None}
     finally:
         con.close()
     assert row is not None
