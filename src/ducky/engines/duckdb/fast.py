@@ -25,8 +25,9 @@ bound as literals by sqlglot (like every parameter); the fragments chosen below 
 text, never data (the masks' week numbers and counts are Python ints formatted into it).
 
 If the data changes between rendering and running (a concurrent ingest) so that an id falls
-outside [lo, hi], BITSTRING_AGG raises an error ("out of range"): the query fails loudly, it
-never counts wrong.
+outside [lo, hi], BITSTRING_AGG raises an error ("out of range"), and a text that keys users
+by their hash checks the files' listing against the fact it relies on (idhash.GUARD): the
+query fails loudly, it never counts wrong.
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ class Facts:
     uid_type: str | None = None  # DuckDB type of events.user_id (DESCRIBE), if known
     ts_no_nulls: bool = False  # every row group's statistics count no NULL timestamp
     uid_no_nulls: bool = False  # ... and no NULL user_id
-    uid_hash_unique: bool = False  # the manifest's idhash fact holds for these files
+    # the manifest's idhash fact holds for these files: idhash.GUARD's parameters
+    uid_hash_guard: dict[str, Any] | None = None
 
 
 def read_facts(engine: DuckDBEngine) -> Facts:
@@ -148,9 +150,9 @@ def read_facts(engine: DuckDBEngine) -> Facts:
     from ducky.engines.duckdb import idhash
 
     try:
-        hash_unique = idhash.holds(engine.datadir, engine.datadir.manifest().extra)
+        hash_guard = idhash.guard_params(engine.datadir, engine.datadir.manifest().extra)
     except DataDirError:
-        hash_unique = False  # no readable manifest: no fact
+        hash_guard = None  # no readable manifest: no fact
     return Facts(
         columns,
         uid,
@@ -159,7 +161,7 @@ def read_facts(engine: DuckDBEngine) -> Facts:
         types.get("user_id"),
         ts_no_nulls,
         uid_no_nulls,
-        hash_unique,
+        hash_guard,
     )
 
 
@@ -189,11 +191,18 @@ def cached_facts(engine: DuckDBEngine) -> Facts:
     rewritten, added or removed file changes the stamp, and the facts are read afresh."""
     import json
 
+    import duckdb
+
     from ducky.sql.catalog import render_cache_get, render_cache_key, render_cache_put
 
     stamp = _files_stamp(engine)
-    # the engine package's file times: a change to how facts are read reads them afresh
-    key = render_cache_key("duckdb-facts", stamp, engine._writer_key()) if stamp else None
+    # the engine package's file times: a change to how facts are read reads them afresh; and
+    # DuckDB's version, which idhash's fact is about (another version may hash differently)
+    key = (
+        render_cache_key("duckdb-facts", stamp, engine._writer_key(), duckdb.__version__)
+        if stamp
+        else None
+    )
     hit = render_cache_get(key) if key else None
     if hit is not None:
         try:
@@ -215,7 +224,7 @@ def cached_facts(engine: DuckDBEngine) -> Facts:
                 uid_type,
                 bool(d["ts_no_nulls"]),
                 bool(d["uid_no_nulls"]),
-                bool(d["uid_hash_unique"]),
+                dict(d["uid_hash_guard"]) if d["uid_hash_guard"] is not None else None,
             )
         except (ValueError, KeyError, TypeError):
             pass  # an unreadable entry: read the footers again
@@ -229,7 +238,7 @@ def cached_facts(engine: DuckDBEngine) -> Facts:
             "uid_type": facts.uid_type,
             "ts_no_nulls": facts.ts_no_nulls,
             "uid_no_nulls": facts.uid_no_nulls,
-            "uid_hash_unique": facts.uid_hash_unique,
+            "uid_hash_guard": facts.uid_hash_guard,
         }
         render_cache_put(key, json.dumps(doc))
     return facts
@@ -363,6 +372,7 @@ def wau_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
     extra: dict[str, Any] = {}
     bits = False
     weeks = 0
+    unchanged = ""  # idhash.GUARD where users are keyed by their hash
     if f.days is not None:
         weeks = _week_of(f.days[1]) - _week_of(f.days[0]) + 1
     if f.uid_bounds is not None and f.days is not None:
@@ -385,9 +395,13 @@ weekly AS (
     elif f.days is not None and weeks <= WAU_MAX_MASK_WEEKS and f.ts_no_nulls and f.uid_no_nulls:
         # (a NULL timestamp is a NULL week of its own in the canonical text, and a NULL user
         # no user at all; masks would drop the one and count the other)
-        from ducky.engines.duckdb.idhash import HASH
+        from ducky.engines.duckdb.idhash import GUARD, HASH
 
-        key = HASH if f.uid_hash_unique and f.uid_type not in _INT_TYPES else "user_id"
+        key = "user_id"
+        if f.uid_hash_guard is not None and f.uid_type not in _INT_TYPES:
+            key = HASH
+            extra.update(f.uid_hash_guard)
+            unchanged = f"\n      AND {GUARD}"
         weekly = _mask_weekly(_week_of(f.days[0]), weeks, key)
     elif f.uid_type in _INT_TYPES:
         # sparse integer ids or no statistics: the canonical 256-id blocks
@@ -447,7 +461,7 @@ WITH {bounds}
 picked AS (
     SELECT {_WEEK_NO} AS week_no, user_id
     FROM events
-    WHERE (:event_type IS NULL OR event_type = :event_type)
+    WHERE (:event_type IS NULL OR event_type = :event_type){unchanged}
 ),{weekly}
 dated AS (
     SELECT
@@ -506,13 +520,16 @@ def revenue_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
         else "COUNT(*)"
     )
     buyers = "COUNT(DISTINCT e.user_id)"
-    if f.uid_hash_unique and f.uid_no_nulls and f.uid_type not in _INT_TYPES:
+    unchanged = ""
+    if f.uid_hash_guard is not None and f.uid_no_nulls and f.uid_type not in _INT_TYPES:
         # string ids whose hashes the writer found distinct (idhash.py): an 8-byte key per
         # purchase instead of a string (10M string ids: 0.044 s vs 0.050 s). Not where a NULL
         # user could be: hash(NULL) is a value, COUNT(DISTINCT) would count it.
-        from ducky.engines.duckdb.idhash import hash_of
+        from ducky.engines.duckdb.idhash import GUARD, hash_of
 
         buyers = f"COUNT(DISTINCT {hash_of('e.user_id')})"
+        extra.update(f.uid_hash_guard)
+        unchanged = f"\n      AND {GUARD}"
     if f.uid_bounds is not None and f.uid_bounds[1] - f.uid_bounds[0] < REVENUE_MAX_RANGE:
         extra["fast_uid_lo"], extra["fast_uid_hi"] = f.uid_bounds
         buyers = "BIT_COUNT(BITSTRING_AGG(e.user_id, :fast_uid_lo, :fast_uid_hi))"
@@ -529,7 +546,7 @@ WITH purchases AS (
     FROM events
     WHERE event_type = 'purchased'
       AND (:date_from IS NULL OR "timestamp" >= CAST(:date_from AS TIMESTAMP))
-      AND (:date_to IS NULL OR "timestamp" < CAST(:date_to AS TIMESTAMP))
+      AND (:date_to IS NULL OR "timestamp" < CAST(:date_to AS TIMESTAMP)){unchanged}
 ),
 catalog AS (
     SELECT
