@@ -1,4 +1,4 @@
-"""WAU and revenue on string ids with and without the writer's `user_id_hash` fact, side by side
+"""WAU, revenue and cohort on string ids with and without the writer's `user_id_hash` fact, side by side
 in one process (docs/BENCHMARKS.md, "One run: 10M and 100M events").
 
 The second directory is a hard-linked copy of the first (the same files, sizes and times) whose
@@ -44,7 +44,7 @@ def main() -> None:
             eng.load()
             keyed = "HASH(user_id) AS uid" in eng.render("wau", "optimized")
             print(f"{name}: users keyed by {'their hash' if keyed else 'the strings'}")
-        for query in ("wau", "revenue"):
+        for query in ("wau", "revenue", "cohort"):
             answers = {n: e.query(query, "optimized").to_pylist() for n, e in engines.items()}
             assert answers["with the fact"] == answers["without"], f"{query}: answers differ"
             times: dict[str, list[float]] = {n: [] for n in engines}

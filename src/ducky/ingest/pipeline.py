@@ -350,8 +350,13 @@ def run_ingest(
         }
         from ducky.engines.duckdb.idhash import manifest_entry
 
-        # (string user ids: the DuckDB engine's check that their hashes do not collide)
-        with DatasetWriter(path, producer=PRODUCER, parameters=params, finish=manifest_entry) as w:
+        before = ex_with_manifest.manifest().extra if ex_with_manifest else None
+
+        def finish(root: Path) -> dict[str, Any]:
+            # string user ids: the DuckDB engine's check that their hashes do not collide
+            return manifest_entry(root, previous=before)
+
+        with DatasetWriter(path, producer=PRODUCER, parameters=params, finish=finish) as w:
             write_merged(w, existing, merges, q_new, rederive)
             if derived_catalog:
                 from ducky.ingest.catalog import DERIVED_NOTE

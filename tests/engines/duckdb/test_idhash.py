@@ -1,6 +1,7 @@
 """The write-time fact that no two string user ids share a DuckDB hash (engines/duckdb/idhash.py):
-recorded by `ducky gen --string-ids` and `ducky ingest`, used by the WAU full scan only while
-it holds for the files as they are, and never recorded where two ids collide."""
+recorded by `ducky gen --string-ids` and `ducky ingest` over the events and users files, used by
+the WAU, revenue and cohort full scans only while it holds for the files as they are, and never
+recorded where two ids collide."""
 
 from __future__ import annotations
 
@@ -39,8 +40,8 @@ def _wau(dd: DataDir) -> tuple[str, pa.Table, pa.Table]:
 
 
 def _check_wau(dd: DataDir, by_hash: bool) -> None:
-    """WAU (and revenue's buyers) keyed by the hash exactly when `by_hash`; the answers equal
-    the baseline's and the reference's either way."""
+    """WAU, revenue's buyers and cohort's join keyed by the hash exactly when `by_hash`; the
+    answers equal the baseline's and the reference's either way."""
     sql, want, got = _wau(dd)
     assert (GROUPED_BY_HASH in sql) == by_hash, sql
     assert "BIT_OR(CAST(1 AS UBIGINT)" in sql  # the per-user week masks either way
@@ -56,6 +57,16 @@ def _check_wau(dd: DataDir, by_hash: bool) -> None:
     assert compare(want, got) is None, compare(want, got)
     products = pq.read_table(dd.table_files("products")).to_pylist()
     assert compare_rows(reference.revenue(_events(dd), products), got.to_pylist()) is None
+    with DuckDBEngine(dd) as eng:
+        eng.load()
+        sql = eng.render("cohort", "optimized")
+        want = eng.query("cohort", "baseline")
+        got = eng.query("cohort", "optimized")
+    assert ("ON u.user_key = HASH(e.user_id)" in sql) == by_hash, sql
+    assert compare(want, got) is None, compare(want, got)
+    users = pq.read_table(dd.table_files("users")).to_pylist()
+    assert compare_rows(reference.cohort(users, _events(dd)), got.to_pylist()) is None
+    assert sum(r or 0 for r in got.column("retained").to_pylist()) > 0
 
 
 @pytest.fixture
@@ -74,10 +85,10 @@ def ingested(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DataDir:
 def test_ingest_records_the_fact_and_wau_groups_by_the_hash(ingested: DataDir) -> None:
     fact = ingested.manifest().extra[KEY]
     ids = {e["user_id"] for e in _events(ingested)}
-    assert fact["distinct_ids"] == len(ids) and len(ids) > 3
-    assert sorted(fact["files"]) == sorted(
-        p.relative_to(ingested.path).as_posix() for p in ingested.table_files("events")
-    )
+    assert fact["distinct_ids"] == len(ids) and len(ids) > 3  # users derived from the events
+    files = [*ingested.table_files("events"), *ingested.table_files("users")]
+    assert sorted(fact["files"]) == sorted(p.relative_to(ingested.path).as_posix() for p in files)
+    assert "users.parquet" in fact["files"]
     assert holds(ingested, ingested.manifest().extra)
     _check_wau(ingested, by_hash=True)
 
@@ -228,3 +239,84 @@ def test_cached_facts_follow_the_duckdb_version(
     _check_wau(ingested, by_hash=True)  # fills the facts cache
     monkeypatch.setattr(duckdb, "__version__", "99.0.0")
     _check_wau(ingested, by_hash=False)
+
+
+def test_a_fact_over_unchanged_files_is_kept_without_reading_the_ids(ingested: DataDir) -> None:
+    """A later write whose events files are all unchanged (a users-only ingest) keeps the fact
+    as it was; a changed file makes the writer read the ids again. The 'check' here raises if
+    it runs, so a kept fact shows that it did not."""
+    fact = ingested.manifest().extra[KEY]
+    probe = "error('the ids were read again')"
+    before = {KEY: fact | {"expression": probe}}
+    assert manifest_entry(ingested.path, expression=probe, previous=before) == before
+    f = ingested.table_files("events")[0]
+    t = pq.read_table(f)
+    pq.write_table(pa.concat_tables([t, t.slice(0, 1)]), f)
+    assert manifest_entry(ingested.path, expression=probe, previous=before) == {KEY: None}
+
+
+def test_a_products_only_ingest_keeps_the_fact(ingested: DataDir, tmp_path: Path) -> None:
+    """Events and a real users table unchanged (users derived from events are derived, and
+    written, again by every ingest): the fact is kept as it was."""
+    ids = sorted({e["user_id"] for e in _events(ingested)})
+    users = tmp_path / "users.csv"
+    users.write_text("user_id,signup_date\n" + "".join(f"{u},2024-03-01\n" for u in ids))
+    assert run_ingest(ingested.path, {"users": str(users)}, now=dt.datetime(2024, 5, 1)).merged
+    fact = ingested.manifest().extra[KEY]
+    products = tmp_path / "products.csv"
+    products.write_text("product_id,category,price\nSKU_A1,toys,9.50\nSKU_B2,books,12.00\n")
+    r = run_ingest(ingested.path, {"products": str(products)}, now=dt.datetime(2024, 5, 1))
+    assert r.merged
+    assert ingested.manifest().extra[KEY] == fact
+    _check_wau(ingested, by_hash=True)
+
+
+def test_a_users_ingest_checks_the_new_users_too(ingested: DataDir, tmp_path: Path) -> None:
+    """Users ingested later, one of them with an id that is in no event: the fact is checked
+    again over events and users together and counts that id."""
+    fact = ingested.manifest().extra[KEY]
+    ids = sorted({e["user_id"] for e in _events(ingested)})
+    users = tmp_path / "users.csv"
+    rows = [f"{u},2024-03-01\n" for u in [*ids, "signed-up-never-seen"]]
+    users.write_text("user_id,signup_date\n" + "".join(rows))
+    r = run_ingest(ingested.path, {"users": str(users)}, now=dt.datetime(2024, 5, 1))
+    assert r.merged
+    after = ingested.manifest().extra[KEY]
+    assert after["distinct_ids"] == fact["distinct_ids"] + 1
+    _check_wau(ingested, by_hash=True)
+
+
+def test_an_id_only_in_users_colliding_with_one_only_in_events_records_no_fact(
+    tmp_path: Path,
+) -> None:
+    """Cohort joins an event's id to a user's: the colliding pair split between the two tables
+    (written by another producer through the same writer) must record no fact either."""
+    from ducky.datasets import DatasetWriter
+    from ducky.schema import arrow_schema
+
+    a, b = COLLIDING
+    types = {"user_id": "string", "product_id": "int64"}
+
+    def table(name: str, rows: list[dict[str, Any]]) -> pa.Table:
+        schema = arrow_schema(name, types)
+        return pa.Table.from_pylist([{c: r.get(c) for c in schema.names} for r in rows], schema)
+
+    users = [{"user_id": u, "signup_date": dt.date(2024, 1, 1)} for u in (a, "x-1")]
+    events = [
+        {"user_id": u, "event_type": "login", "timestamp": dt.datetime(2024, 1, 8, 10)}
+        for u in (b, "x-1")
+    ]
+    with DatasetWriter(tmp_path / "data", producer="tests", finish=manifest_entry) as w:
+        w.write_table("users", table("users", users))
+        catalog = [{"product_id": 1, "category": "c", "price": 1}]
+        w.write_table("products", table("products", catalog))
+        w.write_partition("events", "2024-01", table("events", events))
+    dd = DataDir(tmp_path / "data")
+    assert dd.manifest().extra[KEY] is None
+    with DuckDBEngine(dd) as eng:
+        eng.load()
+        got = eng.query("cohort", "optimized")
+        assert compare(eng.query("cohort", "baseline"), got) is None
+    # both signed up on 2024-01-01; x-1 came back in week 1, and b's event that week is no
+    # return of a (joined by the hash it would be: 2)
+    assert got.column("retained").to_pylist()[:2] == [0, 1]

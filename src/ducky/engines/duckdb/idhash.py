@@ -1,19 +1,24 @@
-"""A fact recorded when ducky writes a data directory: no two of its string user ids share a
-DuckDB 64-bit `hash()`. While it holds, the WAU full scan groups users by the hash instead of
-the string (fast._mask_weekly), and revenue counts buyers' hashes (fast.revenue_sql), with the
-same answers.
+"""A fact recorded when ducky writes a data directory: no two of its string user ids (in the
+events and users files together) share a DuckDB 64-bit `hash()`. While it holds, the WAU full
+scan groups users by the hash instead of the string (fast._mask_weekly), revenue counts buyers'
+hashes (fast.revenue_sql), and cohort joins events to users on the hash (fast.cohort_sql), with
+the same answers.
 
 Why: at 100M events and 2M users with 16-character ids, WAU's one remaining cost is a hash
 aggregate keyed by the strings (6.5 s of 9.4 s CPU): each event's id is compared and copied as a
 string. Keyed by `hash(user_id)`, a UBIGINT, the same masks take 3.6 s instead of 5.1 s
 (docs/BENCHMARKS.md). Grouping by the hash is exact only if the hash is one-to-one on the ids,
 and that cannot be checked per query without paying for the string aggregate again. So the
-writer checks it once, over every events file it wrote (`manifest_entry`: one DISTINCT over the
-ids, ~4 s at 100M events), and the manifest keeps the answer under "user_id_hash" with:
+writer checks it once, over every events and users file it wrote (`manifest_entry`: one
+DISTINCT over the ids, ~4.5 s at 100M events), and the manifest keeps the answer under
+"user_id_hash" with:
 
 - DuckDB's version: hash() is not promised stable across versions;
-- every events file's path, size and modification time: a file added, removed or rewritten
-  since (by anyone) and the fact no longer applies (`holds`).
+- every events and users file's path, size and modification time: a file added, removed or
+  rewritten since (by anyone) and the fact no longer applies (`holds`).
+
+Both tables, because cohort's join matches an event's id to a user's: an event id that is in
+no users row must not share a hash with one that is.
 
 The text that keys users by the hash also checks, when it runs, that the files are still the
 ones the fact was recorded over (`GUARD`: DuckDB's own listing of names, sizes and times, ~5 ms
@@ -46,6 +51,11 @@ def hash_of(column: str) -> str:
 HASH = hash_of("user_id")
 
 
+def _covered(dd: DataDir) -> list[Path]:
+    """The files the fact is about: every events file and the users file(s)."""
+    return [*dd.table_files("events"), *dd.table_files("users")]
+
+
 def _stamps(root: Path, files: list[Path]) -> dict[str, list[int]]:
     out = {}
     for p in files:
@@ -54,29 +64,48 @@ def _stamps(root: Path, files: list[Path]) -> dict[str, list[int]]:
     return out
 
 
-def manifest_entry(root: Path, expression: str = HASH) -> dict[str, Any]:
-    """{KEY: the fact} for the events files under `root` (a complete data directory, or the
-    writer's staging copy of one), or {KEY: None} when it does not hold or is not needed.
-    `expression` is for tests, which check that a colliding one records nothing."""
+def manifest_entry(
+    root: Path, expression: str = HASH, previous: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """{KEY: the fact} for the events and users files under `root` (a complete data directory,
+    or the writer's staging copy of one), or {KEY: None} when it does not hold or is not needed
+    (no events or no users file, integer ids). `previous`: the manifest's entries before this
+    write (an ingest): a fact whose files are all still there unchanged (kept files are
+    hard-linked, so their sizes and times are the same) is kept without reading the ids again
+    (a products-only ingest at 100M events would otherwise pay ~4.5 s). `expression` is for
+    tests, which check that a colliding one records nothing."""
     import duckdb
 
     from ducky.datasets import DataDir
 
-    files = DataDir(root).table_files("events")
-    if not files:
+    dd = DataDir(root)
+    events, users = dd.table_files("events"), dd.table_files("users")
+    if not events or not users:
         return {KEY: None}
+    files = _covered(dd)
+    old = (previous or {}).get(KEY)
+    if (
+        isinstance(old, dict)
+        and old.get("expression") == expression
+        and old.get("duckdb") == duckdb.__version__
+        and old.get("files") == _stamps(root, files)
+    ):
+        return {KEY: old}
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")  # gen and ingest draw their own
-        paths = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
-        read = f"read_parquet([{paths}], hive_partitioning = false, union_by_name = true)"
-        described = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE FROM {read})")
-        types = {str(r[0]): str(r[1]) for r in described.fetchall()}
-        if types.get("user_id") != "VARCHAR":
-            return {KEY: None}  # integer ids are 8-byte keys already (the schema's other type)
+        reads = []
+        for table in (events, users):
+            paths = ", ".join("'" + str(f).replace("'", "''") + "'" for f in table)
+            read = f"read_parquet([{paths}], hive_partitioning = false, union_by_name = true)"
+            described = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE FROM {read})")
+            types = {str(r[0]): str(r[1]) for r in described.fetchall()}
+            if types.get("user_id") != "VARCHAR":
+                return {KEY: None}  # integer ids are 8-byte keys already (the other type)
+            reads.append(f"SELECT user_id FROM {read} WHERE user_id IS NOT NULL")
         row = con.execute(
             f"SELECT COUNT(*), COUNT(DISTINCT h) FROM ("
-            f"SELECT DISTINCT user_id, {expression} AS h FROM {read} WHERE user_id IS NOT NULL)"
+            f"SELECT DISTINCT user_id, {expression} AS h FROM ({' UNION ALL '.join(reads)}))"
         ).fetchone()
     except duckdb.Error:
         # (out of memory or disk for the DISTINCT, say): the data is written all the same, and
@@ -105,19 +134,20 @@ def _digest_text(files: dict[str, list[int]]) -> str:
     )
 
 
-# A boolean scalar subquery over the events files' listing (no file is read): TRUE while the
-# files are those of the fact, else an error. Parameters: fast_events_glob (the glob the
-# engine's view reads), fast_events_prefix (1 + the length of the data directory's path and
-# its separator: the files' paths become relative) and fast_events_digest (md5 of _digest_text).
+# A boolean scalar subquery over the events and users files' listing (no file is read): TRUE
+# while the files are those of the fact, else an error. Parameters: fast_events_glob and
+# fast_users_glob (the globs the engine's views read), fast_events_prefix (1 + the length of the
+# data directory's path and its separator: the files' paths become relative) and
+# fast_events_digest (md5 of _digest_text).
 GUARD = """(
     SELECT CASE
         WHEN md5(STRING_AGG(
             SUBSTR(filename, :fast_events_prefix) || ':' || size || ':' || EPOCH_US(last_modified),
             '|' ORDER BY filename
         )) = :fast_events_digest THEN TRUE
-        ELSE ERROR('the events files changed since this query was rendered: run it again')
+        ELSE ERROR('the events or users files changed since this query was rendered: run it again')
     END
-    FROM READ_BLOB(:fast_events_glob)
+    FROM READ_BLOB([:fast_events_glob, :fast_users_glob])
 )"""
 
 
@@ -131,6 +161,7 @@ def guard_params(datadir: DataDir, extra: dict[str, Any]) -> dict[str, Any] | No
     files = extra[KEY]["files"]
     return {
         "fast_events_glob": datadir.table_glob("events"),
+        "fast_users_glob": datadir.table_glob("users"),
         "fast_events_prefix": len(os.path.join(str(datadir.path), "")) + 1,
         "fast_events_digest": hashlib.md5(_digest_text(files).encode()).hexdigest(),
     }
@@ -138,7 +169,8 @@ def guard_params(datadir: DataDir, extra: dict[str, Any]) -> dict[str, Any] | No
 
 def holds(datadir: DataDir, extra: dict[str, Any]) -> bool:
     """Whether the manifest's fact (its `extra` entries) applies to the files as they are now:
-    recorded for HASH by this DuckDB version over exactly these events files, unchanged."""
+    recorded for HASH by this DuckDB version over exactly these events and users files,
+    unchanged."""
     import duckdb
 
     fact = extra.get(KEY)
@@ -147,7 +179,7 @@ def holds(datadir: DataDir, extra: dict[str, Any]) -> bool:
     if fact.get("expression") != HASH or fact.get("duckdb") != duckdb.__version__:
         return False
     try:
-        now = _stamps(datadir.path, datadir.table_files("events"))
+        now = _stamps(datadir.path, _covered(datadir))
     except (OSError, ValueError):
         return False
     return bool(now) and now == fact.get("files")
