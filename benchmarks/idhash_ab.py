@@ -1,5 +1,5 @@
-"""WAU, revenue and cohort on string ids with and without the writer's `user_id_hash` fact, side by side
-in one process (docs/BENCHMARKS.md, "One run: 10M and 100M events").
+"""WAU, revenue and cohort on string ids with and without the writer's `user_id_hash` fact, side
+by side in one process (docs/BENCHMARKS.md, "One run: 10M and 100M events").
 
 The second directory is a hard-linked copy of the first (the same files, sizes and times) whose
 manifest lacks the fact, so ducky counts the strings themselves, as on files another tool wrote.
