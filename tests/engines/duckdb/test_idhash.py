@@ -29,39 +29,32 @@ def _events(dd: DataDir) -> list[dict[str, Any]]:
     return pq.read_table(dd.table_files("events")).to_pylist()
 
 
-def _wau(dd: DataDir) -> tuple[str, pa.Table, pa.Table]:
+def _rendered_and_run(dd: DataDir, query: str) -> tuple[str, pa.Table, pa.Table]:
+    """The optimized text of `query`, the baseline's answer and the optimized answer."""
     with DuckDBEngine(dd) as eng:
         eng.load()
         return (
-            eng.render("wau", "optimized"),
-            eng.query("wau", "baseline"),
-            eng.query("wau", "optimized"),
+            eng.render(query, "optimized"),
+            eng.query(query, "baseline"),
+            eng.query(query, "optimized"),
         )
 
 
-def _check_wau(dd: DataDir, by_hash: bool) -> None:
+def _check_queries(dd: DataDir, by_hash: bool) -> None:
     """WAU, revenue's buyers and cohort's join keyed by the hash exactly when `by_hash`; the
     answers equal the baseline's and the reference's either way."""
-    sql, want, got = _wau(dd)
+    sql, want, got = _rendered_and_run(dd, "wau")
     assert (GROUPED_BY_HASH in sql) == by_hash, sql
     assert "BIT_OR(CAST(1 AS UBIGINT)" in sql  # the per-user week masks either way
     assert compare(want, got) is None, compare(want, got)
     assert compare_rows(reference.wau(_events(dd)), got.to_pylist()) is None
-    with DuckDBEngine(dd) as eng:
-        eng.load()
-        sql = eng.render("revenue", "optimized")
-        want = eng.query("revenue", "baseline")
-        got = eng.query("revenue", "optimized")
+    sql, want, got = _rendered_and_run(dd, "revenue")
     assert ("COUNT(DISTINCT HASH(e.user_id))" in sql) == by_hash, sql
     assert sum(got.column("buyers").to_pylist()) > 0
     assert compare(want, got) is None, compare(want, got)
     products = pq.read_table(dd.table_files("products")).to_pylist()
     assert compare_rows(reference.revenue(_events(dd), products), got.to_pylist()) is None
-    with DuckDBEngine(dd) as eng:
-        eng.load()
-        sql = eng.render("cohort", "optimized")
-        want = eng.query("cohort", "baseline")
-        got = eng.query("cohort", "optimized")
+    sql, want, got = _rendered_and_run(dd, "cohort")
     assert ("ON u.user_key = HASH(e.user_id)" in sql) == by_hash, sql
     assert compare(want, got) is None, compare(want, got)
     users = pq.read_table(dd.table_files("users")).to_pylist()
@@ -90,7 +83,7 @@ def test_ingest_records_the_fact_and_wau_groups_by_the_hash(ingested: DataDir) -
     assert sorted(fact["files"]) == sorted(p.relative_to(ingested.path).as_posix() for p in files)
     assert "users.parquet" in fact["files"]
     assert holds(ingested, ingested.manifest().extra)
-    _check_wau(ingested, by_hash=True)
+    _check_queries(ingested, by_hash=True)
 
 
 def test_a_later_ingest_records_it_again_over_every_file(ingested: DataDir, tmp_path: Path) -> None:
@@ -110,7 +103,7 @@ def test_a_later_ingest_records_it_again_over_every_file(ingested: DataDir, tmp_
     after = ingested.manifest().extra[KEY]
     assert after["distinct_ids"] == before["distinct_ids"] + 1
     assert after["files"] != before["files"]
-    _check_wau(ingested, by_hash=True)
+    _check_queries(ingested, by_hash=True)
 
 
 def test_a_file_changed_since_is_counted_by_its_strings(ingested: DataDir) -> None:
@@ -121,7 +114,7 @@ def test_a_file_changed_since_is_counted_by_its_strings(ingested: DataDir) -> No
     row = t.slice(0, 1).to_pylist()[0] | {"user_id": "written-by-someone-else"}
     pq.write_table(pa.concat_tables([t, pa.Table.from_pylist([row], t.schema)]), f)
     assert not holds(ingested, ingested.manifest().extra)
-    _check_wau(ingested, by_hash=False)
+    _check_queries(ingested, by_hash=False)
     assert "written-by-someone-else" in {e["user_id"] for e in _events(ingested)}
 
 
@@ -153,7 +146,7 @@ def test_a_fact_about_something_else_does_not_hold(
     doc[KEY] |= change
     path.write_text(json.dumps(doc))
     assert not holds(ingested, ingested.manifest().extra), why
-    _check_wau(ingested, by_hash=False)
+    _check_queries(ingested, by_hash=False)
 
 
 def test_gen_records_it_for_string_ids_only(tmp_path: Path) -> None:
@@ -168,7 +161,7 @@ def test_gen_records_it_for_string_ids_only(tmp_path: Path) -> None:
             assert fact is None  # integer ids are 8-byte keys already
             continue
         assert fact["distinct_ids"] == len({e["user_id"] for e in _events(dd)})
-        _check_wau(dd, by_hash=True)
+        _check_queries(dd, by_hash=True)
 
 
 # Two distinct 16-character ids with one DuckDB hash(): DuckDB's string hash mixes each 8-byte
@@ -200,7 +193,7 @@ def test_two_ids_with_one_hash_record_no_fact(tmp_path: Path) -> None:
     assert r.merged
     dd = DataDir(out)
     assert dd.manifest().extra[KEY] is None
-    _check_wau(dd, by_hash=False)
+    _check_queries(dd, by_hash=False)
     with DuckDBEngine(dd) as eng:
         eng.load()
         assert eng.query("wau", "optimized").column("active_users").to_pylist() == [3, 3]
@@ -226,7 +219,7 @@ def test_files_changed_between_render_and_run_fail_the_query(ingested: DataDir) 
         for sql in (wau, revenue):
             with pytest.raises(duckdb.Error, match="changed since this query was rendered"):
                 eng.con.execute(sql).fetchall()
-    _check_wau(ingested, by_hash=False)
+    _check_queries(ingested, by_hash=False)
 
 
 def test_cached_facts_follow_the_duckdb_version(
@@ -236,9 +229,9 @@ def test_cached_facts_follow_the_duckdb_version(
     not reuse a cached 'the hashes are distinct'."""
     import duckdb
 
-    _check_wau(ingested, by_hash=True)  # fills the facts cache
+    _check_queries(ingested, by_hash=True)  # fills the facts cache
     monkeypatch.setattr(duckdb, "__version__", "99.0.0")
-    _check_wau(ingested, by_hash=False)
+    _check_queries(ingested, by_hash=False)
 
 
 def test_a_fact_over_unchanged_files_is_kept_without_reading_the_ids(ingested: DataDir) -> None:
@@ -268,7 +261,7 @@ def test_a_products_only_ingest_keeps_the_fact(ingested: DataDir, tmp_path: Path
     r = run_ingest(ingested.path, {"products": str(products)}, now=dt.datetime(2024, 5, 1))
     assert r.merged
     assert ingested.manifest().extra[KEY] == fact
-    _check_wau(ingested, by_hash=True)
+    _check_queries(ingested, by_hash=True)
 
 
 def test_a_users_ingest_checks_the_new_users_too(ingested: DataDir, tmp_path: Path) -> None:
@@ -283,7 +276,7 @@ def test_a_users_ingest_checks_the_new_users_too(ingested: DataDir, tmp_path: Pa
     assert r.merged
     after = ingested.manifest().extra[KEY]
     assert after["distinct_ids"] == fact["distinct_ids"] + 1
-    _check_wau(ingested, by_hash=True)
+    _check_queries(ingested, by_hash=True)
 
 
 def test_an_id_only_in_users_colliding_with_one_only_in_events_records_no_fact(
