@@ -651,13 +651,14 @@ def cohort_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
     text = text.replace(_CANONICAL_DAY_NO, _DAY_NO)  # as it is, if the canonical one changed
     join = "JOIN cohort_users AS u ON u.user_id = e.user_id"
     picked = "WHERE (:event_type IS NULL OR event_type = :event_type)"
+    ranked = "        DENSE_RANK() OVER (ORDER BY user_id) AS user_no,\n"  # string ids: ranks
     if (
         f.uid_hash_guard is not None
         and f.uid_no_nulls
         and f.uid_type not in _INT_TYPES
         and join in text
         and picked in text
-        and "        user_id,\n" in text
+        and ranked in text
     ):
         # string ids whose hashes the writer found distinct over events and users together
         # (idhash.py): each event probes the users by an 8-byte key, not a string (100M string
@@ -666,12 +667,8 @@ def cohort_sql(f: Facts) -> tuple[str | None, dict[str, Any]]:
         from ducky.engines.duckdb.idhash import GUARD, hash_of
 
         extra.update(f.uid_hash_guard)
-        text = text.replace(
-            "        user_id,\n",
-            f"        user_id,\n        CASE WHEN user_id IS NOT NULL THEN {hash_of('user_id')}"
-            " END AS user_key,\n",
-            1,
-        )
+        key = f"        CASE WHEN user_id IS NOT NULL THEN {hash_of('user_id')} END AS user_key,\n"
+        text = text.replace(ranked, key + ranked)
         text = text.replace(join, f"JOIN cohort_users AS u ON u.user_key = {hash_of('e.user_id')}")
         text = text.replace(picked, f"{picked}\n          AND {GUARD}")
     if f.days is not None:
