@@ -64,6 +64,30 @@ def test_layouts_keep_every_value(
         assert "(part" not in out  # headers wrapped instead of splitting
 
 
+def test_notes_never_fold_between_a_number_and_its_unit(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A bench "no gain" note folded as "(8.3" / "ms vs 9.0 ms)" in CI at 60 columns; where the
+    # fold falls depends on the timings, so every width from 20 to 100 is drawn here.
+    note = ("no gain: duckdb revenue optimized is 1.09x its baseline (8.3 ms vs 9.0 ms): "
+            "heaviest step READ_PARQUET on events: 59 % of time, 1.03 s, 95.2 MB; "
+            "plans /tmp/a-very-long-directory-name/plans/revenue-optimized.txt")  # fmt: skip
+    values = ["8.3 ms", "9.0 ms", "59 %", "1.03 s", "95.2 MB"]
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    for width in range(20, 101):
+        monkeypatch.setenv("COLUMNS", str(width))
+        g = Grid([Column("engine", key=True), Column("median", justify="right")], notes=[note])
+        g.add_row("duckdb", "8.3 ms")
+        buf = io.StringIO()
+        print_grid(g, file=buf)
+        lines = ANSI.sub("", buf.getvalue()).splitlines()
+        tail = lines[next(i for i, ln in enumerate(lines) if ln.startswith("no gain")) :]
+        for value in values:
+            assert any(value in ln for ln in tail), (width, value, tail)
+        # nothing lost or added (a path longer than the line is cut where it must be)
+        assert "".join("".join(tail).split()) == "".join(note.split())
+        assert all(len(ln) <= width for ln in tail if "/" not in ln), (width, tail)
+
+
 # -- piped output without rich (render_plain) -------------------------------------------------
 
 

@@ -185,7 +185,24 @@ def print_grid(grid: Grid, file: IO[str] | None = None) -> None:
                 wraps = [grid.columns[i].wrap for i in idx]
                 console.print(_rich_table(grid, idx, _fit(sub_nat, sub_min, width, wraps), title))
     for note in grid.notes:
-        console.print(note, style="dim", markup=False, highlight=False)
+        for line in fold_note(note, width):
+            console.print(line, style="dim", markup=False, highlight=False)
+
+
+# A number and its unit ("8.3 ms", "59 %", "95 MB") are one value: folding a note between them
+# leaves "(8.3" on one line and "ms vs" on the next, which reads as two things.
+_VALUE_UNIT = re.compile(r"(\d) (ms|s|%|MB|GB|GiB|MiB)(?!\w)")
+
+
+def fold_note(note: str, width: int) -> list[str]:
+    """`note` folded at spaces to `width` columns, never inside a word, a path or a value."""
+    import textwrap
+
+    # textwrap breaks only at ASCII whitespace, so a no-break space holds a value together.
+    held = _VALUE_UNIT.sub("\\1\u00a0\\2", note)
+    lines = textwrap.wrap(held, width=max(width, 20), break_long_words=False,
+                          break_on_hyphens=False)  # fmt: skip
+    return [line.replace("\u00a0", " ") for line in lines] or [""]
 
 
 # -- piped output without rich ------------------------------------------------------------------
