@@ -143,6 +143,8 @@ def test_bench_tables(handmade_dir: Path, tmp_path: Path, capsys: Any) -> None:
         assert "…" not in out
         missing = want - _numbers(out)
         assert not missing, f"at {w} columns lost {dict(missing)}:\n{out}"
+        # paths are never folded, so they can be copied back whole
+        assert f"chart: {doc['chart_path']}\n" in out and f"plans: {doc['plans_dir']}\n" in out
 
 
 @pytest.mark.integration

@@ -54,9 +54,11 @@ def print_results(results: BenchResults) -> None:
     if results.comparisons:
         print_grid(comparison_table(results))
     if results.chart_path:
-        Console().print(
-            f"chart: {results.chart_path}  plans: {results.plans_dir}", style="dim", markup=False
-        )
+        # One path per line, never folded by rich: a path cut at the console's edge cannot be
+        # copied back whole (the terminal still wraps it visually).
+        for label, path in (("chart", results.chart_path), ("plans", results.plans_dir)):
+            if path:
+                Console().print(f"{label}: {path}", style="dim", markup=False, soft_wrap=True)
 
 
 def _size(n: int | None) -> str:
