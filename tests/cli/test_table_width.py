@@ -135,6 +135,7 @@ def test_bench_tables(handmade_dir: Path, tmp_path: Path, capsys: Any) -> None:
     doc = json.loads((tmp_path / "r.json").read_text())
     piped = _render_bench(doc, None, capsys)
     want = _numbers(piped)
+    assert "ducky bench (1 run each, after a warm-up)" in piped
     for r in doc["records"]:  # medians with their unit: "1.03 s" never reads as "1.03"
         s = r["median_s"]
         assert (f"{s * 1000:,.1f} ms" if s < 1 else f"{s:,.2f} s") in piped

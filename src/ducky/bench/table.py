@@ -18,6 +18,7 @@ def print_results(results: BenchResults) -> None:
 
     # Names are the keys repeated when the table is split; numbers keep their unit ("1.03 s",
     # "148.0 ms") and are never cut; only the bottleneck note may fold.
+    runs = "run" if results.repeat == 1 else "runs"
     grid = Grid(
         [
             Column("engine", key=True),
@@ -30,7 +31,7 @@ def print_results(results: BenchResults) -> None:
             Column("parity"),
             Column("bottleneck", wrap=True),
         ],
-        title=f"ducky bench ({results.repeat} runs each, after a warm-up)",
+        title=f"ducky bench ({results.repeat} {runs} each, after a warm-up)",
     )
     for r in results.records:
         vs_base = f"{r.speedup_vs_baseline:.1f}x" if r.speedup_vs_baseline else ""
