@@ -74,7 +74,10 @@ def _timed(row: dict[str, Any], name: str) -> str:
     if f"{name}_s" not in row:
         return ""
     speed = row.get(f"{name}_speedup")
-    return _secs(row[f"{name}_s"]) + (f" ({speed:,.0f}x)" if speed else "")
+    if not speed:
+        return _secs(row[f"{name}_s"])
+    # "(1x)" hid both a 1.4x gain and a 0.6x loss; one decimal below 10x says which.
+    return _secs(row[f"{name}_s"]) + (f" ({speed:.1f}x)" if speed < 10 else f" ({speed:,.0f}x)")
 
 
 def comparison_table(results: BenchResults) -> Grid:
