@@ -78,3 +78,16 @@ def test_the_lines_are_printed_under_the_table_whole(capsys: Any, monkeypatch: A
     for n in results.no_gain:
         assert n["line"] in out  # piped: notes are not folded
     assert out.count("no gain:") == 4
+
+
+def test_titles_count_runs_in_words_a_reader_expects() -> None:
+    from ducky.bench.runner import _chart_title
+
+    def results(repeat: int) -> BenchResults:
+        return BenchResults(
+            created="2026-12-06T03:25:00+00:00", data="/tmp/d", dataset={"events": 9_999_730},
+            machine={}, repeat=repeat, engines={}, parameters={}, records=[],
+        )  # fmt: skip
+
+    assert _chart_title(results(1)) == "ducky bench: 9,999,730 events, one run (after a warm-up)"
+    assert _chart_title(results(3)) == "ducky bench: 9,999,730 events, median of 3 runs"

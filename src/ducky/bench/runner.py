@@ -340,6 +340,8 @@ def run_bench(
 
 def _chart_title(results: BenchResults) -> str:
     events = results.dataset.get("events", 0)
+    if results.repeat == 1:
+        return f"ducky bench: {events:,} events, one run (after a warm-up)"
     return f"ducky bench: {events:,} events, median of {results.repeat} runs"
 
 
