@@ -5,6 +5,7 @@ below the plot."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -141,7 +142,11 @@ def figure(records: list[Record], title: str = "ducky bench") -> Any:
     ax.yaxis.set_major_locator(FixedLocator(ticks))
     ax.yaxis.set_minor_formatter(NullFormatter())
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: human_seconds(v)))
-    ax.set_ylim(lo / 2, hi * 12)  # headroom for the (upright) labels on the tallest bars
+    # Headroom for the upright labels on the tallest bars: a label is about a tenth of the axis
+    # high, so the room above `hi` grows with the decades shown (a fixed 12x left a 20 ms chart
+    # reaching up to 200 ms, a third of it empty).
+    span = math.log10(hi / (lo / 2))
+    ax.set_ylim(lo / 2, hi * 10 ** max(math.log10(2.5), 0.12 * span / (1 - 0.12)))
     ax.set_xticks(xs_cluster, [q for _e, q in clusters], fontsize=9)
     # engine names under their clusters
     for e in engines:
