@@ -58,6 +58,7 @@ class RollupStatus:
     build_s: float | None = None
     rows: int | None = None  # rows of the rollup's first (base) table
     bytes: int | None = None  # on-disk size of its tables, where the engine tells
+    size_note: str | None = None  # where it cannot: why, and the nearest size it can give
     maintained: bool = False  # kept current on INSERT (PostgreSQL triggers installed)
     tables: list[str] = field(default_factory=list)
 
@@ -71,6 +72,7 @@ class RollupStatus:
             "build_s": self.build_s,
             "rows": self.rows,
             "bytes": self.bytes,
+            "size_note": self.size_note,
             "maintained": self.maintained,
             "tables": self.tables,
         }

@@ -331,9 +331,12 @@ def _print_vertical(grid: Grid, console: Any) -> None:
                 console.print(Text("  ") + value, soft_wrap=True)
 
 
-def show_rich_table(table: Any, keys: int = 1, wrap: tuple[str, ...] = ()) -> None:
+def show_rich_table(
+    table: Any, keys: int = 1, wrap: tuple[str, ...] = (), notes: list[str] | None = None
+) -> None:
     """Print a `rich.table.Table` through `print_grid`: its first `keys` columns are repeated
-    in split parts; columns named in `wrap` may fold. Cell markup keeps its colours."""
+    in split parts; columns named in `wrap` may fold; `notes` are printed under it. Cell
+    markup keeps its colours."""
     from rich.text import Text
 
     cols = table.columns
@@ -349,6 +352,7 @@ def show_rich_table(table: Any, keys: int = 1, wrap: tuple[str, ...] = ()) -> No
         ],
         title=str(table.title) if table.title else None,
         show_header=table.show_header,
+        notes=list(notes or []),
     )
     columns = [list(c.cells) for c in cols]
     for r in range(table.row_count):

@@ -93,13 +93,14 @@ def _emit(statuses: list[RollupStatus], title: str, extra: dict[str, Any] | None
             s.built_at or "",
             f"{s.build_s:.2f} s" if s.build_s is not None else "",
             f"{s.rows:,}" if s.rows is not None else "",
-            f"{s.bytes / 1e6:,.1f} MB" if s.bytes is not None else "",
+            f"{s.bytes / 1e6:,.1f} MB" if s.bytes is not None else "n/a" if s.size_note else "",
             "insert triggers" if s.maintained else "no",
         )
     from ducky.tables import show_rich_table
 
     # The shared printer fits 80 columns (split or vertical) and never cuts a number.
-    show_rich_table(t, wrap=("state",))
+    notes = [f"size n/a: {n}" for n in dict.fromkeys(s.size_note for s in statuses if s.size_note)]
+    show_rich_table(t, wrap=("state",), notes=notes)
 
 
 def _build_all(eng: Engine, queries: list[str], only_if_needed: bool) -> dict[str, Any]:
@@ -165,7 +166,9 @@ def refresh(queries: tuple[str, ...], engine: str, dsn: str | None) -> None:
 @rollup.command()
 @_common
 def status(queries: tuple[str, ...], engine: str, dsn: str | None) -> None:
-    """Show each rollup: fresh, stale (and why) or missing, build time, rows, size."""
+    """Show each rollup: fresh, stale (and why) or missing, build time, rows, size.
+
+    On duckdb the size is the native file's, under the table: DuckDB gives none per table."""
     from ducky.engines.rollups import store_for
     from ducky.rollups import check_queries
 

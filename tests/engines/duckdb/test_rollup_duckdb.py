@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from ducky.datasets import DataDir
@@ -43,6 +44,21 @@ def test_native_rollups_build_query_and_go_stale(tmp_path: Path) -> None:
         ("wau", "revenue", "cohort"), "fresh"
     )
     assert doc["rollups"][0]["rows"] == 13 and doc["rollups"][0]["maintained"] is False
+    # No size per table from DuckDB: the JSON says so and gives the whole file's size instead.
+    with duckdb.connect(str(data / ".ducky" / "duckdb" / "ducky.duckdb"), read_only=True) as c:
+        (used,) = c.execute(
+            "SELECT block_size * used_blocks FROM pragma_database_size()"
+        ).fetchone()
+    mb = f"{used / 1e6:,.1f} MB"
+    for x in doc["rollups"]:
+        assert x["bytes"] is None and x["size_note"].endswith(f"together, holds {mb}")
+    r = run_cli("--data", str(data), "rollup", "status", "-e", "duckdb")
+    assert (
+        r.code == 0
+        and [ln.split("│")[7].strip() for ln in r.stdout.splitlines() if "fresh" in ln]
+        == ["n/a"] * 3
+    ), r.stdout
+    assert r.stdout.count("size n/a: DuckDB reports no size per table") == 1 and mb in r.stdout
     r = run_cli("--data", str(data), "--json", "query", "wau", "--variant", "rollup", *NATIVE)
     assert r.code == 0, r.stderr
     assert _rows(r.stdout) == _wau(handmade.EVENTS)

@@ -64,6 +64,7 @@ class DuckDBRollups:
         if self.tables(query)[0] in present and detail:
             n = self.engine.rows(f"SELECT COUNT(*) AS n FROM {self.tables(query)[0]}")
             st.rows = int(n[0]["n"])
+            st.size_note = self._size_note()
         row: dict[str, Any] | None = None
         if STATE_TABLE in have:
             rows = self.engine.rows(
@@ -85,6 +86,20 @@ class DuckDBRollups:
         else:
             st.state, st.reason = "fresh", None
         return st
+
+    def _size_note(self) -> str:
+        # DuckDB keeps no byte count per table: small tables share 256 KiB blocks, so counting
+        # a table's blocks would give a 19-row table a quarter megabyte. The whole database's
+        # used blocks are exact (the file on disk may lag: recent writes sit in the WAL).
+        rows = self.engine.rows(
+            "SELECT block_size * used_blocks AS b FROM pragma_database_size() "
+            "WHERE database_name = current_database()"
+        )
+        size = int(rows[0]["b"]) if rows else 0
+        return (
+            f"DuckDB reports no size per table; the native file {self.engine.native_path()}, "
+            f"the copied tables and every rollup together, holds {size / 1e6:,.1f} MB"
+        )
 
     def build(self, query: str) -> list[StageTiming]:
         from ducky.engines.base import setup_statements
@@ -108,6 +123,9 @@ class DuckDBRollups:
         except BaseException:
             eng.execute("ROLLBACK")
             raise
+        # Into the file now rather than at close (the same work): the size a status reports
+        # right after a build counts the file's blocks, which a WAL-only write leaves out.
+        eng.execute("CHECKPOINT")
         return stages
 
     def drop(self, query: str) -> bool:
