@@ -17,6 +17,8 @@ AGES = {"where": {"type": "attribute", "column": "age", "op": "between", "value"
 def test_import_is_lazy_and_typed() -> None:
     assert (Path(ducky.__file__).parent / "py.typed").is_file()
     assert {"open", "Shop", "Cohort", "DuckyError", "UserError"} <= set(ducky.__all__)
+    # tab-completion in a notebook offers the API, not `TYPE_CHECKING` or `annotations`
+    assert dir(ducky) == ["Cohort", "DuckyError", "Shop", "UserError", "__version__", "open"]
 
 
 @pytest.mark.integration
@@ -83,6 +85,35 @@ def test_errors_name_arguments_not_flags(generated_dir: Path, call: object, mess
     with pytest.raises(ducky.DuckyError) as e:
         call(shop)  # type: ignore[operator]
     assert message in str(e.value) and "--" not in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        # A list once slipped through as "no conditions" and matched every user.
+        ([], "an audience spec is a dict or its JSON text, not list"),
+        (None, "not None"),
+        (42, "not int"),
+        ("[]", "expected a JSON object, got an array"),
+        ("null", "expected a JSON object, got null"),
+        ("{bad json", "malformed JSON"),
+        ("", "malformed JSON"),
+    ],
+)
+def test_audience_rejects_what_is_not_a_spec(
+    generated_dir: Path, spec: object, message: str
+) -> None:
+    shop = ducky.open(generated_dir)
+    with pytest.raises(ducky.UserError, match=message):
+        shop.audience(spec)  # type: ignore[arg-type]
+    with pytest.raises(ducky.UserError, match=message):
+        shop.audience_count(spec)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("limit", [0, -1, True, 1.5])
+def test_audience_limit_must_be_positive(generated_dir: Path, limit: object) -> None:
+    with pytest.raises(ducky.UserError, match="limit must be a whole number of at least 1"):
+        ducky.open(generated_dir).audience(AGES, limit=limit)  # type: ignore[arg-type]
 
 
 def test_open_errors(tmp_path: Path) -> None:

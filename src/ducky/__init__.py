@@ -33,3 +33,8 @@ def __getattr__(name: str) -> Any:
 
         return getattr(errors, name)
     raise AttributeError(f"module 'ducky' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # The lazy names are what a notebook's tab-completion should offer, not typing's helpers.
+    return sorted(__all__)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import polars as pl
     import pyarrow as pa
 
+    from ducky.audience.spec import AudienceSpec
     from ducky.cohort import CohortResult
     from ducky.datasets import DataDir
 
@@ -79,6 +80,26 @@ def open(
     if not path.is_dir():
         raise UserError(f"{text}: no such data directory (create one with `ducky gen` or ingest)")
     return Shop(path, engine=engine, engine_options=dict(engine_options))
+
+
+def _audience_spec(spec: object, *, count_only: bool = False) -> AudienceSpec:
+    """A dict or its JSON text, validated exactly as the CLI and the API validate it.
+
+    Anything else (a list, None, a number) is a UserError: read loosely, `[]` would have
+    matched every user, the worst answer for an export.
+    """
+    from ducky.audience.parse import decode_json, parse_payload
+
+    if isinstance(spec, (str, bytes)):
+        raw = decode_json(spec)
+    elif isinstance(spec, Mapping):
+        raw = dict(spec)
+    else:
+        kind = "None" if spec is None else type(spec).__name__
+        raise UserError(f"an audience spec is a dict or its JSON text, not {kind}")
+    if count_only and isinstance(raw, dict):
+        raw = {**raw, "count_only": True}
+    return parse_payload(raw).spec
 
 
 def _polars(table: pa.Table) -> pl.DataFrame:
@@ -189,18 +210,19 @@ class Shop:
     ) -> pl.DataFrame | pa.Table:
         """Every user matching an audience spec (a dict, or its JSON text; docs/AUDIENCE.md),
         or the first `limit` of them, as a Polars DataFrame (a pyarrow Table with `arrow=True`)."""
-        import json
-
         import pyarrow as pa
 
         from ducky.audience.compiler import USER_COLUMNS
-        from ducky.audience.parse import parse_payload
         from ducky.audience.service import AudienceService
         from ducky.audience.spec import MAX_LIMIT
         from ducky.engines import open_engine
 
-        payload = json.loads(spec) if isinstance(spec, str) else dict(spec)
-        parsed = parse_payload(payload).spec
+        # bool is an int to Python, but `limit=True` is a mistake, not "one user".
+        if limit is not None and (
+            not isinstance(limit, int) or isinstance(limit, bool) or limit < 1
+        ):
+            raise UserError(f"limit must be a whole number of at least 1, not {limit!r}")
+        parsed = _audience_spec(spec)
         rows: list[dict[str, Any]] = []
         cursor = parsed.cursor
         with open_engine(engine or self.engine, self.datadir, **self.engine_options) as eng:
@@ -221,14 +243,10 @@ class Shop:
 
     def audience_count(self, spec: Mapping[str, Any] | str, *, engine: str | None = None) -> int:
         """How many users match an audience spec."""
-        import json
-
-        from ducky.audience.parse import parse_payload
         from ducky.audience.service import AudienceService
         from ducky.engines import open_engine
 
-        payload = json.loads(spec) if isinstance(spec, str) else dict(spec)
-        parsed = parse_payload({**payload, "count_only": True}).spec
+        parsed = _audience_spec(spec, count_only=True)
         with open_engine(engine or self.engine, self.datadir, **self.engine_options) as eng:
             eng.load()
             return AudienceService(eng).query(parsed).total_count

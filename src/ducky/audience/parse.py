@@ -26,21 +26,40 @@ class Parsed:
     legacy: bool  # the payload was the seed's flat format
 
 
-def parse_json(text: str | bytes) -> Parsed:
-    """Parse a JSON document; malformed JSON is a SpecError too."""
+def json_type(value: Any) -> str:
+    """What a decoded JSON value is called in JSON's own words (`null`, not NoneType)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return type(value).__name__
+
+
+def decode_json(text: str | bytes) -> Any:
+    """Decode a JSON document; malformed JSON is a SpecError."""
     try:
-        raw = json.loads(text)
+        return json.loads(text)
     except RecursionError:
         raise SpecError([Problem("", "JSON nested too deeply")]) from None
     except (ValueError, UnicodeDecodeError) as e:
         raise SpecError([Problem("", f"malformed JSON: {e}")]) from None
-    return parse_payload(raw)
+
+
+def parse_json(text: str | bytes) -> Parsed:
+    """Parse a JSON document; malformed JSON is a SpecError too."""
+    return parse_payload(decode_json(text))
 
 
 def parse_payload(raw: Any) -> Parsed:
     """Validate a decoded JSON payload (v1 spec, or the seed's flat format)."""
     if not isinstance(raw, dict):
-        raise SpecError([Problem("", f"expected a JSON object, got {type(raw).__name__}")])
+        raise SpecError([Problem("", f"expected a JSON object, got {json_type(raw)}")])
     check_nesting(raw)
     if is_legacy(raw):
         try:
