@@ -21,6 +21,7 @@ SECRETS = {
     "env_es": "PWenv-es-55",
     "env_dsn": "PWenv-dsn-66",
     "es_password": "PWespass-77",
+    "spark_conf": "PWs3a-secret-88",
 }
 
 
@@ -52,6 +53,8 @@ def test_no_planted_secret_is_printed_or_written(handmade_dir: Path, tmp_path: P
         "DUCKY_ES_URL": f"http://elastic:{SECRETS['env_es']}@127.0.0.1:1",
         "DUCKY_PG_DSN": f"host=127.0.0.1 port=1 user=u password={SECRETS['env_dsn']}",
         "DUCKY_ES_PASSWORD": SECRETS["es_password"],
+        # a Hadoop setting that only contains the word "secret" (once shown in `ducky env`)
+        "DUCKY_SPARK_CONF": f"spark.hadoop.fs.s3a.secret.key={SECRETS['spark_conf']},spark.x=1",
         "DUCKY_STOP_SERVER": "",
     }
     findings, ran = [], 0
@@ -88,6 +91,15 @@ def test_no_planted_secret_is_printed_or_written(handmade_dir: Path, tmp_path: P
         ("host=h password='a b c' user=u", "host=h password=**** user=u"),
         ("api_key=abcd1234, next", "api_key=****, next"),
         ("no secret here", "no secret here"),
+        (
+            "spark.hadoop.fs.s3a.secret.key=AK/x+1,spark.executor.memory=4g",
+            "spark.hadoop.fs.s3a.secret.key=****,spark.executor.memory=4g",
+        ),
+        (
+            "fs.azure.account.key.acct.blob.core.windows.net=Zz9==",
+            "fs.azure.account.key.acct.blob.core.windows.net=****",
+        ),
+        ("max_tokens: 512", "max_tokens: 512"),
     ],
 )
 def test_redact_shapes(text: str, expected: str) -> None:

@@ -21,8 +21,11 @@ from urllib.parse import quote, unquote
 
 MASK = "****"  # as `ducky env` always showed
 _URL_CREDS = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)([^\s/@:]*):([^\s/@]*)@")
+# The key may be a dotted setting that only contains the word: Spark/Hadoop's
+# `spark.hadoop.fs.s3a.secret.key=...` or `fs.azure.account.key.<account>=...`.
+_SECRET_WORD = r"(?:password|passwd|pwd|api[_-]?key|token|secret|credentials?|account[_.-]?key)"
 _KEY_VALUE = re.compile(
-    r"(?i)\b((?:password|passwd|pwd|api[_-]?key|token|secret)\s*[=:]\s*)('[^']*'|\"[^\"]*\"|[^\s,;&]+)"
+    rf"(?i)\b([\w.-]*{_SECRET_WORD}(?![a-z])[\w.-]*\s*[=:]\s*)('[^']*'|\"[^\"]*\"|[^\s,;&]+)"
 )
 # env vars whose whole value is a secret
 SECRET_ENV = ("DUCKY_ES_PASSWORD", "DUCKY_ES_API_KEY", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
