@@ -18,12 +18,21 @@ def definition(query: str) -> str:
 def data_notes(datadir: object, query: str) -> str:
     """What a definition cannot say by itself: the caveat to print after `query`'s definition
     when ingest derived a table it reads (recorded under `derived` in the manifest)."""
-    if query != "revenue":  # before the manifest: `ducky query wau` reads no file for this
+    if query not in ("revenue", "cohort"):  # before the manifest: `query wau` reads no file
         return ""
     try:
         derived = datadir.manifest().extra.get("derived") or {}  # type: ignore[attr-defined]
     except Exception:  # a database source has no manifest: nothing was derived
         return ""
+    if query == "cohort":
+        # METRICS.md: every result that depends on a derived signup says so (`ducky cohort`
+        # and `ducky query cohort` alike).
+        if "users" not in derived:
+            return ""
+        return (
+            " Users were derived from events (the source had no users table): signup = the date"
+            " of a user's first event."
+        )
     if "products" not in derived:
         return ""
     if str(derived["products"]).startswith("absent"):

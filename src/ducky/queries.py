@@ -20,13 +20,24 @@ TABLES_NEEDED: dict[str, tuple[str, ...]] = {n: s.tables for n, s in CATALOG.ite
 
 
 def check_event_type(value: str | None) -> str | None:
-    """None/'any' means every event type; anything else must be a canonical event type."""
+    """None/'any' means every event type; anything else is a canonical event type or one of
+    the aliases ingest maps onto one (`purchase`, `add_to_cart`, `view_item`...)."""
     if value is None or value == "any":
         return None
     v = value.strip().lower()
-    if v not in EVENT_TYPES:
-        raise UserError(f"unknown event type {value!r}: choose any, {', '.join(EVENT_TYPES)}")
-    return v
+    if v in EVENT_TYPES:
+        return v
+    from ducky.ingest.vocab import canonical_event  # only off the common path: it costs imports
+
+    known = canonical_event(v)
+    if known in EVENT_TYPES:
+        return known
+    # A shop's own event names are kept by ingest and count as activity, but the metrics (and
+    # their rollups, one bit per canonical type) filter on the four canonical types only.
+    raise UserError(
+        f"unknown event type {value!r}: choose any, {', '.join(EVENT_TYPES)} (a shop's own "
+        "events count as activity under any)"
+    )
 
 
 def check_date(value: str | None, name: str) -> str | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -115,20 +114,24 @@ def test_schema_flag_matches_docs(run_cli: Any) -> None:
 
 # starts `ducky serve` as a subprocess
 @pytest.mark.integration
-def test_serve_answers_and_stops(handmade_dir: Path) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def test_serve_announces_the_port_it_got_answers_and_stops(handmade_dir: Path) -> None:
     env = {**os.environ}
     env.pop("DUCKY_DATA", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ducky", "--data", str(handmade_dir), "serve", "--port", str(port)],
+        [sys.executable, "-m", "ducky", "--data", str(handmade_dir), "serve", "--port", "0"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()  # blocks until the announcement (or the exit)
+        # --port 0 once announced ":0", not the port the system gave
+        prefix = f"serving {handmade_dir} on duckdb: http://127.0.0.1:"
+        assert line.startswith(prefix) and line.endswith("/docs\n"), line
+        port = int(line[len(prefix) : -len("/docs\n")])
+        assert port > 0
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
@@ -142,6 +145,23 @@ def test_serve_answers_and_stops(handmade_dir: Path) -> None:
             time.sleep(0.2)
         r = httpx.post(f"{url}/audiences/query", json=SEED_REQUEST_EXAMPLE, timeout=30)
         assert r.json()["user_ids"] == [1, 4]
+
+        # A second server on the same port: one error line and exit 2, no "serving" claim.
+        from tests.cli_support import run_cli as run_process
+
+        taken = run_process("--data", str(handmade_dir), "serve", "--port", str(port))
+        assert taken.code == 2
+        assert taken.stderr == (
+            f"error: cannot listen on 127.0.0.1:{port}: already in use "
+            "(pick another --port, or 0 for any free one)\n"
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_serve_on_a_host_that_is_not_an_address(run_cli: Any, handmade_dir: Path) -> None:
+    r = run_cli("--data", str(handmade_dir), "serve", "--host", "256.1.1.1")
+    assert r.code == 2
+    assert r.stderr.startswith("error: --host '256.1.1.1': not an address this machine can bind")
+    assert len(r.stderr.splitlines()) == 1 and "serving" not in r.stderr

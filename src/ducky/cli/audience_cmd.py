@@ -56,6 +56,8 @@ def audience(
         text = sys.stdin.read()
     else:
         path = Path(spec_file)
+        if path.is_dir():
+            raise UserError(f"spec file {spec_file} is a directory: give a JSON file, or -")
         if not path.is_file():
             raise UserError(f"spec file {spec_file} does not exist")
         try:

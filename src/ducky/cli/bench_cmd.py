@@ -109,6 +109,7 @@ def bench(
     """Time every engine and query variant, save plans, check parity, chart the results."""
     import os
 
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ducky import sql as canonical_sql
@@ -167,6 +168,7 @@ def bench(
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
+        console=Console(stderr=True),  # on stdout it left a blank first line in the table
         transient=True,
         disable=not console_err,
     ) as bar:

@@ -172,6 +172,27 @@ def cli(
     ctx.call_on_close(announce.stop_started)
 
 
+def _usage_line(e: click.ClickException) -> str:
+    """Click's message on one line, with a near-miss command suggested and the --help to read."""
+    msg = e.format_message()
+    ctx = e.ctx if isinstance(e, click.UsageError) else None
+    if ctx is None:
+        return msg
+    command = ctx.command
+    if (
+        msg.startswith("No such command")
+        and "Did you mean" not in msg
+        and isinstance(command, click.Group)
+    ):
+        import difflib
+
+        typed = msg.split("'")[1] if msg.count("'") >= 2 else ""
+        near = difflib.get_close_matches(typed, command.list_commands(ctx), n=1)
+        if near:
+            msg += f" Did you mean '{near[0]}'?"
+    return f"{msg} (see '{ctx.command_path} --help')"
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console entry point: run the CLI and turn errors into one line and an exit code.
 
@@ -202,8 +223,13 @@ def main(argv: list[str] | None = None) -> Any:
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
     except click.ClickException as e:
-        e.message = redact.redact(e.message)  # type: ignore[misc]
-        e.show()
+        # One line like every other mistake (click's own is three: usage, hint, error), with
+        # the command whose --help answers it.
+        if isinstance(e, click.exceptions.NoArgsIsHelpError):
+            # a group named alone (`ducky es`): its help is the answer, not an error line
+            click.echo(e.format_message(), err=True)
+            sys.exit(e.exit_code)
+        say(f"error: {_usage_line(e)}")
         sys.exit(e.exit_code)
     except click.Abort:
         say("aborted")

@@ -47,10 +47,15 @@ def click_echo_err(message: str) -> None:
 
 def print_table(table: pa.Table, title: str | None = None, footer: str | None = None) -> None:
     """An Arrow table on screen, every value whole; `footer` is printed as plain text."""
+    # The leading text columns name a row (revenue's category *and* currency): a table split
+    # to fit the terminal repeats all of them, or its later parts could not be read alone.
+    names = table.column_names
+    numeric = [_numeric(table, n) for n in names]
+    keys = next((i for i, num in enumerate(numeric) if num), len(names)) or 1
     grid = Grid(
         [
-            Column(name, justify="right" if _numeric(table, name) else "left", key=i == 0)
-            for i, name in enumerate(table.column_names)
+            Column(name, justify="right" if numeric[i] else "left", key=i < keys)
+            for i, name in enumerate(names)
         ],
         title=title,
         notes=[footer] if footer else [],
@@ -84,7 +89,13 @@ def emit(
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(table.column_names)
         for row in table.to_pylist():
-            w.writerow(["" if v is None else jsonable(v) for v in row.values()])
+            # money keeps its two decimals (47.50, not 47.5): str() of a Decimal keeps its scale
+            w.writerow(
+                [
+                    "" if v is None else str(v) if isinstance(v, decimal.Decimal) else jsonable(v)
+                    for v in row.values()
+                ]
+            )
     elif fmt == "json":
         doc: dict[str, Any] = dict(meta or {})
         if definition:

@@ -45,19 +45,28 @@ def _engine(engine: str, dsn: str | None, load: bool) -> Iterator[Engine]:
     datadir = get_settings().datadir
     cls = engine_class(engine)
     if not cls.supports_rollups:
-        from ducky.engines.registry import engine_names
         from ducky.errors import UserError
 
-        keep = [n for n in engine_names() if _keeps_rollups(n)]
         raise UserError(
-            f"engine {engine!r} keeps no rollups: use -e with one that does ({', '.join(keep)})"
+            f"engine {engine!r} keeps no rollups: use -e with one that does "
+            f"({', '.join(engines_keeping_rollups())})"
         )
+    # Before the engine opens its storage: DuckDB's would create <data>/.ducky, so a typo in
+    # --data used to leave a new folder behind and report every rollup "missing", exit 0.
+    datadir.manifest()
     eng = open_engine(engine, datadir, dsn=dsn, **cls.storage_options)
     with eng:
         if load:
             datadir.validate(REQUIRED_TABLES)
             eng.load()
         yield eng
+
+
+def engines_keeping_rollups() -> list[str]:
+    """The installed engines that keep ducky's rollups, for error messages."""
+    from ducky.engines.registry import engine_names
+
+    return [n for n in engine_names() if _keeps_rollups(n)]
 
 
 def _keeps_rollups(name: str) -> bool:

@@ -24,22 +24,70 @@ def sql() -> None:
 )
 def show(name: str, engine: str, variant: str, dialect: str | None) -> None:
     """Print the SQL that would run for NAME on an engine (or in a SQL dialect)."""
+    from ducky.cli.context import get_settings
+    from ducky.cli.output import dumps
     from ducky.engines import engine_class
+    from ducky.errors import UserError
 
+    notes: list[str] = []
     if dialect:
         from ducky.sql.dialects import render_dialect
 
-        click.echo(render_dialect(name, dialect, variant))
-        return
+        text = render_dialect(name, dialect, variant)
+        foreign = _duckdb_only_functions(name, variant)
+        if foreign and dialect != "duckdb":
+            # sqlglot passes functions it does not know through unchanged: the text would
+            # not run there, and saying nothing would let a user find out in production.
+            notes.append(
+                f"{', '.join(foreign)} are DuckDB functions with no {dialect} translation, so "
+                f"this text will not run on {dialect} as is; --variant baseline is the "
+                "portable form"
+            )
+    else:
+        cls = engine_class(engine)
+        if variant == "rollup" and not cls.supports_rollups:
+            from ducky.cli.rollup_cmd import engines_keeping_rollups
 
-    cls = engine_class(engine)
-    click.echo(cls.render_sql(name, variant))
+            raise UserError(
+                f"engine {engine!r} keeps no rollups, so it never runs the rollup variant "
+                f"(-e {' or -e '.join(engines_keeping_rollups())})"
+            )
+        text = cls.render_sql(name, variant)
+    if get_settings().json:
+        where = {"dialect": dialect} if dialect else {"engine": engine}
+        click.echo(dumps({"query": name, "variant": variant, **where, "sql": text, "notes": notes}))
+        return
+    for n in notes:
+        click.echo(f"note: {n}", err=True)
+    click.echo(text)
+
+
+def _duckdb_only_functions(name: str, variant: str) -> list[str]:
+    """Functions in the DuckDB text of a variant that sqlglot does not know (so cannot map)."""
+    import sqlglot
+    from sqlglot import exp
+
+    from ducky import sql as canonical
+
+    text, written_in = canonical.source(name, variant, "duckdb")
+    found = {
+        node.name.upper()
+        for tree in sqlglot.parse(text, read=written_in)
+        if tree is not None
+        for node in tree.find_all(exp.Anonymous)
+    }
+    return sorted(found)
 
 
 @sql.command("list")
 def list_queries() -> None:
     """List canonical queries and their variants."""
     from ducky import sql as canonical
+    from ducky.cli.context import get_settings
+    from ducky.cli.output import dumps
 
+    if get_settings().json:
+        click.echo(dumps({"queries": {q: canonical.variants(q) for q in canonical.QUERIES}}))
+        return
     for q in canonical.QUERIES:
         click.echo(f"{q}: {', '.join(canonical.variants(q))}")

@@ -179,13 +179,6 @@ def compute(
 
 def _derived_users_note(datadir: Any) -> str:
     """The footer's caveat when the users table was derived from events (no users table)."""
-    try:
-        derived = datadir.manifest().extra.get("derived") or {}
-    except Exception:  # a database source has no manifest: nothing was derived
-        return ""
-    if "users" not in derived:
-        return ""
-    return (
-        " Users were derived from events (the source had no users table): signup = the date"
-        " of a user's first event."
-    )
+    from ducky.metrics import data_notes
+
+    return data_notes(datadir, "cohort")
