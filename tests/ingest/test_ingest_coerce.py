@@ -36,6 +36,11 @@ def _typed(values: list[Any], logical: str, arrow_type: pa.DataType | None = Non
         (" 2025-01-06 08:00:00 ", T(2025, 1, 6, 8)),
         ("2025-01-06", T(2025, 1, 6)),
         ("1736071200", T(2025, 1, 5, 10)),
+        ("2025-01-05T10:00-05", T(2025, 1, 5, 15)),
+        ("2025-01-05T10:00+02", T(2025, 1, 5, 8)),
+        ("2025-01-05T10:00:00 Asia/Tokyo", T(2025, 1, 5, 1)),
+        ("2025-01-05T10:00:00 PST", None),  # an abbreviation is never guessed
+        ("2025-01-05T10:00:00 Nowhere/City", None),
         ("yesterday", None),
         ("2025-02-30 10:00:00", None),
     ],

@@ -159,8 +159,8 @@ def test_explicit_unit_quarantines_what_is_not_a_number(
     assert _times(tmp_path / "d") == [(1, NOON)]
     q = _quarantine(capsys, tmp_path / "d")
     assert [(x["record"], x["reason"]) for x in q] == [
-        (3, "timestamp: '2024-03-04' is not a timestamp (ISO 8601)"),
-        (4, "timestamp: '99999999999999999999' is not a timestamp (ISO 8601)"),
+        (3, "timestamp: '2024-03-04' is not a time in epoch_ms (the mapping's format)"),
+        (4, "timestamp: '99999999999999999999' is not a time in epoch_ms (the mapping's format)"),
     ]
 
 

@@ -89,6 +89,14 @@ CHECKS: tuple[Check, ...] = (
         reason="country: {value!r} is not an ISO 3166-1 alpha-2 code",
     ),
     Check(
+        "currency_code",
+        "allowed",
+        ("events",),
+        "currency",
+        sql="NOT regexp_full_match(t_currency, '[A-Z]{3}')",
+        reason="currency: {value!r} is not a three-letter ISO 4217 code (like USD or EUR)",
+    ),
+    Check(
         "signup_not_future",
         "not_future",
         ("users",),

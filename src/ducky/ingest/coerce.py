@@ -9,6 +9,7 @@ is converted to UTC, one without is taken as UTC.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from ducky.schema import PRICE_PRECISION, PRICE_SCALE, sql_type
@@ -121,6 +122,34 @@ def is_numeric(source_type: pa.DataType) -> bool:
     )
 
 
+# A zone abbreviation (PST, CST, IST...) names different offsets in different places and
+# seasons: it is never guessed (the row is quarantined); UTC and GMT are not ambiguous.
+_ABBREVIATION = r"'.*[0-9]\s*[A-Za-z]{2,5}'"
+
+
+def _text_ts(v: str) -> str:
+    """A text timestamp (not an epoch) as a UTC TIMESTAMP, or NULL.
+
+    Anything after the date that is not a plain wall-clock time (an offset in any ISO form,
+    Z, an IANA zone name) goes through the slower TIMESTAMPTZ (ICU) cast, selected by cheap
+    tests; a value with a zone abbreviation other than UTC/GMT is NULL (not a guess).
+    """
+    t = f"trim({v})"
+    tail = f"substr({t}, 12)"
+    zoned = f"contains({tail}, '+') OR contains({tail}, '-') OR lower({tail}) <> upper({tail})"
+    abbreviation = (
+        f"regexp_full_match({tail}, {_ABBREVIATION}) AND upper(right({t}, 3)) NOT IN ('UTC', 'GMT')"
+    )
+    # '12:00:00 +05:00': ICU wants the offset next to the time.
+    glued = f"regexp_replace({t}, '\\s+([+-][0-9])', '\\1')"
+    return (
+        f"CASE WHEN length({t}) > 10 AND ({zoned}) THEN "
+        f"CASE WHEN {abbreviation} THEN CAST(NULL AS TIMESTAMP) "
+        f"ELSE CAST(TRY_CAST({glued} AS TIMESTAMPTZ) AS TIMESTAMP) END "
+        f"ELSE TRY_CAST({v} AS TIMESTAMP) END"
+    )
+
+
 def typed_expr(col: str, logical: str, source_type: pa.DataType) -> str:
     """SQL that converts source column `col` to the canonical type, or NULL when it cannot."""
     import pyarrow as pa
@@ -158,21 +187,14 @@ def typed_expr(col: str, logical: str, source_type: pa.DataType) -> str:
             f"CASE WHEN NOT contains({v}, '-') AND NOT contains({v}, '/') "
             f"AND regexp_full_match(trim({v}), {_NUMBER}) "
             f"THEN CAST({epoch_auto_expr(v, source_type)} AS DATE) "
-            f"ELSE COALESCE(TRY_CAST({v} AS DATE), CAST(TRY_CAST({v} AS TIMESTAMP) AS DATE)) END"
+            f"WHEN length(trim({v})) > 10 THEN CAST({_text_ts(v)} AS DATE) "
+            f"ELSE TRY_CAST({v} AS DATE) END"
         )
     if logical == "timestamp":
-        # An offset (Z, +hh:mm, -hh:mm, -hhmm, -hh) needs the slower TIMESTAMPTZ (ICU) cast.
-        n = f"length({v})"
-        offset = (
-            f"{n} > 19 AND (ends_with({v}, 'Z') OR ends_with({v}, 'z') OR contains({v}, '+') "
-            f"OR substr({v}, {n} - 5, 1) = '-' OR substr({v}, {n} - 4, 1) = '-' "
-            f"OR substr({v}, {n} - 2, 1) = '-')"
-        )
         # No '-' (cheap test): maybe an epoch number, read by its digit band.
         return (
             f"CASE WHEN NOT contains({v}, '-') THEN {epoch_auto_expr(v, source_type)} "
-            f"WHEN {offset} THEN CAST(TRY_CAST(trim({v}) AS TIMESTAMPTZ) AS TIMESTAMP) "
-            f"ELSE TRY_CAST({v} AS TIMESTAMP) END"
+            f"ELSE {_text_ts(v)} END"
         )
     if logical == "decimal":
         return (
@@ -186,5 +208,22 @@ def typed_expr(col: str, logical: str, source_type: pa.DataType) -> str:
     raise ValueError(f"unknown logical type {logical}")
 
 
-def type_reason(column: str, logical: str, raw: object) -> str:
+def type_reason(column: str, logical: str, raw: object, fmt: str | None = None) -> str:
+    if fmt is not None and logical in ("timestamp", "date"):
+        if fmt in EPOCH_UNITS:
+            return f"{column}: {raw!r} is not a time in {fmt} (the mapping's format)"
+        return f"{column}: {raw!r} does not match the mapping's format {fmt!r}"
+    if logical in ("timestamp", "date") and isinstance(raw, str):
+        if re.match(r"\s*[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4}", raw):
+            return (
+                f"{column}: {raw!r} is a day/month date, read only with the mapping's "
+                f'formats (e.g. "%m/%d/%Y" or "%d/%m/%Y")'
+            )
+        m = re.fullmatch(r".*[0-9]\s*([A-Za-z]{2,5})", raw.strip())
+        if m and m.group(1).upper() not in ("UTC", "GMT"):
+            return (
+                f"{column}: {raw!r} has the time zone abbreviation {m.group(1)!r}, which is "
+                "ambiguous (not guessed): use an offset (+05:30) or an IANA name "
+                "(America/New_York)"
+            )
     return f"{column}: {raw!r} is not {TYPE_WORDS[logical]}"

@@ -7,6 +7,9 @@ Per id kind (user_id, product_id), one type for every table of the directory:
   columns are not integers ("u001", "abc123", UUIDs), integers otherwise. A few stray
   non-integers in an integer column are typing mistakes and are quarantined with a reason,
   as before; a shop whose ids really are strings has mostly non-integers.
+  One integer-looking value that is not written the canonical way ('007', '+7') is enough
+  for strings: as integers '007' would become 7 and merge with another user's '7', so the
+  shop's ids are kept unchanged.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ if TYPE_CHECKING:
     from ducky.ingest.records import SourceData
 
 
-def _counts(col: pa.ChunkedArray | pa.Array, is_list: bool) -> tuple[int, int]:
-    """(present values, values that are not integers) of one source column."""
+def _counts(col: pa.ChunkedArray | pa.Array, is_list: bool) -> tuple[int, int, int]:
+    """(present values, values that are not integers, integers not in canonical form)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -40,13 +43,16 @@ def _counts(col: pa.ChunkedArray | pa.Array, is_list: bool) -> tuple[int, int]:
         typ = col.type
     if not (pa.types.is_string(typ) or pa.types.is_large_string(typ)):
         n = len(col) - col.null_count
-        return n, (0 if pa.types.is_integer(typ) or pa.types.is_floating(typ) else n)
+        return n, (0 if pa.types.is_integer(typ) or pa.types.is_floating(typ) else n), 0
     text = pc.utf8_trim_whitespace(col)
     present = pc.and_(pc.is_valid(text), pc.not_equal(text, ""))
     ints = pc.match_substring_regex(text, r"^[+-]?[0-9]+(\.0+)?$")
     n = int(pc.sum(pc.cast(present, pa.int64())).as_py() or 0)
     bad = int(pc.sum(pc.cast(pc.and_(present, pc.invert(ints)), pa.int64())).as_py() or 0)
-    return n, bad
+    canonical = pc.match_substring_regex(text, r"^-?(0|[1-9][0-9]*)(\.0+)?$")
+    odd = pc.and_(pc.and_(present, ints), pc.invert(canonical))
+    padded = int(pc.sum(pc.cast(odd, pa.int64())).as_py() or 0)
+    return n, bad, padded
 
 
 def decide_id_types(
@@ -58,16 +64,16 @@ def decide_id_types(
     held = existing.id_types() if existing is not None else None
     out: IdTypes = dict(INT_IDS)
     for kind, where in ID_COLUMNS.items():
-        n = bad = 0
+        n = bad = padded = 0
         for table, col in where:
             src = raw.get(table)
             if src is None or src.data.num_columns == 0:
                 continue
             colmap = resolve(table, src.data.column_names, mapping, src.source)
             if col in colmap:
-                a, b = _counts(src.data.column(colmap[col]), col == "clicked_product_ids")
-                n, bad = n + a, bad + b
-        from_sources = "string" if n and bad * 2 > n else "int64"
+                a, b, c = _counts(src.data.column(colmap[col]), col == "clicked_product_ids")
+                n, bad, padded = n + a, bad + b, padded + c
+        from_sources = "string" if n and (bad * 2 > n or padded) else "int64"
         want = forced.get(kind, from_sources)
         if held is not None and existing is not None and _holds(existing, kind):
             if kind in forced and forced[kind] != held[kind]:
@@ -78,7 +84,9 @@ def decide_id_types(
             if held[kind] == "int64" and from_sources == "string" and kind not in forced:
                 raise UserError(
                     f"{existing.path} stores {kind} as integers, but the new sources' {kind} "
-                    "values are mostly strings: ingest into a new --data directory"
+                    "values are mostly strings"
+                    + (" or zero-padded ('007')" if padded else "")
+                    + ": ingest into a new --data directory"
                 )
             want = held[kind]
         out[kind] = want

@@ -83,6 +83,8 @@ def load_mapping(path: str | os.PathLike[str] | None) -> Mapping:
                     'e.g. events.timestamp: "%m/%d/%Y %H:%M"'
                 )
             out[FORMATS_KEY] = {str(k): str(v) for k, v in cols.items()}
+            for k, v in out[FORMATS_KEY].items():
+                check_format(k, v, f"mapping file {p}")
             continue
         if table == ID_TYPES_KEY:
             if not isinstance(cols, dict) or any(
@@ -141,3 +143,46 @@ def resolve(table: str, source_columns: list[str], mapping: Mapping, source: str
             f"(source columns: {', '.join(source_columns) or 'none'}); add them to --mapping"
         )
     return out
+
+
+def time_columns() -> list[str]:
+    """The `table.column` keys a `formats:` section may name: every date/timestamp column."""
+    return [
+        f"{name}.{c.name}"
+        for name, t in TABLES.items()
+        for c in t.columns
+        if c.type in ("date", "timestamp")
+    ]
+
+
+def check_format(key: str, fmt: str, where: str) -> None:
+    """One `formats:` entry: a known time column, and a known unit or a valid strptime pattern."""
+    from ducky.ingest.coerce import EPOCH_UNITS
+
+    keys = time_columns()
+    if key not in keys:
+        raise UserError(
+            f"{where}: formats names {key!r}, which is not a date or timestamp column "
+            f"(valid keys: {', '.join(keys)})"
+        )
+    if fmt in EPOCH_UNITS:
+        return
+    units = ", ".join(EPOCH_UNITS)
+    if "%" not in fmt:
+        raise UserError(
+            f"{where}: formats {key}: {fmt!r} is neither a known unit ({units}) nor a strptime "
+            'pattern (no % directive, e.g. "%m/%d/%Y %H:%M")'
+        )
+    from ducky.ingest.duck import connect
+
+    con = connect()
+    try:
+        con.execute("SELECT TRY_STRPTIME('', ?)", [fmt]).fetchone()
+    except Exception as e:  # DuckDB's InvalidInputException: an unknown directive
+        detail = str(e).split("strptime:")[-1].strip() or type(e).__name__
+        raise UserError(
+            f"{where}: formats {key}: {fmt!r} is not a valid strptime pattern "
+            f"(unknown directive in {detail})"
+        ) from None
+    finally:
+        con.close()

@@ -85,6 +85,8 @@ class IngestResult:
     fail_on: str
     daily: dict[str, Any] = field(default_factory=dict)
     postgres: dict[str, Any] | None = None
+    # event names kept as they are (not one of the four canonical types) -> loaded rows
+    custom_events: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,6 +99,9 @@ class IngestResult:
             "checks": [c.to_dict() for c in self.checks],
             "tripped": [f"{c.table}.{c.check}" for c in self.tripped],
             "quarantine_files": self.quarantine_files,
+            "custom_event_types": [
+                {"event_type": k, "rows": n} for k, n in self.custom_events.items()
+            ],
         }
 
 
@@ -378,7 +383,27 @@ def run_ingest(
         tripped,
         q_files,
         fail_on,
+        custom_events=custom_event_counts(validated.get("events")),
     )
+
+
+def custom_event_counts(v: Validated | None) -> dict[str, int]:
+    """Event names this ingest kept as custom (not viewed/add-to-cart/purchased/login), with
+    their row counts, most frequent first: a shop whose `checkout_completed` is not counted as
+    a purchase learns it from the report (vocab.py maps only the names it knows)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ducky.schema import EVENT_TYPES
+
+    if v is None or v.good.num_rows == 0 or "event_type" not in v.good.column_names:
+        return {}
+    col = v.good.column("event_type")
+    known = pc.is_in(col, value_set=pa.array(list(EVENT_TYPES), pa.string()))
+    custom = pc.filter(col, pc.invert(known))
+    counts = pc.value_counts(custom).to_pylist()
+    pairs = sorted(((c["values"], int(c["counts"])) for c in counts), key=lambda x: (-x[1], x[0]))
+    return dict(pairs)
 
 
 class _Progress:

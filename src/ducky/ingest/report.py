@@ -67,6 +67,15 @@ def print_report(result: IngestResult) -> None:
             r.detail,
         )
     show_rich_table(chk, keys=2, wrap=("detail",))
+    if result.custom_events:
+        ev = Table(
+            title="custom event names (kept as they are; not counted as views/carts/purchases)"
+        )
+        ev.add_column("event_type")
+        ev.add_column("rows", justify="right")
+        for name, n in result.custom_events.items():
+            ev.add_row(name, f"{n:,}")
+        show_rich_table(ev)
     where = ", ".join(result.quarantine_files) or "none"
     state = "merged" if result.merged else ("unchanged" if not result.tripped else "NOT merged")
     console.print(f"[dim]{result.datadir}: {state}; quarantine: {where}[/dim]")

@@ -65,8 +65,12 @@ def _sql_literal(v: Any) -> str:
     return "'" + str(v).replace("'", "''") + "'"
 
 
-def _refuse_ambiguous(col: Any, key: str) -> None:
-    """Nothing is guessed: a day/month-order date (03/04/2024) needs an explicit format."""
+def _refuse_ambiguous(col: Any, key: str, record: Any, fmt: str) -> None:
+    """Nothing is guessed: a day/month-order date (03/04/2024) needs an explicit format.
+
+    Only a value that reads both ways stops the ingest (one error naming the key and the
+    record); one that reads one way only (01/13/2024) fails its row's `type` check like any
+    other unreadable time, quarantined with a reason that names the key to set."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -74,13 +78,16 @@ def _refuse_ambiguous(col: Any, key: str) -> None:
 
     if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
         return
-    hits = pc.filter(
-        col, pc.match_substring_regex(col, r"^\s*[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4}")
-    )
+    month = r"(0?[1-9]|1[0-2])"
+    both_ways = pc.match_substring_regex(col, rf"^\s*{month}[/.-]{month}[/.-][0-9]{{2,4}}")
+    hits = pc.indices_nonzero(pc.fill_null(both_ways, False))
     if len(hits):
+        i = hits[0].as_py()
+        where = "line" if fmt in ("csv", "ndjson") else "record"
         raise UserError(
-            f"{key}: {hits[0].as_py()!r} has an ambiguous date order (day/month or month/day?): "
-            f'set it in the mapping file, e.g. formats: {{{key}: "%m/%d/%Y"}}'
+            f"{key}: {col[i].as_py()!r} ({where} {int(record[i])}) has an ambiguous date order "
+            f"(day/month or month/day?): set it in the mapping file, "
+            f'e.g. formats: {{{key}: "%m/%d/%Y"}}'
         )
 
 
@@ -154,8 +161,13 @@ def validate(
                     text = s if not is_numeric(stype) else f"CAST({s} AS VARCHAR)"
                     typed = f"CAST(TRY_STRPTIME(trim({text}), {_sql_literal(fmt)}) AS {target})"
                 else:
-                    _refuse_ambiguous(src.data.column(colmap[c.name]), f"{table}.{c.name}")
+                    _refuse_ambiguous(
+                        src.data.column(colmap[c.name]), f"{table}.{c.name}", src.record, src.fmt
+                    )
                     epoch_auto[c.name] = epoch_ambiguous_sql(f"r_{c.name}", stype)
+            if table == "events" and c.name == "currency":
+                # ISO 4217 codes: 'usd ' and 'USD' are one currency (checks.currency_code)
+                typed = f"NULLIF(upper(trim({typed})), '')"
             if table == "events" and c.name == "event_type":
                 # Any event name is kept; known vocabularies map onto the canonical types.
                 typed = canonical_event_sql(typed, mapping.get(EVENT_TYPES_KEY))
@@ -305,7 +317,12 @@ def validate(
             checks_hit.append(name)
             if name == "type":
                 reasons.append(
-                    type_reason(str(column), t.column(str(column)).type, raw[str(column)])
+                    type_reason(
+                        str(column),
+                        t.column(str(column)).type,
+                        raw[str(column)],
+                        mapping.get(FORMATS_KEY, {}).get(f"{table}.{column}"),
+                    )
                 )
             elif name == "required":
                 reasons.append(f"{column}: missing")
