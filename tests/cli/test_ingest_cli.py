@@ -204,7 +204,14 @@ def test_cli_daily_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert r.code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["daily"]["daily_sales"] == [
-        {"day": "2025-01-01", "category": "home", "purchases": 1, "revenue": 2.5, "buyers": 1}
+        {
+            "day": "2025-01-01",
+            "category": "home",
+            "currency": "USD",
+            "purchases": 1,
+            "revenue": 2.5,
+            "buyers": 1,
+        }
     ]
     assert doc["daily"]["daily_users"] == [{"day": "2025-01-01", "new_users": 1, "active_users": 1}]
 

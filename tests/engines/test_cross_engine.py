@@ -82,6 +82,18 @@ ENGINES: list[EngineCase] = [
 DATASETS = ("handmade", "string_ids", "generated")
 # Hand-made orders with quantities, amounts and two currencies (issue 15; tests/handmade_orders).
 DATASETS += ("orders",)
+# Negative revenue and half-cent avg_order_value boundaries (tests/sql/handmade_aov.py).
+DATASETS += ("aov_signs",)
+
+
+@pytest.fixture(scope="module")
+def aov_signs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests import handmade
+    from tests.sql import handmade_aov
+
+    return handmade.write_datadir(
+        tmp_path_factory.mktemp("aov_signs") / "data", events=handmade_aov.EVENTS
+    )
 
 
 def _stringify(table: Any, prefix: dict[str, str]) -> Any:

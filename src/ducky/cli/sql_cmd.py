@@ -16,7 +16,12 @@ def sql() -> None:
 @sql.command("show")
 @click.argument("name", type=click.Choice(list(QUERIES)))
 @engine_option()
-@click.option("--variant", default="optimized", show_default=True)
+@click.option(
+    "--variant",
+    default="optimized",
+    show_default=True,
+    help="baseline, optimized or rollup (`ducky sql list`); baseline is the portable SQL.",
+)
 @click.option(
     "--dialect",
     default=None,

@@ -91,7 +91,11 @@ CATALOG: dict[str, QuerySpec] = {
             "daily_sales",
             tables=("users", "products", "events"),
             parameters={"date_from": None, "date_to": None},
-            definition="Purchases, revenue (SUM of price) and buyers per UTC day and category.",
+            definition=(
+                "Purchases, revenue (amount, else quantity x products.price, as in revenue) "
+                "and buyers per UTC day, category ('unknown' without a known product) and "
+                "currency (never summed across currencies; none given = USD)."
+            ),
             kind="summary",
         ),
         QuerySpec(

@@ -73,12 +73,12 @@ SELECT
   CAST(g.purchases AS BIGINT) AS purchases,
   CAST(g.orderless + COALESCE(o.orders, 0) AS BIGINT) AS orders,
   CAST(g.buyers AS BIGINT) AS buyers,
-  CAST(CAST(DIV(
-    2 * CAST(g.revenue * 100 AS BIGINT) + g.orderless + COALESCE(o.orders, 0),
+  CAST(CAST(CASE WHEN g.revenue < 0 THEN -1 ELSE 1 END * DIV(
+    2 * CAST(ABS(g.revenue) * 100 AS BIGINT) + g.orderless + COALESCE(o.orders, 0),
     2 * (
       g.orderless + COALESCE(o.orders, 0)
     )
-  ) AS DECIMAL(18, 0)) * CAST(0.01 AS DECIMAL(3, 2)) AS DECIMAL(18, 2)) AS avg_order_value /* half up in integer cents, like the canonical SQL */
+  ) AS DECIMAL(18, 0)) * CAST(0.01 AS DECIMAL(3, 2)) AS DECIMAL(18, 2)) AS avg_order_value /* half away from zero in integer cents (DIV truncates toward zero), like the canonical SQL */
 FROM per_group AS g
 LEFT JOIN per_order AS o
   ON o.category = g.category AND o.currency = g.currency

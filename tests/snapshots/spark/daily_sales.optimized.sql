@@ -1,13 +1,18 @@
-/* Daily sales per category: purchases, revenue (SUM of products.price) and distinct buyers per */
-/* UTC calendar day. Parameters: :date_from, :date_to (half-open [from, to), NULL = unbounded). */
+/* Daily sales per (UTC calendar day, category, currency): purchases, revenue and distinct */
+/* buyers. Revenue follows METRICS.md exactly, the same line expression as revenue/ *.sql: a */
+/* purchase's amount (paid, after discounts), else quantity (NULL = 1) x products.price; never */
+/* summed across currencies (none given = 'USD', schema.DEFAULT_CURRENCY). A purchase of no */
+/* known product is kept, category 'unknown', as in `ducky query revenue`. */
+/* Parameters: :date_from, :date_to (half-open [from, to), NULL = unbounded). */
 SELECT
   CAST(e.`timestamp` AS DATE) AS day,
-  p.category,
+  COALESCE(p.category, 'unknown') AS category,
+  COALESCE(e.currency, 'USD') AS currency,
   CAST(COUNT(*) AS BIGINT) AS purchases,
-  CAST(SUM(p.price) AS DECIMAL(18, 2)) AS revenue,
+  CAST(COALESCE(SUM(COALESCE(e.amount, COALESCE(e.quantity, 1) * p.price)), 0) AS DECIMAL(18, 2)) AS revenue,
   CAST(COUNT(DISTINCT e.user_id) AS BIGINT) AS buyers
 FROM events AS e
-JOIN products AS p
+LEFT JOIN products AS p
   ON p.product_id = e.product_id
 WHERE
   e.event_type = 'purchased'
@@ -19,7 +24,9 @@ WHERE
   )
 GROUP BY
   CAST(e.`timestamp` AS DATE),
-  p.category
+  COALESCE(p.category, 'unknown'),
+  COALESCE(e.currency, 'USD')
 ORDER BY
   day NULLS LAST,
-  p.category NULLS LAST
+  category NULLS LAST,
+  currency NULLS LAST

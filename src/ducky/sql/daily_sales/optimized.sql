@@ -1,15 +1,20 @@
--- Daily sales per category: purchases, revenue (SUM of products.price) and distinct buyers per
--- UTC calendar day. Parameters: :date_from, :date_to (half-open [from, to), NULL = unbounded).
+-- Daily sales per (UTC calendar day, category, currency): purchases, revenue and distinct
+-- buyers. Revenue follows METRICS.md exactly, the same line expression as revenue/*.sql: a
+-- purchase's amount (paid, after discounts), else quantity (NULL = 1) x products.price; never
+-- summed across currencies (none given = 'USD', schema.DEFAULT_CURRENCY). A purchase of no
+-- known product is kept, category 'unknown', as in `ducky query revenue`.
+-- Parameters: :date_from, :date_to (half-open [from, to), NULL = unbounded).
 SELECT
     CAST(e."timestamp" AS DATE) AS day,
-    p.category,
+    COALESCE(p.category, 'unknown') AS category,
+    COALESCE(e.currency, 'USD') AS currency,
     CAST(COUNT(*) AS BIGINT) AS purchases,
-    CAST(SUM(p.price) AS DECIMAL(18, 2)) AS revenue,
+    CAST(COALESCE(SUM(COALESCE(e.amount, COALESCE(e.quantity, 1) * p.price)), 0) AS DECIMAL(18, 2)) AS revenue,
     CAST(COUNT(DISTINCT e.user_id) AS BIGINT) AS buyers
 FROM events AS e
-JOIN products AS p ON p.product_id = e.product_id
+LEFT JOIN products AS p ON p.product_id = e.product_id
 WHERE e.event_type = 'purchased'
   AND (:date_from IS NULL OR e."timestamp" >= CAST(:date_from AS TIMESTAMP))
   AND (:date_to IS NULL OR e."timestamp" < CAST(:date_to AS TIMESTAMP))
-GROUP BY CAST(e."timestamp" AS DATE), p.category
-ORDER BY day, p.category
+GROUP BY CAST(e."timestamp" AS DATE), COALESCE(p.category, 'unknown'), COALESCE(e.currency, 'USD')
+ORDER BY day, category, currency

@@ -55,7 +55,7 @@ SELECT
     CAST(r.purchases AS BIGINT) AS purchases,
     CAST(r.orders AS BIGINT) AS orders,
     CAST(r.buyers AS BIGINT) AS buyers,
-    -- half up in integer cents, like the canonical SQL
-    CAST(CAST(DIV(2 * CAST(r.revenue * 100 AS BIGINT) + r.orders, 2 * r.orders) AS DECIMAL(18, 0)) * CAST(0.01 AS DECIMAL(3, 2)) AS DECIMAL(18, 2)) AS avg_order_value
+    -- half away from zero in integer cents (DIV truncates toward zero), like the canonical SQL
+    CAST(CAST(CASE WHEN r.revenue < 0 THEN -1 ELSE 1 END * DIV(2 * CAST(ABS(r.revenue) * 100 AS BIGINT) + r.orders, 2 * r.orders) AS DECIMAL(18, 0)) * CAST(0.01 AS DECIMAL(3, 2)) AS DECIMAL(18, 2)) AS avg_order_value
 FROM (SELECT * FROM totals UNION ALL SELECT * FROM in_range) AS r
 ORDER BY revenue DESC, category, currency

@@ -3,8 +3,9 @@
 /* optimized.sql. A line's revenue is its amount (paid, after discounts), else quantity */
 /* (NULL = 1) x catalog price; a purchase of no known product is category 'unknown'. 'USD' is */
 /* schema.DEFAULT_CURRENCY: the currency of purchases that carry none. */
-/* avg_order_value = revenue / orders rounded half up, in integer cents: DuckDB divides */
-/* decimals in floating point (16.615 would round down), so the division is an integer one. */
+/* avg_order_value = revenue / orders rounded half up (away from zero) in integer cents: DuckDB */
+/* divides decimals in floating point (16.615 would round down), so the division is an integer */
+/* one, of |revenue| with the sign put back (`//` truncates toward zero: -9.99 for -10.00). */
 SELECT
   category,
   currency,
@@ -12,11 +13,13 @@ SELECT
   purchases,
   orders,
   buyers,
-  CAST(CAST(DIV((
-    2 * CAST(revenue * 100 AS INT64) + orders
-  ), (
-    2 * orders
-  )) AS NUMERIC) * CAST(0.01 AS NUMERIC) AS NUMERIC) AS avg_order_value
+  CAST(CAST(CASE WHEN revenue < 0 THEN -1 ELSE 1 END * (
+    DIV((
+      2 * CAST(ABS(revenue) * 100 AS INT64) + orders
+    ), (
+      2 * orders
+    ))
+  ) AS NUMERIC) * CAST(0.01 AS NUMERIC) AS NUMERIC) AS avg_order_value
 FROM (
   SELECT
     COALESCE(p.category, 'unknown') AS category,

@@ -43,11 +43,13 @@ SELECT
   CAST(purchases AS INT64) AS purchases,
   CAST(orders AS INT64) AS orders,
   CAST(buyers AS INT64) AS buyers,
-  CAST(CAST(DIV((
-    2 * CAST(revenue * 100 AS INT64) + orders
-  ), (
-    2 * orders
-  )) AS NUMERIC) * CAST(0.01 AS NUMERIC) AS NUMERIC) AS avg_order_value /* revenue / orders half up in integer cents (DuckDB divides decimals in floating point) */
+  CAST(CAST(CASE WHEN revenue < 0 THEN -1 ELSE 1 END * (
+    DIV((
+      2 * CAST(ABS(revenue) * 100 AS INT64) + orders
+    ), (
+      2 * orders
+    ))
+  ) AS NUMERIC) * CAST(0.01 AS NUMERIC) AS NUMERIC) AS avg_order_value /* revenue / orders half away from zero in integer cents (DuckDB divides decimals in floating */ /* point; `//` truncates toward zero, so it divides |revenue| and puts the sign back) */
 FROM per_group
 ORDER BY
   revenue DESC,

@@ -43,11 +43,13 @@ SELECT
   CAST(purchases AS BIGINT) AS purchases,
   CAST(orders AS BIGINT) AS orders,
   CAST(buyers AS BIGINT) AS buyers,
-  CAST(CAST(CAST(TRUNC((
-    2 * CAST(revenue * 100 AS BIGINT) + orders
-  ) / (
-    2 * orders
-  )) AS BIGINT) AS DECIMAL(18, 0)) * CAST(0.01 AS DECIMAL(3, 2)) AS DECIMAL(18, 2)) AS avg_order_value /* revenue / orders half up in integer cents (DuckDB divides decimals in floating point) */
+  CAST(CAST(CASE WHEN revenue < 0 THEN -1 ELSE 1 END * (
+    CAST(TRUNC((
+      2 * CAST(ABS(revenue) * 100 AS BIGINT) + orders
+    ) / (
+      2 * orders
+    )) AS BIGINT)
+  ) AS DECIMAL(18, 0)) * CAST(0.01 AS DECIMAL(3, 2)) AS DECIMAL(18, 2)) AS avg_order_value /* revenue / orders half away from zero in integer cents (DuckDB divides decimals in floating */ /* point; `//` truncates toward zero, so it divides |revenue| and puts the sign back) */
 FROM per_group
 ORDER BY
   revenue DESC NULLS LAST,
