@@ -90,6 +90,22 @@ def test_event_aliases_ingest_knows_filter_like_the_canonical_name(
     assert sum(r["active_users"] for r in json.loads(got.stdout)["rows"]) > 0
 
 
+def test_a_header_only_events_file_leaves_a_directory_that_says_what_to_do(
+    tmp_path: Path,
+) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text("user_id,event_type,product_id,timestamp\n")
+    data = tmp_path / "data"
+    r = run_cli("--data", str(data), "ingest", "--events", str(events))
+    assert r.code == 0 and "0 record(s), expected at least 1" in r.stdout
+    q = run_cli("--data", str(data), "query", "wau")
+    assert q.code == 2
+    assert q.stderr == (
+        f"error: {data}: table events is missing (expected events): nothing was ingested for "
+        "it yet; add it with `ducky ingest --events FILE`\n"
+    )
+
+
 def test_data_dir_from_environment(handmade_dir: Path) -> None:
     r = run_cli("--json", "query", "wau", env={"DUCKY_DATA": str(handmade_dir)})
     assert r.code == 0, r.stderr

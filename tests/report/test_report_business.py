@@ -82,3 +82,22 @@ def test_business_facts_without_contract_columns(tmp_path: Path) -> None:
     assert b.totals[0].revenue == pytest.approx(5.0 + 20.0 + 20.0 + 20.0)
     assert b.totals[0].orders == 4
     assert b.repeat_buyers == 1  # user 1: three purchases, three orders
+
+
+def test_segment_values_one_row_per_segment_and_currency(tmp_path: Path) -> None:
+    d = _shop(tmp_path, with_contract_columns=True)
+    (tmp_path / "segments").mkdir()
+    # user 4 (segment "x") never bought anything
+    seg = pa.table({"user_id": pa.array([1, 2, 4, 3], pa.int64()), "segment": ["x", "x", "x", "y"]})
+    pq.write_table(seg, tmp_path / "segments" / "segments.parquet")
+    b = business_facts(d)
+    rows = [(v.segment, v.currency, v.users, v.buyers, v.revenue, v.orders) for v in b.by_segment]
+    # no phantom (segment, NULL currency) row for the segment's non-buyers: segment "x" has
+    # one row per currency it bought in; "y" (no purchases) has a single empty row
+    assert rows == [
+        ("x", "USD", 3, 1, pytest.approx(60.0), 1),
+        ("x", "EUR", 3, 1, pytest.approx(37.5), 2),
+        ("y", None, 1, 0, 0.0, 0),
+    ]
+    eur = next(v for v in b.by_segment if v.currency == "EUR")
+    assert eur.aov == pytest.approx(18.75)  # revenue / orders

@@ -151,7 +151,7 @@ def test_recommendations_follow_the_measurements() -> None:
     def rec(variant: str, s: float, parity: bool = True, **stage: object) -> dict[str, object]:
         return {
             "engine": "duckdb", "query": "revenue", "variant": variant, "median_s": s,
-            "speedup_vs_baseline": 0.1 / s, "parity": parity, "setup_s": 0.5,
+            "runs": [s, s, s], "speedup_vs_baseline": 0.1 / s, "parity": parity, "setup_s": 0.5,
             "bottleneck": "READ_PARQUET on events: 56% of time" if variant == "baseline" else "",
             "stages": [stage] if stage else [],
         }  # fmt: skip
@@ -166,3 +166,33 @@ def test_recommendations_follow_the_measurements() -> None:
     assert recommendation(q) == (
         "do not use the optimized variant: its rows differ from the baseline"
     )
+
+
+def test_money_tick_labels_are_exact() -> None:
+    from ducky.report.charts import money_tick
+
+    # 2.5k steps were labelled 0, 2k, 5k, 8k, 10k, 12k (half-to-even rounding)
+    assert [money_tick(v) for v in (0, 2500, 5000, 7500, 10000, 12500)] == [
+        "0", "2.5k", "5k", "7.5k", "10k", "12.5k"
+    ]  # fmt: skip
+    assert money_tick(1_250_000) == "1.25M"
+    assert money_tick(750) == "750" and money_tick(12.5) == "12.5"
+
+
+def test_revenue_chart_axis_uses_exact_ticks() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, MultipleLocator
+
+    from ducky.report.charts import money_tick
+
+    fig, ax = plt.subplots()
+    ax.bar(["a", "b"], [12000, 13000])
+    ax.yaxis.set_major_locator(MultipleLocator(2500))  # the step seen in the user's report
+    ax.yaxis.set_major_formatter(FuncFormatter(money_tick))
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    plt.close(fig)
+    assert "2.5k" in labels and "2k" not in labels

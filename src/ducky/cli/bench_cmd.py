@@ -163,14 +163,16 @@ def bench(
         click.echo(f"skipping engine {s}", err=True)
 
     total = len(chosen) * len(pairs_for(plan)) + 1
+    err_console = Console(stderr=True)
     with Progress(
         TextColumn("[bold]bench[/bold] {task.description}"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
-        console=Console(stderr=True),  # on stdout it left a blank first line in the table
+        console=err_console,  # on stdout it left a blank first line in the table
         transient=True,
-        disable=not console_err,
+        # not on a pipe or a file either: there it leaves only a blank line before any error
+        disable=not console_err or not err_console.is_terminal,
     ) as bar:
         task = bar.add_task("starting", total=total)
         state = {"first": True}

@@ -39,8 +39,8 @@ def show(name: str, engine: str, variant: str, dialect: str | None) -> None:
         from ducky.sql.dialects import render_dialect
 
         text = render_dialect(name, dialect, variant)
-        foreign = _duckdb_only_functions(name, variant)
-        if foreign and dialect != "duckdb":
+        foreign = _untranslated_functions(name, variant, dialect)
+        if foreign:
             # sqlglot passes functions it does not know through unchanged: the text would
             # not run there, and saying nothing would let a user find out in production.
             notes.append(
@@ -67,14 +67,17 @@ def show(name: str, engine: str, variant: str, dialect: str | None) -> None:
     click.echo(text)
 
 
-def _duckdb_only_functions(name: str, variant: str) -> list[str]:
-    """Functions in the DuckDB text of a variant that sqlglot does not know (so cannot map)."""
+def _untranslated_functions(name: str, variant: str, dialect: str) -> list[str]:
+    """Functions in the canonical text of a variant that sqlglot does not know, so cannot map
+    to `dialect` (none when `dialect` is the one the text is written in)."""
     import sqlglot
     from sqlglot import exp
 
     from ducky import sql as canonical
 
-    text, written_in = canonical.source(name, variant, "duckdb")
+    text, written_in = canonical.source(name, variant)
+    if sqlglot.Dialect.get_or_raise(dialect) == sqlglot.Dialect.get_or_raise(written_in):
+        return []
     found = {
         node.name.upper()
         for tree in sqlglot.parse(text, read=written_in)

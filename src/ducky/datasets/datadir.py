@@ -188,7 +188,13 @@ class DataDir:
             files = self.table_files(name)
             if not files:
                 where = self.table_path(name).relative_to(self.path)
-                raise DataDirError(f"{self.path}: table {name} is missing (expected {where})")
+                # An ingest of only users, or of a header-only events file, leaves a valid
+                # directory without this table: say how to add it, not just that it is absent.
+                flag = "--" + name.replace("_", "-")
+                raise DataDirError(
+                    f"{self.path}: table {name} is missing (expected {where}): nothing was "
+                    f"ingested for it yet; add it with `ducky ingest {flag} FILE`"
+                )
         if deep:
             # Opening every Parquet footer costs ~0.1 s per call on a real shop; a directory
             # whose files (names, sizes, mtimes) and manifest are unchanged since the last

@@ -9,7 +9,7 @@ from ducky.report.context import ReportContext, Section
 
 
 def render_bench(ctx: ReportContext) -> Section:
-    from ducky.report.optimize import analyse, ddl, engine_label
+    from ducky.report.optimize import MIN_BASELINE_S, MIN_RUNS, analyse, ddl, engine_label
 
     doc = ctx.bench_doc()
     if doc is None:
@@ -34,7 +34,7 @@ def render_bench(ctx: ReportContext) -> Section:
                     fmt.speed(v.speedup) if v.speedup else "",
                     "yes" if v.parity else "NO",
                     v.bottleneck,
-                    fmt.dur(v.build_s) if v.name != "baseline" else "",
+                    fmt.dur(v.build_s) if v.kinds and "rewrite" not in v.kinds else "",
                     fmt.size(v.bytes) if v.bytes is not None else "",
                     (
                         f"{fmt.speed(v.slowdown)} slower"
@@ -54,13 +54,20 @@ def render_bench(ctx: ReportContext) -> Section:
         rows,
         {4, 5, 8, 9},
     )  # fmt: skip
+    body += (
+        f'<p class="definition">A speedup is recommended only when the baseline and the variant '
+        f"ran at least {MIN_RUNS} times each and the baseline median is at least "
+        f"{MIN_BASELINE_S * 1000:g} ms; below that the difference is timer and cache noise. Build "
+        "time is shown only for variants that build something (indexes, a rollup).</p>"
+    )
     chart = ctx.datadir.path / "bench" / "chart.png"
     if chart.is_file():
         body = h.img_file(chart, "benchmark chart") + body
     ddls = []
     for q in opts:
         for v in q.variants:
-            text = ddl(q.query, v.name, q.dialect) if v.speedup and v.speedup >= 1.1 else None
+            ok = v.speedup and v.speedup >= 1.1 and not q.unreliable(v)
+            text = ddl(q.query, v.name, q.dialect) if ok else None
             if text:
                 ddls.append(
                     f"<h4>{h.esc(engine_label(q.engine))} \u00b7 {h.esc(q.query)} \u00b7 "

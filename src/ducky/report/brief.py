@@ -114,7 +114,7 @@ def optimization_part(ctx: ReportContext) -> Part:
         opt = next((v for v in q.variants if v.name == "optimized"), None)
         if opt and opt.speedup is not None:
             line += f", optimized {fmt.dur(opt.median_s)} ({fmt.speed(opt.speedup)})"
-            if "index" in opt.kinds and opt.speedup >= 1.1:
+            if "index" in opt.kinds and opt.speedup >= 1.1 and not q.unreliable(opt):
                 line += (
                     f": plan \u201c{q.baseline.bottleneck}\u201d became "
                     f"\u201c{opt.bottleneck}\u201d"
@@ -125,10 +125,17 @@ def optimization_part(ctx: ReportContext) -> Part:
     from ducky.report.optimize import ddl
 
     if any(
-        ddl(q.query, v.name, q.dialect) for q in opts for v in q.variants if (v.speedup or 0) >= 1.1
+        ddl(q.query, v.name, q.dialect)
+        for q in opts
+        for v in q.variants
+        if (v.speedup or 0) >= 1.1 and not q.unreliable(v)
     ):
         part.sentences.append("The DDL to apply is listed under \u201cDDL to apply\u201d below.")
-    if any("rewrite" in v.kinds and (v.speedup or 0) >= 1.1 for q in opts for v in q.variants):
+    if any(
+        "rewrite" in v.kinds and (v.speedup or 0) >= 1.1 and not q.unreliable(v)
+        for q in opts
+        for v in q.variants
+    ):
         part.sentences.append(
             "A rewrite is printed by `ducky sql show <query> --variant optimized -e <engine>`."
         )
@@ -163,10 +170,7 @@ def retention_part(ctx: ReportContext) -> Part:
     else:
         pts = [(k, r) for k, r in enumerate(avg) if r is not None and k >= 1]
         if len(pts) >= 2:
-            part.sentences.append(
-                f"No plateau yet: the average keeps falling from {fmt.pct(pts[0][1])} in week "
-                f"{pts[0][0]} to {fmt.pct(pts[-1][1])} in week {pts[-1][0]}."
-            )
+            part.sentences.append(no_plateau_sentence(pts))
     week = min(FOCUS_WEEK, m.weeks)
     done = [c for c in m.cohorts if c.size > 0 and c.complete(week)]
     ranked = sorted(done, key=lambda c: (-(c.rates[week] or 0.0), -c.size, c.month))
@@ -331,8 +335,25 @@ def kpis(ctx: ReportContext) -> list[tuple[str, str]]:
         ]
         steps = b.funnel_rates()
         if steps and steps[0][1]:
-            out.append(("view \u2192 purchase", fmt.pct(steps[-1][1] / steps[0][1])))
+            # users who bought / users who viewed (distinct users), not event conversion
+            out.append(("viewers who bought", fmt.pct(steps[-1][1] / steps[0][1])))
     return out
+
+
+def no_plateau_sentence(pts: list[tuple[int, float]]) -> str:
+    """The average curve without a plateau, said as the data has it: "keeps falling" only when
+    every week is below the one before; otherwise the weeks where it rises again are named."""
+    (k0, r0), (k1, r1) = pts[0], pts[-1]
+    span = f"from {fmt.pct(r0)} in week {k0} to {fmt.pct(r1)} in week {k1}"
+    ups = [k for (_, a), (k, b) in itertools.pairwise(pts) if b > a]
+    if not ups:
+        return f"No plateau yet: the average keeps falling {span}."
+    weeks = ", ".join(str(k) for k in ups)
+    trend = "falls" if r1 < r0 else "moves"
+    return (
+        f"No plateau yet: the average {trend} {span}, not steadily: it rises again in "
+        f"week{'s' if len(ups) > 1 else ''} {weeks}."
+    )
 
 
 def render_brief(brief: Brief, headline: list[tuple[str, str]] | None = None) -> str:

@@ -204,12 +204,20 @@ def _segment_values(con: Any, path: Any) -> list[SegmentValue]:
     rows = con.execute(
         f"""
         WITH s AS (SELECT DISTINCT user_id, segment FROM {src}),
-             sizes AS (SELECT segment, COUNT(*) AS users FROM s GROUP BY 1)
-        SELECT s.segment, p.currency, any_value(z.users), COUNT(DISTINCT p.user_id),
-               COALESCE(SUM(p.revenue), 0), COUNT(DISTINCT p.order_key)
-        FROM s JOIN sizes AS z USING (segment)
-        LEFT JOIN purchases AS p ON p.user_id = s.user_id
-        GROUP BY 1, 2 ORDER BY 5 DESC, 1
+             sizes AS (SELECT segment, COUNT(*) AS users FROM s GROUP BY 1),
+             v AS (
+                 SELECT s.segment, p.currency, COUNT(DISTINCT p.user_id) AS buyers,
+                        SUM(p.revenue) AS revenue, COUNT(DISTINCT p.order_key) AS orders
+                 FROM s JOIN purchases AS p ON p.user_id = s.user_id
+                 GROUP BY 1, 2
+             )
+        -- One row per (segment, currency) with purchases; a segment without any purchase
+        -- gets a single row (currency NULL, zeros) instead of a phantom NULL-currency row
+        -- next to its real ones.
+        SELECT z.segment, v.currency, z.users, COALESCE(v.buyers, 0),
+               COALESCE(v.revenue, 0), COALESCE(v.orders, 0)
+        FROM sizes AS z LEFT JOIN v ON v.segment = z.segment
+        ORDER BY 5 DESC, 1, 2
         """
     ).fetchall()
     return [SegmentValue(str(a), b, int(c), int(d), float(e), int(f)) for a, b, c, d, e, f in rows]

@@ -83,7 +83,7 @@ def render_segment_value(ctx: ReportContext) -> Section | None:
     b = ctx.business()
     if not doc:
         return None
-    rows = []
+    rows: list[tuple[str, ...]] = []
     names = {str(s.get("segment")): s for s in doc.get("segments") or [] if isinstance(s, dict)}
     total_users = sum(int(s.get("users") or 0) for s in names.values()) or 1
     for v in b.by_segment:
@@ -93,7 +93,7 @@ def render_segment_value(ctx: ReportContext) -> Section | None:
         rows.append(
             (
                 v.segment,
-                fmt.currency(v.currency),
+                fmt.currency(v.currency) if v.buyers else "(no purchases)",
                 fmt.count(users),
                 fmt.pct(users / total_users),
                 fmt.count(v.buyers),
@@ -103,12 +103,18 @@ def render_segment_value(ctx: ReportContext) -> Section | None:
                 f"{sim:.2f}" if isinstance(sim, int | float) else "",
             )
         )
-    body = h.table(
-        ["segment", "currency", "users", "share", "buyers", "revenue", "orders", "AOV",
-         "name similarity"],
-        rows,
-        {2, 3, 4, 5, 6, 7, 8},
-    )  # fmt: skip
+    headers = ["segment", "currency", "users", "share", "buyers", "revenue", "orders", "AOV",
+               "name similarity"]  # fmt: skip
+    if not any(r[-1] for r in rows):
+        # The segment run recorded no name similarity: drop the column rather than show it
+        # empty.
+        headers = headers[:-1]
+        rows = [r[:-1] for r in rows]
+    body = h.table(headers, rows, set(range(2, len(headers))))
+    body += (
+        '<p class="definition">AOV = revenue / orders (METRICS.md); one row per (segment, '
+        "currency); users and share count every user of the segment.</p>"
+    )
     sil = doc.get("silhouette")
     if isinstance(sil, dict) and sil:
         body += "<h3>Choice of k (silhouette on a sample)</h3>" + h.table(

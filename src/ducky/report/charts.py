@@ -7,6 +7,15 @@ from collections.abc import Sequence
 from typing import Any
 
 
+def money_tick(v: float, _pos: Any = None) -> str:
+    """Axis label for an amount: exact at the tick (2500 -> "2.5k", 1250000 -> "1.25M"), never
+    rounded to a neighbouring value (2.5k once read "2k" under half-to-even rounding)."""
+    for div, unit in ((1_000_000, "M"), (1000, "k")):
+        if abs(v) >= div:
+            return f"{v / div:,.2f}".rstrip("0").rstrip(".") + unit
+    return f"{v:,.2f}".rstrip("0").rstrip(".")
+
+
 def _fig_bytes(fig: Any) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
@@ -64,7 +73,7 @@ def revenue_chart(business: Any) -> bytes:
     months = [p for p in business.by_month if p.currency == main]
     weeks = [p for p in business.by_week if p.currency == main]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 2.8), width_ratios=[1, 1.6])
-    money = FuncFormatter(lambda v, _: f"{v / 1000:,.0f}k" if abs(v) >= 1000 else f"{v:,.0f}")
+    money = FuncFormatter(money_tick)
     a1.bar([f"{p.start:%y-%m}" for p in months], [p.revenue for p in months], color="#3b6fd8")
     a1.set_title("revenue by month", fontsize=9)
     a1.tick_params(axis="x", labelrotation=90, labelsize=7)

@@ -19,6 +19,11 @@ ENGINE_NAMES = {
     "spark": "Spark",
 }
 NO_GAIN = 1.1  # below this speedup an "optimization" is noise or a loss, not a gain
+# A speedup is only turned into a recommendation when it was measured: at least MIN_RUNS runs
+# of both the baseline and the variant, and a baseline median of at least MIN_BASELINE_S (below
+# that, timer resolution, caches and scheduling dominate a millisecond query).
+MIN_RUNS = 3
+MIN_BASELINE_S = 0.05
 
 
 @dataclass
@@ -34,6 +39,7 @@ class Variant:
     kinds: list[str] = field(default_factory=list)  # "index", "rollup", "rewrite"
     slowdown: float | None = None  # inserts with / without the rollup's triggers
     rows_per_s: tuple[float, float] | None = None  # (without, with) trigger
+    runs: int = 0  # timed runs behind median_s
 
     @property
     def what(self) -> str:
@@ -51,6 +57,19 @@ class QueryOpt:
     dialect: str
     baseline: Variant | None
     variants: list[Variant]  # non-baseline, in run order
+
+    def unreliable(self, v: Variant) -> str | None:
+        """Why the speedup of `v` over the baseline is too noisy to act on (None: it is not):
+        fewer than MIN_RUNS runs of either, or a baseline median under MIN_BASELINE_S."""
+        b = self.baseline
+        if b is None:
+            return "no baseline"
+        runs = min(b.runs, v.runs)
+        if runs < MIN_RUNS:
+            return f"{runs} run{'s' if runs != 1 else ''} (need {MIN_RUNS})"
+        if b.median_s < MIN_BASELINE_S:
+            return f"baseline {fmt.dur(b.median_s)} (under {MIN_BASELINE_S * 1000:g} ms)"
+        return None
 
     def best(self) -> Variant | None:
         ok = [v for v in self.variants if v.parity and v.speedup]
@@ -94,6 +113,7 @@ def _variant(r: dict[str, Any]) -> Variant:
         kinds=kinds,
         slowdown=slowdown,
         rows_per_s=rows,
+        runs=len(r.get("runs") or []) or (1 if r.get("median_s") is not None else 0),
     )
 
 
@@ -142,6 +162,15 @@ def recommendation(qo: QueryOpt) -> str:
             parts.append(f"do not use the {v.name} variant: its rows differ from the baseline")
     opt = opt if opt is not None and opt.parity else None
     roll = roll if roll is not None and roll.parity else None
+    noisy = [(v, qo.unreliable(v)) for v in (opt, roll) if v is not None and v.speedup is not None]
+    why = next((w for _, w in noisy if w), None)
+    if why:
+        # Timings too few or too small to tell a gain from noise: report, do not recommend.
+        parts.append(
+            f"not enough evidence to recommend a variant ({why}): rerun `ducky bench -n "
+            f"{MIN_RUNS}` on data where the baseline takes at least {MIN_BASELINE_S * 1000:g} ms"
+        )
+        return "; ".join(parts)
     if opt and opt.speedup is not None and opt.speedup < NO_GAIN:
         plan = f" ({qo.baseline.bottleneck})" if qo.baseline and qo.baseline.bottleneck else ""
         if "index" in opt.kinds:

@@ -16,3 +16,15 @@ def test_projection_reports_explained_variance_of_each_axis() -> None:
     assert abs(ratio[0] - 9 / 15) < 0.01 and abs(ratio[1] - 4 / 15) < 0.01
     assert axis_label(1, 0.6) == "PC 1 (60.0 % of variance)"
     assert axis_label(2, float(ratio[1])).startswith("PC 2 (26.")
+
+
+def test_segment_colours_are_saturated_not_pastel() -> None:
+    import colorsys
+
+    from ducky.plugins.segment.outputs import segment_colors
+
+    cols = segment_colors(12)  # 11 clusters + other_language, as in the user's run
+    assert len(set(cols)) == 12
+    for r, g, b in cols:
+        _, light, _ = colorsys.rgb_to_hls(r, g, b)
+        assert light < 0.75, (r, g, b)  # tab20's pastels are 0.8+ (near white on white)

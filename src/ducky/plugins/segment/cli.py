@@ -418,6 +418,14 @@ def _print_summary(doc: dict[str, Any]) -> None:
             for kind in ("new", "grown", "shrunk", "gone")
             if ch.get(kind)
         ]
+        renamed = [
+            f"{x['was']} -> {x['segment']}"
+            for kind in ("same", "grown", "shrunk")
+            for x in ch.get(kind) or []
+            if x.get("was")
+        ]
+        if renamed:
+            parts.append("renamed " + ", ".join(renamed))
         lines.append("since the previous run: " + ("; ".join(parts) if parts else "same segments"))
     q = doc.get("quality")
     if q:

@@ -93,6 +93,46 @@ class Behaviour:
     values: np.ndarray  # (users, features), NaN where a user has no such event
     aov: np.ndarray  # average order value per user, NaN without purchases (for reporting)
     categories: list[str] = field(default_factory=list)
+    # Per user, for a segment's AOV = SUM(revenue) / SUM(orders) (METRICS.md): revenue of the
+    # user's purchases (amount paid, else quantity x price) and distinct orders (an order-less
+    # purchase is its own order). 0 without purchases. None when the data has several
+    # currencies (never summed together: see the report's per-currency segment table).
+    revenue: np.ndarray | None = None
+    orders: np.ndarray | None = None
+
+
+def segment_aov(b: Behaviour, mask: np.ndarray) -> float | None:
+    """AOV of the users selected by `mask` = their revenue / their orders (METRICS.md), not
+    the mean of each user's own AOV. None without orders or with several currencies."""
+    if b.revenue is None or b.orders is None:
+        return None
+    n_orders = float(b.orders[mask].sum())
+    return float(b.revenue[mask].sum()) / n_orders if n_orders else None
+
+
+def _revenue_orders(con: Any, events: str, products: str) -> str | None:
+    """SQL for (user_id, revenue, orders) per user, or None with several currencies."""
+    cols = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({events}, "
+                                      "hive_partitioning = false)").fetchall()}  # fmt: skip
+    src = f"read_parquet({events}, hive_partitioning = false)"
+    if "currency" in cols:
+        n = con.execute(f"SELECT COUNT(DISTINCT currency) FROM {src}").fetchone()
+        if n and int(n[0]) > 1:
+            return None
+    qty = "COALESCE(e.quantity, 1)" if "quantity" in cols else "1"
+    rev = f"CAST({qty} AS DOUBLE) * CAST(p.price AS DOUBLE)"
+    if "amount" in cols:
+        rev = f"COALESCE(CAST(e.amount AS DOUBLE), {rev})"
+    order = "'row-' || CAST(e.rowid_ AS VARCHAR)"
+    if "order_id" in cols:
+        order = f"COALESCE(CAST(e.order_id AS VARCHAR), {order})"
+    return f"""
+        SELECT e.user_id, SUM({rev}) AS revenue, COUNT(DISTINCT {order}) AS orders
+        FROM (SELECT *, row_number() OVER () AS rowid_ FROM {src}
+              WHERE event_type = 'purchased') AS e
+        LEFT JOIN read_parquet({products}) AS p USING (product_id)
+        GROUP BY 1
+    """
 
 
 BEHAVIOUR_SQL = """
@@ -146,6 +186,15 @@ def behaviour_features(datadir: DataDir, user_ids: np.ndarray) -> Behaviour | No
             f"SELECT w.user_id, b.* EXCLUDE (user_id) FROM wanted w LEFT JOIN ({sql}) b "
             "USING (user_id) ORDER BY w.user_id"
         ).to_arrow_table()
+        ro_sql = _revenue_orders(
+            con, "[" + ", ".join(_sql_str(f) for f in events) + "]", _sql_str(products)
+        )
+        ro = None
+        if ro_sql is not None:
+            ro = con.sql(
+                "SELECT COALESCE(r.revenue, 0) AS revenue, COALESCE(r.orders, 0) AS orders "
+                f"FROM wanted w LEFT JOIN ({ro_sql}) r USING (user_id) ORDER BY w.user_id"
+            ).to_arrow_table()
     finally:
         con.close()
     names = [n for n in t.column_names if n not in ("user_id", "aov")]
@@ -154,7 +203,11 @@ def behaviour_features(datadir: DataDir, user_ids: np.ndarray) -> Behaviour | No
     )
     aov = t["aov"].to_numpy(zero_copy_only=False).astype(np.float64)
     # a user without any event gets NaN in every column; shares of nothing are 0, not unknown
-    return Behaviour(names, values, aov, cats)
+    revenue = orders = None
+    if ro is not None:
+        revenue = ro["revenue"].to_numpy(zero_copy_only=False).astype(np.float64)
+        orders = ro["orders"].to_numpy(zero_copy_only=False).astype(np.float64)
+    return Behaviour(names, values, aov, cats, revenue, orders)
 
 
 def _sql_str(s: str) -> str:

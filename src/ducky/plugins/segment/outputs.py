@@ -173,8 +173,7 @@ def plot_projection(result: SegmentationResult, path: Path, max_points: int = 20
     idx = np.sort(rng.choice(n, size=min(n, max_points), replace=False))
     xy, ratio = projection(result.features[idx])
     fig, ax = plt.subplots(figsize=(8, 6), dpi=110)
-    # by segments drawn, not k: the other-language group is one more (11 would wrap tab10)
-    cmap = plt.get_cmap("tab10" if len(result.segments) <= 10 else "tab20")
+    colors = segment_colors(len(result.segments))
     for i, seg in enumerate(result.segments):
         sel = result.labels[idx] == seg.index
         ax.scatter(
@@ -182,7 +181,7 @@ def plot_projection(result: SegmentationResult, path: Path, max_points: int = 20
             xy[sel, 1],
             s=4,
             alpha=0.6,
-            color=cmap(i % cmap.N),
+            color=colors[i],
             label=f"{seg.name} ({seg.size:,})",
         )
     # the share of variance the picture keeps says how far to trust overlaps seen in 2-D
@@ -192,14 +191,29 @@ def plot_projection(result: SegmentationResult, path: Path, max_points: int = 20
     )
     ax.set_xlabel(axis_label(1, float(ratio[0])))
     ax.set_ylabel(axis_label(2, float(ratio[1])))
-    ax.legend(markerscale=4, fontsize=8, loc="best")
+    # outside the axes: inside, "best" still covered points of the larger segments
+    ax.legend(markerscale=4, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:6]}.png")
-    fig.savefig(tmp)
+    fig.savefig(tmp, bbox_inches="tight")
     plt.close(fig)
     os.replace(tmp, path)
     return path
+
+
+def segment_colors(n: int) -> list[tuple[float, float, float]]:
+    """One saturated colour per segment drawn, in segment order: tab10, then
+    Dark2. tab20 (used before for > 10 segments) gave every second segment its near-white
+    pastel twin, the largest ones included. Cycles beyond 18."""
+    import matplotlib.pyplot as plt
+
+    base = [
+        cm(i) for name in ("tab10", "Dark2") for cm in [plt.get_cmap(name)] for i in range(cm.N)
+    ]
+    return [
+        (float(c[0]), float(c[1]), float(c[2])) for c in (base[i % len(base)] for i in range(n))
+    ]
 
 
 def push_segments(

@@ -202,9 +202,7 @@ def segment(
     for i in range(n_groups):
         aov = None
         if behaviour is not None:
-            vals = behaviour.aov[labels == i]
-            vals = vals[~np.isnan(vals)]
-            aov = float(vals.mean()) if len(vals) else None
+            aov = features.segment_aov(behaviour, labels == i)
         if i < cl.k:
             nm = namings[i]
             info = naming.SegmentInfo(
@@ -456,9 +454,10 @@ def match_previous(
     result: SegmentationResult, centroids_prev: np.ndarray, prev: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """Match this run's segments to the previous run's (cosine of the centres, one-to-one,
-    greedy from the closest pair) so names stay attached to what they described: a matched
-    segment keeps the previous name; it is reported as same/grown/shrunk; unmatched ones are
-    new; previous ones left over are gone. `prev`: the previous summary's segments, in the
+    greedy from the closest pair) to report what changed: a matched segment is same/grown/
+    shrunk (with `was`, the previous name, when its name differs); unmatched ones are new;
+    previous ones left over are gone. Names are not touched: they are a function of this
+    run's clusters. `prev`: the previous summary's segments, in the
     order of `centroids_prev`."""
     if result.centroids is None or not len(centroids_prev):
         return {}
@@ -479,32 +478,31 @@ def match_previous(
         matched[i] = j
         used_i.add(i)
         used_j.add(j)
-    taken = {prev[j]["segment"] for j in matched.values()}
+    # Names come from this run's own clusters only (naming.name_segments), so one clustering
+    # always gets the same names whatever ran before. A previous name is never carried over:
+    # chained through an intermediate run (another k or date range) it ended up on a different
+    # audience (the gaming segment called `electronics`, phones/audio `electronics_new`). The
+    # match only reports what changed, with the previous name as `was` when it differs.
     out: dict[str, list[dict[str, Any]]] = {"same": [], "grown": [], "shrunk": [], "new": []}
     for i, s in enumerate(cur):
         if i in matched:
             p = prev[matched[i]]
-            weak_before = str(p["segment"]).startswith(("terms_", "segment_"))
-            if not (weak_before and s.kind != "terms"):
-                s.name = p["segment"]  # the name stays with the segment it described
             before, now = int(p["users"]), s.size
             status = "same"
             if now > before * (1 + SIZE_CHANGE):
                 status = "grown"
             elif now < before * (1 - SIZE_CHANGE):
                 status = "shrunk"
-            out[status].append(
-                {
-                    "segment": s.name,
-                    "users_before": before,
-                    "users": now,
-                    "cosine": round(float(sims[i, matched[i]]), 3),
-                }
-            )
+            entry: dict[str, Any] = {
+                "segment": s.name,
+                "users_before": before,
+                "users": now,
+                "cosine": round(float(sims[i, matched[i]]), 3),
+            }
+            if p["segment"] != s.name:
+                entry["was"] = p["segment"]
+            out[status].append(entry)
         else:
-            while s.name in taken:  # a new segment may not take a kept name
-                s.name = f"{s.name}_new"
-            taken.add(s.name)
             out["new"].append({"segment": s.name, "users": s.size})
     gone = [
         {"segment": prev[j]["segment"], "users_before": int(prev[j]["users"])}
