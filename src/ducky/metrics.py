@@ -44,3 +44,43 @@ def data_notes(datadir: object, query: str) -> str:
         " Products were derived from the events (no catalog file): a product's category and"
         " price are the last ones its events gave."
     )
+
+
+def purchase_lines_sql(cols: set[str], events: str, products: str | None) -> tuple[str, str]:
+    """(SELECT of one row per purchase: user_id, ts, currency, revenue, order_key; how its
+    revenue is measured), by METRICS.md's revenue definition, for DuckDB over `events` (a
+    relation whose columns are `cols`) and `products` (None without a catalog).
+
+    The one place the report's business facts and the segment plugin's per-segment AOV take
+    revenue from, so the two can never disagree with each other (nor, on the same files, with
+    `ducky query revenue`).
+    """
+    from ducky.schema import DEFAULT_CURRENCY
+
+    price, join = "NULL", ""
+    if products is not None and "product_id" in cols:
+        join = f"LEFT JOIN {products} AS p ON e.product_id = p.product_id"
+        price = "p.price"
+    qty = "COALESCE(e.quantity, 1)" if "quantity" in cols else "1"
+    line = f"CAST({qty} AS DECIMAL(18, 2)) * {price}"
+    if "amount" in cols:
+        rev, source = f"COALESCE(e.amount, {line})", "amount paid, else quantity x product price"
+    else:
+        rev = line
+        source = (
+            "quantity x product price" if "quantity" in cols else "product price (1 per purchase)"
+        )
+    # Purchases without a currency are in schema.DEFAULT_CURRENCY, as in `ducky query revenue`.
+    dflt = f"'{DEFAULT_CURRENCY}'"
+    cur = f"COALESCE(CAST(e.currency AS VARCHAR), {dflt})" if "currency" in cols else dflt
+    # An order-less purchase is its own order: give it a unique synthetic key.
+    row_key = "'row-' || CAST(e.rowid_ AS VARCHAR)"
+    order = f"COALESCE(CAST(e.order_id AS VARCHAR), {row_key})" if "order_id" in cols else row_key
+    sql = f"""
+        SELECT e.user_id, e."timestamp" AS ts, {cur} AS currency,
+               CAST({rev} AS DECIMAL(18, 2)) AS revenue, {order} AS order_key
+        FROM (SELECT *, row_number() OVER () AS rowid_ FROM {events}
+              WHERE event_type = 'purchased') AS e
+        {join}
+    """
+    return sql, source

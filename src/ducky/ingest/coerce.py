@@ -124,7 +124,7 @@ def is_numeric(source_type: pa.DataType) -> bool:
 
 # A zone abbreviation (PST, CST, IST...) names different offsets in different places and
 # seasons: it is never guessed (the row is quarantined); UTC and GMT are not ambiguous.
-_ABBREVIATION = r"'.*[0-9]\s*[A-Za-z]{2,5}'"
+_ABBREVIATION = r".*[0-9]\s*([A-Za-z]{2,5})"  # the SQL test and the quarantine reason
 
 
 def _text_ts(v: str) -> str:
@@ -138,7 +138,8 @@ def _text_ts(v: str) -> str:
     tail = f"substr({t}, 12)"
     zoned = f"contains({tail}, '+') OR contains({tail}, '-') OR lower({tail}) <> upper({tail})"
     abbreviation = (
-        f"regexp_full_match({tail}, {_ABBREVIATION}) AND upper(right({t}, 3)) NOT IN ('UTC', 'GMT')"
+        f"regexp_full_match({tail}, '{_ABBREVIATION}') "
+        f"AND upper(right({t}, 3)) NOT IN ('UTC', 'GMT')"
     )
     # '12:00:00 +05:00': ICU wants the offset next to the time.
     glued = f"regexp_replace({t}, '\\s+([+-][0-9])', '\\1')"
@@ -219,7 +220,7 @@ def type_reason(column: str, logical: str, raw: object, fmt: str | None = None) 
                 f"{column}: {raw!r} is a day/month date, read only with the mapping's "
                 f'formats (e.g. "%m/%d/%Y" or "%d/%m/%Y")'
             )
-        m = re.fullmatch(r".*[0-9]\s*([A-Za-z]{2,5})", raw.strip())
+        m = re.fullmatch(_ABBREVIATION, raw.strip())
         if m and m.group(1).upper() not in ("UTC", "GMT"):
             return (
                 f"{column}: {raw!r} has the time zone abbreviation {m.group(1)!r}, which is "

@@ -15,8 +15,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ducky.schema import DEFAULT_CURRENCY
-
 if TYPE_CHECKING:
     from ducky.datasets import DataDir
 
@@ -111,43 +109,12 @@ def business_facts(datadir: DataDir, frames: dict[str, Any] | None = None) -> Bu
             prod = datadir.table_glob("products").replace("'", "''")
             products = f"read_parquet('{prod}')"
         cols = _columns(con, events)
-        price = "NULL"
-        join = ""
-        if has_products and "product_id" in cols:
-            join = f"LEFT JOIN {products} AS p ON e.product_id = p.product_id"
-            price = "p.price"
-        qty = "COALESCE(e.quantity, 1)" if "quantity" in cols else "1"
-        line = f"CAST({qty} AS DECIMAL(18, 2)) * {price}"
-        if "amount" in cols:
-            rev = f"COALESCE(e.amount, {line})"
-            out.revenue_source = "amount paid, else quantity x product price"
-        else:
-            rev = line
-            out.revenue_source = (
-                "quantity x product price"
-                if "quantity" in cols
-                else "product price (1 per purchase)"
-            )
-        # Purchases without a currency are in schema.DEFAULT_CURRENCY, as in `ducky query
-        # revenue` (METRICS.md): the brief's totals and the revenue table agree.
-        dflt = f"'{DEFAULT_CURRENCY}'"
-        cur = f"COALESCE(CAST(e.currency AS VARCHAR), {dflt})" if "currency" in cols else dflt
-        # An order-less purchase is its own order: give it a unique synthetic key.
-        order = (
-            "COALESCE(CAST(e.order_id AS VARCHAR), 'row-' || CAST(e.rowid_ AS VARCHAR))"
-            if "order_id" in cols
-            else "'row-' || CAST(e.rowid_ AS VARCHAR)"
+        from ducky.metrics import purchase_lines_sql
+
+        lines, out.revenue_source = purchase_lines_sql(
+            set(cols), events, products if has_products else None
         )
-        con.execute(
-            f"""
-            CREATE TEMP TABLE purchases AS
-            SELECT e.user_id, e."timestamp" AS ts, {cur} AS currency,
-                   CAST({rev} AS DECIMAL(18, 2)) AS revenue, {order} AS order_key
-            FROM (SELECT *, row_number() OVER () AS rowid_ FROM {events}
-                  WHERE event_type = '{PURCHASE}') AS e
-            {join}
-            """
-        )
+        con.execute(f"CREATE TEMP TABLE purchases AS {lines}")
         for c, revenue, orders, purchases, buyers in con.execute(
             """
             SELECT currency, COALESCE(SUM(revenue), 0), COUNT(DISTINCT order_key), COUNT(*),

@@ -112,26 +112,18 @@ def segment_aov(b: Behaviour, mask: np.ndarray) -> float | None:
 
 def _revenue_orders(con: Any, events: str, products: str) -> str | None:
     """SQL for (user_id, revenue, orders) per user, or None with several currencies."""
-    cols = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({events}, "
-                                      "hive_partitioning = false)").fetchall()}  # fmt: skip
+    from ducky.metrics import purchase_lines_sql
+
     src = f"read_parquet({events}, hive_partitioning = false)"
-    if "currency" in cols:
-        n = con.execute(f"SELECT COUNT(DISTINCT currency) FROM {src}").fetchone()
-        if n and int(n[0]) > 1:
-            return None
-    qty = "COALESCE(e.quantity, 1)" if "quantity" in cols else "1"
-    rev = f"CAST({qty} AS DOUBLE) * CAST(p.price AS DOUBLE)"
-    if "amount" in cols:
-        rev = f"COALESCE(CAST(e.amount AS DOUBLE), {rev})"
-    order = "'row-' || CAST(e.rowid_ AS VARCHAR)"
-    if "order_id" in cols:
-        order = f"COALESCE(CAST(e.order_id AS VARCHAR), {order})"
+    cols = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
+    lines, _ = purchase_lines_sql(cols, src, f"read_parquet({products})")
+    [(n,)] = con.execute(f"SELECT COUNT(DISTINCT currency) FROM ({lines})").fetchall()
+    if int(n) > 1:
+        return None
     return f"""
-        SELECT e.user_id, SUM({rev}) AS revenue, COUNT(DISTINCT {order}) AS orders
-        FROM (SELECT *, row_number() OVER () AS rowid_ FROM {src}
-              WHERE event_type = 'purchased') AS e
-        LEFT JOIN read_parquet({products}) AS p USING (product_id)
-        GROUP BY 1
+        SELECT user_id, CAST(SUM(revenue) AS DOUBLE) AS revenue,
+               COUNT(DISTINCT order_key) AS orders
+        FROM ({lines}) GROUP BY 1
     """
 
 
