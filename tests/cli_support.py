@@ -7,6 +7,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -29,3 +30,17 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
         timeout=600,
     )
     return Result(p.returncode, p.stdout, p.stderr)
+
+
+def ingest_in_process(capsys: Any, out: Path, *args: str) -> Result:
+    """`ducky --data OUT ingest ARGS --json` through the console entry point, in process
+    (`capsys`: pytest's capture fixture; a subprocess per call costs seconds)."""
+    from ducky.cli.main import main
+
+    try:
+        main(["--data", str(out), "ingest", *args, "--json"])
+        code = 0
+    except SystemExit as e:
+        code = int(e.code or 0)
+    o, e = capsys.readouterr()
+    return Result(code, o, e)

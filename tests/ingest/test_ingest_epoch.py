@@ -19,22 +19,13 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from tests.cli_support import Result
+from tests.cli_support import Result, ingest_in_process
 
 NOON = dt.datetime(2024, 3, 4, 12, 0)
 
 
 def _ingest(capsys: pytest.CaptureFixture[str], out: Path, *args: str) -> Result:
-    """`ducky --data OUT ingest ARGS --json` through the console entry point, in process."""
-    from ducky.cli.main import main
-
-    try:
-        main(["--data", str(out), "ingest", *args, "--json"])
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    o, e = capsys.readouterr()
-    return Result(code, o, e)
+    return ingest_in_process(capsys, out, *args)
 
 
 def _times(out: Path, table: str = "events") -> list[tuple[Any, dt.datetime]]:

@@ -17,21 +17,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from ducky.ingest.quarantine import read_quarantine
-from tests.cli_support import Result
+from tests.cli_support import Result, ingest_in_process
 
 T = dt.datetime
 
 
 def _ingest(capsys: pytest.CaptureFixture[str], out: Path, *args: str) -> Result:
-    from ducky.cli.main import main
-
-    try:
-        main(["--data", str(out), "ingest", *args, "--json"])
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    o, e = capsys.readouterr()
-    return Result(code, o, e)
+    return ingest_in_process(capsys, out, *args)
 
 
 def _rows(out: Path, table: str) -> list[dict[str, Any]]:
