@@ -215,7 +215,9 @@ def test_bench_on_postgres_parity_and_real_plans(
     assert set(comp) == {"wau", "revenue", "cohort"}
     wau = comp["wau"]
     assert wau["engine"] == "postgres" and wau["insert_rows"] == 18
-    assert wau["baseline_s"] / wau["optimized_s"] == pytest.approx(wau["optimized_speedup"], 0.01)
+    # The speedup is the two medians' ratio rounded to 2 decimals (a relative tolerance failed when
+    # a fast baseline made the ratio 0.355 -> 0.36); JSON keeps the floats, so this is exact.
+    assert round(wau["baseline_s"] / wau["optimized_s"], 2) == wau["optimized_speedup"]
     assert wau["optimized_bytes"] > 0 and wau["rollup_bytes"] > 0 and wau["rollup_build_s"] > 0
     with open_engine("postgres", DataDir(handmade_dir), dsn=pg_dsn) as eng:
         from ducky.engines.postgres.rollups import PostgresRollups

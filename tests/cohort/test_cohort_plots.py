@@ -93,3 +93,24 @@ def test_heatmap_height_grows_with_cohorts() -> None:
     assert draw_heatmap(many, "d").get_figheight() > 2 * draw_heatmap(few, "d").get_figheight()
     fig = draw_heatmap(many, "definition")
     assert fig.get_figheight() * fig.dpi > 1000  # about 40 px per cohort row at 110 dpi
+
+
+def test_line_chart_legend_counts_only_cohorts_it_draws(handmade_dir: Path) -> None:
+    # March has no complete return week: it is named apart, never counted among grey lines.
+    r = compute(handmade_dir)
+    box = draw_lines(r.matrix, r.definition).axes[0].get_legend()
+    assert box is not None
+    assert [t.get_text() for t in box.get_texts()] == [
+        "average (weighted by size)",
+        "best at w4: 2024-12 (n=3)",
+        "worst at w4: 2025-01 (n=2)",
+        "no complete return week yet: 2025-03 (n=1)",
+    ]
+    # Without a best and worst (one cohort complete at week 4) the grey lines are not "other".
+    one = CohortMatrix(8, r.matrix.cohorts[1:], weighted_average(r.matrix.cohorts[1:], 8), ())
+    box = draw_lines(one, r.definition).axes[0].get_legend()
+    assert box is not None
+    assert [t.get_text() for t in box.get_texts()][1:] == [
+        "1 cohort",
+        "no complete return week yet: 2025-03 (n=1)",
+    ]

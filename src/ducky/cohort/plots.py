@@ -242,11 +242,23 @@ def draw_lines(matrix: CohortMatrix, definition: str, subtitle: str = "") -> Fig
             Line2D([], [], color="#d73027", linewidth=2.4,
                    label=f"worst at w{wk}: {matrix.cohorts[worst].label}"),
         ]  # fmt: skip
-    others = len(matrix.cohorts) - sum(i is not None for i in (best, worst))
-    if others:
+    # Count only the grey cohorts that show a line: a cohort too young for any complete return
+    # week has at most a week-0 dot (often above the scale), and counting it in "N other
+    # cohorts" promised lines nobody could find. Name those apart instead.
+    muted = [i for i in range(len(matrix.cohorts)) if i not in (best, worst)]
+    young = [i for i in muted if grid.shape[1] > 1 and not np.isfinite(grid[i, 1:]).any()]
+    shown = len(muted) - len(young)
+    if shown:
+        noun = "cohort" if shown == 1 else "cohorts"
+        label = f"{shown} other {noun}" if best is not None else f"{shown} {noun}"
+        handles.append(Line2D([], [], color="#b8bcc4", linewidth=1.0, label=label))
+    if young:
+        names = ", ".join(matrix.cohorts[i].label for i in young[:3])
+        more = f" and {len(young) - 3} more" if len(young) > 3 else ""
         handles.append(
-            Line2D([], [], color="#b8bcc4", linewidth=1.0, label=f"{others} other cohorts")
-        )
+            Line2D([], [], linestyle="none",
+                   label=f"no complete return week yet: {names}{more}")
+        )  # fmt: skip
     ax.legend(handles=handles, loc="upper right", fontsize=8, frameon=False)
     ax.set_title(TITLE, fontsize=10, fontweight="bold")
     fig.text(
