@@ -44,6 +44,10 @@ def test_native_rollups_build_query_and_go_stale(tmp_path: Path) -> None:
         ("wau", "revenue", "cohort"), "fresh"
     )
     assert doc["rollups"][0]["rows"] == 13 and doc["rollups"][0]["maintained"] is False
+    # The command's time and the rollup's SQL time (status's build) are both given, apart.
+    for x in doc["rollups"]:
+        b = doc["built"][x["query"]]
+        assert b["sql_seconds"] == round(x["build_s"], 4) and 0 < b["sql_seconds"] <= b["seconds"]
     # No size per table from DuckDB: the JSON says so and gives the whole file's size instead.
     with duckdb.connect(str(data / ".ducky" / "duckdb" / "ducky.duckdb"), read_only=True) as c:
         (used,) = c.execute(
