@@ -20,24 +20,67 @@ TABLES_NEEDED: dict[str, tuple[str, ...]] = {n: s.tables for n, s in CATALOG.ite
 
 
 def check_event_type(value: str | None) -> str | None:
-    """None/'any' means every event type; anything else is a canonical event type or one of
-    the aliases ingest maps onto one (`purchase`, `add_to_cart`, `view_item`...)."""
+    """None/'any' means every event type; a canonical event type or one of the aliases ingest
+    maps onto one (`purchase`, `add_to_cart`, `view_item`...) is that type; any other name is a
+    shop's own event, which ingest keeps as it came. Whether the data holds such a name is
+    only known where the query runs: `require_event_in_data` checks it there, so a typo is a
+    clear error rather than an empty answer."""
     if value is None or value == "any":
         return None
-    v = value.strip().lower()
-    if v in EVENT_TYPES:
-        return v
-    from ducky.ingest.vocab import canonical_event  # only off the common path: it costs imports
+    v = value.strip()
+    if v.lower() in EVENT_TYPES:
+        return v.lower()
+    if not v:
+        raise UserError(f"--event: choose any, {', '.join(EVENT_TYPES)} or an event name")
+    # One vocabulary with the audience spec (ingest's aliases and its own: `order`, `signin`).
+    from ducky.audience.spec import normalize_event  # only off the common path: it costs imports
 
-    known = canonical_event(v)
-    if known in EVENT_TYPES:
-        return known
-    # A shop's own event names are kept by ingest and count as activity, but the metrics (and
-    # their rollups, one bit per canonical type) filter on the four canonical types only.
-    raise UserError(
-        f"unknown event type {value!r}: choose any, {', '.join(EVENT_TYPES)} (a shop's own "
-        "events count as activity under any)"
-    )
+    try:
+        return normalize_event(v)
+    except ValueError as e:
+        raise UserError(f"--event: {e}") from None
+
+
+def is_custom_event(event_type: str | None) -> bool:
+    """A shop's own event name (not any, not one of the four canonical types)."""
+    return event_type is not None and event_type not in EVENT_TYPES
+
+
+# Portable SQL (DuckDB dialect, transpiled to each engine's): the event names in the data.
+_EVENT_NAMES_SQL = (
+    "SELECT event_type, COUNT(*) AS n FROM events GROUP BY event_type ORDER BY n DESC, event_type"
+)
+
+
+def missing_event_message(name: str, present: dict[str, int]) -> str:
+    """One line for an event name the data does not hold: the names it does, the nearest."""
+    import difflib
+
+    listed = ", ".join(f"{k} ({n:,})" for k, n in list(present.items())[:8])
+    more = f" and {len(present) - 8} more" if len(present) > 8 else ""
+    pool = list(dict.fromkeys([*present, *EVENT_TYPES]))
+    near = difflib.get_close_matches(name.lower(), [p.lower() for p in pool], n=1, cutoff=0.6)
+    hint = ""
+    if near:
+        hint = f"; did you mean {next(p for p in pool if p.lower() == near[0])!r}?"
+    held = f"the data's event names: {listed}{more}" if present else "the data has no events"
+    return f"--event: no event named {name!r} in the data ({held}){hint}"
+
+
+def require_event_in_data(eng: Any, event_type: str | None) -> None:
+    """Raise a UserError when a shop's own event name is not in the engine's events table."""
+    if not is_custom_event(event_type):
+        return
+    from ducky.sql import transpile
+
+    assert event_type is not None
+    probe = "SELECT 1 AS hit FROM events WHERE event_type = :name LIMIT 1"
+    write = eng.sql_dialect()
+    if eng.run(transpile(probe, write=write, params={"name": event_type})).num_rows:
+        return
+    rows = eng.run(transpile(_EVENT_NAMES_SQL, write=write)).to_pylist()
+    present = {str(r["event_type"]): int(r["n"]) for r in rows if r["event_type"] is not None}
+    raise UserError(missing_event_message(event_type, present))
 
 
 def check_date(value: str | None, name: str) -> str | None:
@@ -82,6 +125,12 @@ def run_query(
     """
     from ducky.engines import open_engine
 
+    if variant == "rollup":
+        # Before the data is validated or an engine opens: a rollup cannot filter on a shop's
+        # own event name (the same refusal as ducky.sql.render, which every engine goes through).
+        from ducky.sql import check_rollup_event
+
+        check_rollup_event(variant, params.get("event_type"))
     datadir.validate(TABLES_NEEDED.get(query, ("events",)))
     eng = open_engine(engine, datadir, **(engine_options or {}))
     if variant == "rollup":
@@ -94,4 +143,5 @@ def run_query(
             from ducky.engines.rollups import ensure_fresh
 
             ensure_fresh(eng, query, refresh=refresh_rollup, notify=notify)
+        require_event_in_data(eng, params.get("event_type"))
         return eng.query(query, variant, **params)

@@ -120,7 +120,11 @@ def test_data_dir_from_environment(handmade_dir: Path) -> None:
             "error: data directory {tmp}/missing does not exist: create one with `ducky gen`",
             2,
         ),
-        (["query", "wau", "--event", "bought"], "error: unknown event type 'bought'", 2),
+        (
+            ["query", "wau", "--event", "bought"],
+            "error: --event: no event named 'bought' in the data (the data's event names: viewed",
+            2,
+        ),
         (
             ["query", "revenue", "--from", "yesterday"],
             "error: --from: 'yesterday' is not a date",

@@ -97,7 +97,8 @@ def _write_csv_atomic(result: CohortResult, path: Path) -> None:
     "event_type",
     default="any",
     show_default=True,
-    help="Event type that counts as a return: any, viewed, add-to-cart, purchased, login.",
+    help="Event type that counts as a return: any, viewed, add-to-cart, purchased, login, "
+    "or a shop's own event name.",
 )
 @click.option(
     "--from",

@@ -20,7 +20,13 @@ from ducky.sql.catalog import QUERIES
 @engine_option()
 # -V is --variant on query and bench alike (the root's version flag is --version only).
 @click.option("--variant", "-V", default="optimized", show_default=True, help="SQL variant to run.")
-@click.option("--event", "event_type", default=None, help="wau/cohort: only this event type.")
+@click.option(
+    "--event",
+    "event_type",
+    default=None,
+    help="wau/cohort: only this event type (viewed, add-to-cart, purchased, login, an alias "
+    "such as purchase, or a shop's own event name).",
+)
 @range_options("revenue")
 @click.option("--weeks", default=8, show_default=True, type=click.IntRange(0, 52), help="cohort.")
 @engine_options

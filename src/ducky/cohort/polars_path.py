@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from ducky.errors import UserError
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -39,6 +41,15 @@ def compute_tidy(datadir: DataDir, weeks: int = 8, event_type: str | None = None
     )
 
     returns = events
+    from ducky.queries import is_custom_event, missing_event_message
+
+    if is_custom_event(event_type):  # a shop's own name: a typo is an error, not zero returns
+        assert event_type is not None
+        if events.filter(pl.col("event_type") == event_type).head(1).collect().height == 0:
+            counts = events.group_by("event_type").agg(n=pl.len()).collect().rows()
+            present = dict(sorted(((k, n) for k, n in counts if k is not None),
+                                  key=lambda kn: (-kn[1], kn[0])))  # fmt: skip
+            raise UserError(missing_event_message(event_type, present))
     if event_type is not None:
         returns = returns.filter(pl.col("event_type") == event_type)
     activity = (

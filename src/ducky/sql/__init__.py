@@ -29,6 +29,7 @@ __all__ = [
     "PARAMETERS",
     "QUERIES",
     "bind_parameters",
+    "check_rollup_event",
     "render",
     "source",
     "transpile",
@@ -44,6 +45,18 @@ def bind_parameters(query: str, params: dict[str, Any] | None) -> dict[str, Any]
         raise UserError(f"query {query!r} takes no parameter(s) {', '.join(sorted(unknown))}")
     values.update(params or {})
     return values
+
+
+def check_rollup_event(variant: str, event_type: Any) -> None:
+    """The rollups keep one bit per canonical event type: a shop's own event name would find
+    no bit and read as an empty answer. Refuse it here, where every engine's SQL is made."""
+    from ducky.schema import EVENT_TYPES
+
+    if variant == "rollup" and event_type is not None and event_type not in EVENT_TYPES:
+        raise UserError(
+            f"--event {event_type!r}: the rollups keep the four canonical event types only "
+            f"({', '.join(EVENT_TYPES)}); run it with --variant optimized"
+        )
 
 
 def render(
@@ -70,6 +83,7 @@ def render(
     from ducky.sql.catalog import render_cache_get, render_cache_key, render_cache_put
 
     values = bind_parameters(query, params)
+    check_rollup_event(variant, values.get("event_type"))
     text, written_in = source(query, variant, dialect, roots)
     key = None
     if write is None and (write_factory is None or writer_key is not None):
