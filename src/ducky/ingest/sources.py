@@ -232,6 +232,11 @@ def _read_csv(buf: bytes, spec: str) -> tuple[pa.Table, np.ndarray, list[Reject]
     )
     data_lines = np.flatnonzero(ends[1:] > starts[1:]) + 1  # 0-based, non-empty, no header
     rejects: list[Reject] = []
+    if b'"' in buf and (
+        any(t.count('"') % 2 for t in invalid)  # a quote opened on one line, closed later
+        or len(data_lines) - len(invalid) != table.num_rows
+    ):
+        return _read_csv_records(buf, spec, header)
     if invalid:
         # Locate each invalid row's line by its text: only invalid rows pay for this.
         bad: set[int] = set()
@@ -257,11 +262,54 @@ def _read_csv(buf: bytes, spec: str) -> tuple[pa.Table, np.ndarray, list[Reject]
             )
         data_lines = data_lines[~np.isin(data_lines, np.array(sorted(bad), dtype=np.int64))]
     if len(data_lines) != table.num_rows:
-        raise UserError(
-            f"{spec}: could not match CSV rows to lines (quoted values spanning lines are not "
-            "supported)"
-        )
+        raise UserError(f"{spec}: could not match CSV rows to lines")
     return table, (data_lines + 1).astype(np.int64), rejects
+
+
+_CSV_NULLS = frozenset(("", "NULL", "null"))  # as the fast path's null_values
+
+
+def _read_csv_records(buf: bytes, spec: str, header: list[str]) -> tuple[Any, Any, list[Reject]]:
+    """A CSV whose quoted values span lines (a product name or address with a line break, as
+    shop exports write them): read record by record with Python's csv module, which follows
+    the quotes, numbering each record by the line it starts on. Slower than Arrow's reader,
+    so only a file that needs it comes here; a record with the wrong number of fields is a
+    reject with its line number and text, as on the fast path."""
+    import csv
+
+    import numpy as np
+    import pyarrow as pa
+
+    text = buf.decode("utf-8")
+    # Lines end at "\n" only, as the fast path counts them (a lone "\r" stays in a value).
+    lines = text.split("\n")
+    reader = csv.reader(ln + "\n" for ln in lines)
+    next(reader)  # the header, already read
+    columns: list[list[str | None]] = [[] for _ in header]
+    numbers: list[int] = []
+    rejects: list[Reject] = []
+    first = reader.line_num + 1  # 1-based line the next record starts on
+    for fields in reader:
+        start, first = first, reader.line_num + 1
+        if not fields or (fields == [""] and len(header) > 1):  # a blank line, skipped as there
+            continue
+        if len(fields) != len(header):
+            raw = "\n".join(lines[start - 1 : first - 1]).rstrip("\r\n")
+            rejects.append(
+                Reject(
+                    start,
+                    "parse",
+                    f"line {start} has {len(fields)} field(s), the header has {len(header)} "
+                    "(truncated or malformed line, or an unclosed quote)",
+                    raw,
+                )
+            )
+            continue
+        numbers.append(start)
+        for col, v in zip(columns, fields, strict=True):
+            col.append(None if v in _CSV_NULLS else v)
+    table = pa.table({h: pa.array(c, pa.string()) for h, c in zip(header, columns, strict=True)})
+    return table, np.asarray(numbers, dtype=np.int64), rejects
 
 
 # -- JSON -------------------------------------------------------------------------------------
