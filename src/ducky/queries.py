@@ -31,14 +31,14 @@ def check_event_type(value: str | None) -> str | None:
     if v.lower() in EVENT_TYPES:
         return v.lower()
     if not v:
-        raise UserError(f"--event: choose any, {', '.join(EVENT_TYPES)} or an event name")
+        raise UserError(f"empty event type: choose any, {', '.join(EVENT_TYPES)} or an event name")
     # One vocabulary with the audience spec (ingest's aliases and its own: `order`, `signin`).
     from ducky.audience.spec import normalize_event  # only off the common path: it costs imports
 
     try:
         return normalize_event(v)
     except ValueError as e:
-        raise UserError(f"--event: {e}") from None
+        raise UserError(f"event type {value!r}: {e}") from None
 
 
 def is_custom_event(event_type: str | None) -> bool:
@@ -64,7 +64,7 @@ def missing_event_message(name: str, present: dict[str, int]) -> str:
     if near:
         hint = f"; did you mean {next(p for p in pool if p.lower() == near[0])!r}?"
     held = f"the data's event names: {listed}{more}" if present else "the data has no events"
-    return f"--event: no event named {name!r} in the data ({held}){hint}"
+    return f"no event named {name!r} in the data ({held}){hint}"
 
 
 def require_event_in_data(eng: Any, event_type: str | None) -> None:

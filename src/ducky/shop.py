@@ -258,13 +258,15 @@ class Shop:
         seed: int = 42,
         embedder: str = "auto",
         model: str | None = None,
-        balance: float = 1.0,
+        balance: float | None = None,
         save: bool = True,
     ) -> pl.DataFrame:
         """Users by segment from their search history (the optional segment plugin).
 
-        `k=None` picks the number of segments; `save` writes <data>/segments as the CLI does.
-        Returns user_id, segment_id and segment (its name).
+        `k=None` picks the number of segments; `balance=None` is the CLI's default (the
+        behaviour block's weight against the searches, docs/SEGMENTATION.md); `save` writes
+        <data>/segments as `ducky segment` does, replacing the last run's segments (pass
+        save=False to look without replacing them). Returns user_id, segment_id and segment.
         """
         try:
             from ducky.plugins.segment import outputs, pipeline
@@ -280,7 +282,10 @@ class Shop:
         datadir.manifest()
         emb = make_embedder(embedder, model)
         logs = read_search_logs(datadir, None, None)
-        result = pipeline.segment(logs, datadir, emb, k=k, seed=seed, balance=balance)
+        # The same default as `ducky segment --balance` (pipeline.BALANCE): a notebook run and
+        # a CLI run of the same shop give the same segments.
+        weight = pipeline.BALANCE if balance is None else balance
+        result = pipeline.segment(logs, datadir, emb, k=k, seed=seed, balance=weight)
         if save:
             result.quality = pipeline.evaluate(result, datadir)
             outputs.write_segments(datadir, result)

@@ -122,7 +122,7 @@ def test_data_dir_from_environment(handmade_dir: Path) -> None:
         ),
         (
             ["query", "wau", "--event", "bought"],
-            "error: --event: no event named 'bought' in the data (the data's event names: viewed",
+            "error: no event named 'bought' in the data (the data's event names: viewed",
             2,
         ),
         (

@@ -71,7 +71,7 @@ def test_polars_csv_equals_sql_csv(handmade_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--event", "clicked"), "error: --event: no event named 'clicked' in the data"),
+        (("--event", "clicked"), "error: no event named 'clicked' in the data"),
         (("--from", "2025-1"), "error: --from: '2025-1' is not a month (expected YYYY-MM"),
         (("--out", "heat.jpg"), "error: --out: 'heat.jpg' must end in .png"),
     ],

@@ -131,7 +131,7 @@ def test_from_to_filters_cohorts_without_moving_censoring(handmade_dir: Path) ->
         ({"date_to": "Jan 2025"}, "--to: 'Jan 2025' is not a month"),
         ({"date_from": "2025-03", "date_to": "2025-01"}, "--from 2025-03 is after --to 2025-01"),
         ({"date_from": "2026-01"}, "no cohorts in the chosen month range"),
-        ({"event_type": "clicked"}, "--event: no event named 'clicked' in the data"),
+        ({"event_type": "clicked"}, "no event named 'clicked' in the data"),
         ({"weeks": 99}, "--weeks: 99 is out of range"),
     ],
 )

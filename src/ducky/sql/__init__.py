@@ -54,8 +54,8 @@ def check_rollup_event(variant: str, event_type: Any) -> None:
 
     if variant == "rollup" and event_type is not None and event_type not in EVENT_TYPES:
         raise UserError(
-            f"--event {event_type!r}: the rollups keep the four canonical event types only "
-            f"({', '.join(EVENT_TYPES)}); run it with --variant optimized"
+            f"event type {event_type!r}: the rollups keep the four canonical event types only "
+            f"({', '.join(EVENT_TYPES)}); use the optimized variant"
         )
 
 

@@ -25,3 +25,32 @@ def test_silhouettes_come_with_their_standard_error() -> None:
     assert max(sil, key=lambda k: sil[k]) == 4
     assert all(0 < se[k] < 0.02 for k in sil)  # std of per-point silhouettes / sqrt(600)
     assert cluster.pick_k(sil, se) == 4
+
+
+def test_k_below_two_or_not_a_number_is_one_clear_error() -> None:
+    import pyarrow as pa
+    import pytest
+
+    from ducky.errors import UserError
+    from ducky.plugins.segment import pipeline
+
+    x = np.random.default_rng(0).normal(0, 1, (60, 5)).astype(np.float32)
+    with pytest.raises(UserError, match=r"k = 1 segments is out of range for 60 users \(2..60\)"):
+        cluster.cluster(x, 1, 0)
+    # The pipeline refuses before reading anything (here: no logs, no data directory at all).
+    for bad in ("x", 1, True, 2.5):
+        with pytest.raises(UserError, match="is not a number of segments"):
+            pipeline.segment(pa.table({}), None, None, k=bad)  # type: ignore[arg-type]
+
+
+def test_python_and_cli_share_the_balance_default() -> None:
+    import inspect
+
+    from ducky.plugins.segment import pipeline
+    from ducky.plugins.segment.cli import segment as segment_cmd
+    from ducky.shop import Shop
+
+    option = next(p for p in segment_cmd.params if p.name == "balance")
+    assert option.default == pipeline.BALANCE == 0.3
+    # Shop.segment(balance=None) means pipeline.BALANCE (a notebook run = a CLI run)
+    assert inspect.signature(Shop.segment).parameters["balance"].default is None

@@ -65,8 +65,8 @@ def _parse_k(value: str) -> int | None:
         k = int(value)
     except ValueError:
         raise UserError(f"--k: {value!r} is not a number or 'auto'") from None
-    if k < 1:
-        raise UserError("--k must be at least 1")
+    if k < 2:
+        raise UserError(f"--k {k}: at least 2 segments (or auto)")
     return k
 
 

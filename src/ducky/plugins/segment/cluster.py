@@ -159,8 +159,10 @@ def _cluster(x: np.ndarray, k: int | None, seed: int, k_min: int, k_max: int) ->
         if not sil:
             raise UserError("too few distinct users to choose k: pass --k N")
         k = pick_k(sil, se)
-    if k < 1 or k > n:
-        raise UserError(f"--k {k} is out of range for {n} users")
+    if k < 2 or k > n:
+        # One segment is everyone: a name and an action for "all users" would be a claim the
+        # clustering never made (the same floor as k-min).
+        raise UserError(f"k = {k} segments is out of range for {n} users (2..{n})")
     model = _kmeans(x, k, seed)
     centers = np.asarray(model.cluster_centers_, dtype=np.float32)  # type: ignore[attr-defined]
     # distances to every centre in chunks: (n, k) stays small even for millions of users

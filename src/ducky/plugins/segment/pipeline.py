@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ducky.errors import DataDirError
+from ducky.errors import DataDirError, UserError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -135,6 +135,11 @@ def segment(
 ) -> SegmentationResult:
     """Embed, featurize, cluster and name. `progress(stage, advance, total)` drives a bar."""
     import numpy as np
+
+    # Checked here, for the CLI and the Python API alike: a bad k from a notebook is one
+    # clear error, not a TypeError from deep in the clustering.
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 2):
+        raise UserError(f"k: {k!r} is not a number of segments (a whole number >= 2, or None)")
 
     from ducky.plugins.segment import cluster as clustering
     from ducky.plugins.segment import features, naming
