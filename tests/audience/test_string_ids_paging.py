@@ -7,6 +7,7 @@ UUID, an id that looks like a number ("123") and one with a quote in it.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,11 +30,7 @@ IDS = [
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from fastapi.testclient import TestClient
-
-    from ducky.api.app import create_app
-
+def strdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("strpage")
     users = tmp / "users.csv"
     users.write_text(
@@ -55,8 +52,37 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Any:
         mapping=mapping,
         now=dt.datetime(2024, 3, 1),
     )
-    with TestClient(create_app(out)) as c:
+    return out
+
+
+@pytest.fixture(scope="module")
+def client(strdir: Path) -> Any:
+    from fastapi.testclient import TestClient
+
+    from ducky.api.app import create_app
+
+    with TestClient(create_app(strdir)) as c:
         yield c
+
+
+@pytest.mark.parametrize("page", [None, "3"])
+def test_cli_json_export_keeps_string_ids(strdir: Path, tmp_path: Path, page: str | None) -> None:
+    # `--format json` paged through every user crashed on int("u2") (exit 70, half a document).
+    import json
+
+    from tests.cli_support import run_cli
+
+    limit = () if page is None else ("--limit", page)
+    spec = json.dumps({"version": 1, "where": {"type": "event", "event": "login", "op": "gte",
+                                               "count": 1}})  # fmt: skip
+    (tmp_path / "spec.json").write_text(spec)
+    r = run_cli("--data", str(strdir), "audience", str(tmp_path / "spec.json"), "--format", "json",
+                *limit)  # fmt: skip
+    assert r.code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    want = sorted(IDS[::2]) if page is None else sorted(IDS[::2])[:3]
+    assert sorted(doc["user_ids"]) == want and all(isinstance(u, str) for u in doc["user_ids"])
+    assert [u["user_id"] for u in doc["users"]] == doc["user_ids"]
 
 
 def _all_pages(client: Any, body: dict[str, Any], limit: int) -> list[Any]:

@@ -187,7 +187,8 @@ def _export(service: Any, spec: Any, fmt: str, limit: int | None, meta: dict[str
 
     out = sys.stdout
     written = 0
-    ids = array("q")
+    # Integer ids packed (8 bytes each: a million-user export stays small); string ids in a list.
+    ids: array[int] | list[Any] = array("q")
     cursor = spec.cursor
     result = None
     writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
@@ -211,14 +212,18 @@ def _export(service: Any, spec: Any, fmt: str, limit: int | None, meta: dict[str
             for u in result.users:
                 out.write(("," if written or ids else "") + "\n    ")
                 out.write(json.dumps({k: jsonable(v) for k, v in u.items()}, default=jsonable))
-                ids.append(int(u["user_id"]))
+                uid = u["user_id"]
+                if isinstance(ids, array) and not isinstance(uid, int):
+                    ids = list(ids)  # a shop's string ids: kept as they are, never int()
+                ids.append(uid)
         written += len(result.users)
         cursor = result.next_cursor
         if cursor is None or (limit is not None and written >= limit):
             break
     if fmt == "json":
         out.write("\n  ],\n")
-        out.write(f'  "user_ids": {json.dumps(ids.tolist())},\n')
+        listed = ids.tolist() if isinstance(ids, array) else ids
+        out.write(f'  "user_ids": {json.dumps(listed, default=jsonable)},\n')
         out.write(f'  "next_cursor": {json.dumps(cursor)}\n}}\n')
     total = result.total_count if result is not None else 0
     if written < total:
