@@ -101,3 +101,52 @@ def test_segment_values_one_row_per_segment_and_currency(tmp_path: Path) -> None
     ]
     eur = next(v for v in b.by_segment if v.currency == "EUR")
     assert eur.aov == pytest.approx(18.75)  # revenue / orders
+
+
+def test_funnel_steps_are_nested_and_buyers_outside_it_are_said(tmp_path: Path) -> None:
+    # A shop whose orders come without view events (imported from the order system): counting
+    # each event type apart gave "200 % of viewers bought".
+    ts = dt.datetime(2025, 1, 6, 10)
+    rows = [
+        (1, "viewed"), (1, "add-to-cart"), (1, "purchased"),  # the whole funnel
+        (2, "purchased"), (5, "purchased"),  # buyers with no view: outside the funnel
+        (3, "viewed"), (3, "purchased"),  # bought without a cart event
+        (4, "viewed"),
+    ]  # fmt: skip
+    (tmp_path / "events" / "month=2025-01").mkdir(parents=True)
+    pq.write_table(
+        pa.table(
+            {
+                "user_id": pa.array([r[0] for r in rows], pa.int64()),
+                "event_type": [r[1] for r in rows],
+                "product_id": pa.array([10] * len(rows), pa.int64()),
+                "timestamp": [ts + dt.timedelta(hours=i) for i in range(len(rows))],
+            }
+        ),
+        tmp_path / "events" / "month=2025-01" / "part-0.parquet",
+    )
+    b = business_facts(DataDir(tmp_path))
+    assert b.funnel == [("viewed a product", 3), ("added to cart", 1), ("purchased", 1)]
+    assert [r for _, _, r in b.funnel_rates()] == [None, pytest.approx(1 / 3), 1.0]
+    assert b.viewers_who_bought == 2  # users 1 and 3, of 3 viewers: 66.7 %, never above 100 %
+    assert b.funnel_notes == [
+        "2 of 4 buyers have no view event and are not in the funnel",
+        "1 viewer bought without an add-to-cart event: counted in viewers who bought, not in "
+        "the funnel's last step",
+    ]
+    # No add-to-cart events at all: the funnel is view -> purchase, no empty middle step.
+    keep = [r for r in rows if r[1] != "add-to-cart"]
+    pq.write_table(
+        pa.table(
+            {
+                "user_id": pa.array([r[0] for r in keep], pa.int64()),
+                "event_type": [r[1] for r in keep],
+                "product_id": pa.array([10] * len(keep), pa.int64()),
+                "timestamp": [ts + dt.timedelta(hours=i) for i in range(len(keep))],
+            }
+        ),
+        tmp_path / "events" / "month=2025-01" / "part-0.parquet",
+    )
+    b = business_facts(DataDir(tmp_path))
+    assert b.funnel == [("viewed a product", 3), ("purchased", 2)]
+    assert b.funnel_notes == ["2 of 4 buyers have no view event and are not in the funnel"]

@@ -74,12 +74,18 @@ def business_part(ctx: ReportContext) -> Part:
         )
     steps = b.funnel_rates()
     if steps and steps[0][1]:
-        (_s1, n1, _), (_s2, n2, r2), (_s3, n3, r3) = steps
-        part.sentences.append(
-            f"Funnel: {fmt.count(n1)} users viewed a product, {fmt.count(n2)} added to cart "
-            f"({fmt.pct(r2 or 0.0)} of viewers) and {fmt.count(n3)} purchased "
-            f"({fmt.pct(r3 or 0.0)} of those with a cart; {fmt.pct(n3 / n1)} of viewers)."
-        )
+        n1 = steps[0][1]
+        if len(steps) == 3:
+            (_s2, n2, r2), (_s3, n3, r3) = steps[1:]
+            said = (
+                f"{fmt.count(n2)} of them added to cart ({fmt.pct(r2 or 0.0)}) and "
+                f"{fmt.count(n3)} of those purchased ({fmt.pct(r3 or 0.0)}; "
+                f"{fmt.pct(n3 / n1)} of viewers)"
+            )
+        else:  # no add-to-cart events in the data: view -> purchase
+            said = f"{fmt.count(steps[-1][1])} of them purchased ({fmt.pct(steps[-1][1] / n1)})"
+        notes = "".join(f" {n[0].upper()}{n[1:]}." for n in b.funnel_notes)
+        part.sentences.append(f"Funnel: {fmt.count(n1)} users viewed a product; {said}.{notes}")
     if b.buyers:
         part.sentences.append(
             f"Repeat purchase rate {fmt.pct(b.repeat_rate)}: {fmt.count(b.repeat_buyers)} of "
@@ -335,8 +341,8 @@ def kpis(ctx: ReportContext) -> list[tuple[str, str]]:
         ]
         steps = b.funnel_rates()
         if steps and steps[0][1]:
-            # users who bought / users who viewed (distinct users), not event conversion
-            out.append(("viewers who bought", fmt.pct(steps[-1][1] / steps[0][1])))
+            # users who viewed and bought / users who viewed (distinct users): at most 100 %
+            out.append(("viewers who bought", fmt.pct(b.viewers_who_bought / steps[0][1])))
     return out
 
 

@@ -32,13 +32,15 @@ def render_business(ctx: ReportContext) -> Section:
     steps = b.funnel_rates()
     first = steps[0][1] if steps else 0
     funnel = h.table(
-        ["step", "users", "of previous step", "of first step"],
+        ["step", "users (this step and every one before)", "of previous step", "of first step"],
         [
             (s, fmt.count(n), "" if r is None else fmt.pct(r), fmt.pct(n / first) if first else "")
             for s, n, r in steps
         ],
         {1, 2, 3},
     )
+    if b.funnel_notes:
+        funnel += "".join(f'<p class="definition">{h.esc(n)}.</p>' for n in b.funnel_notes)
     repeat = h.table(
         ["buyers", "buyers with 2+ orders", "repeat purchase rate"],
         [(fmt.count(b.buyers), fmt.count(b.repeat_buyers), fmt.pct(b.repeat_rate))],
