@@ -27,9 +27,23 @@ def parse_day(value: str | dt.date, name: str, end: bool) -> dt.date:
                 return first
             nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
             return nxt - dt.timedelta(days=1)
-        return dt.date.fromisoformat(text[:10])
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
     except ValueError:
-        raise UserError(f"{name}: {value!r} is not a date (YYYY-MM-DD or YYYY-MM)") from None
+        pass
+    # Anything else was once cut to its first 10 characters: `2025-01-16T23:59` silently meant
+    # the whole of 2025-01-16 and `2025-01-16xyz` passed. A time of day is said apart, since
+    # these ranges are whole days.
+    try:
+        timed = ":" in text and bool(dt.datetime.fromisoformat(text))
+    except ValueError:
+        timed = False
+    if not timed:
+        raise UserError(f"{name}: {value!r} is not a date (YYYY-MM-DD or YYYY-MM)")
+    raise UserError(
+        f"{name}: {value!r} has a time of day, but this range is in whole days "
+        "(YYYY-MM-DD or YYYY-MM)"
+    )
 
 
 def date_range(

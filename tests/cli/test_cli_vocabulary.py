@@ -49,6 +49,14 @@ def test_date_range_errors() -> None:
         date_range("2025-04", "2025-03")
     with pytest.raises(UserError, match="is not a date"):
         date_range("2025-13", None)
+    # Once cut to 10 characters and accepted: a trailing word, a compact date, a time of day.
+    for bad in ("2025-01-16xyz", "20250116", "2025-01-16T10"):
+        with pytest.raises(UserError, match=f"--to: '{bad}' is not a date"):
+            date_range(None, bad)
+    for timed in ("2025-01-16T23:59:59", "2025-01-16 12:00:00+05:00"):
+        with pytest.raises(UserError, match="has a time of day, but this range is in whole days"):
+            date_range(timed, None)
+    assert date_range(" 2025-01-16 ", "2025-01-16") == ("2025-01-16", "2025-01-17")
 
 
 @pytest.mark.integration
