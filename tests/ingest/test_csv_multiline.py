@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
 from ducky.ingest import run_ingest
 from ducky.ingest.quarantine import read_quarantine
@@ -55,3 +56,29 @@ def test_crlf_file_with_a_multi_line_value(tmp_path: Path) -> None:
     }
     assert names["p1"] == "Mug\r\nwith handle"  # the value's own line break, kept as written
     assert [r["record"] for r in read_quarantine(out, "products").to_pylist()] == [8]
+
+
+def test_text_skus_after_a_users_only_ingest(tmp_path: Path) -> None:
+    # A users-only ingest leaves an empty products table typed with integer ids: that empty
+    # table holds no id, so a catalog of text SKUs ingested next is taken as it is.
+    (tmp_path / "users.csv").write_text("user_id,signup_date\n1,2025-01-01\n2,2025-01-02\n")
+    (tmp_path / "products.csv").write_text(
+        "product_id,category,price\nSKU-1,home,9.99\nSKU-2,home,5.00\n"
+    )
+    out = tmp_path / "data"
+    run_ingest(out, {"users": str(tmp_path / "users.csv")})
+    result = run_ingest(out, {"products": str(tmp_path / "products.csv")})
+    assert result.accounts[0].loaded == 2
+    from ducky.datasets import DataDir
+
+    assert DataDir(out).id_types() == {"user_id": "int64", "product_id": "string"}
+    ids = pq.read_table(out / "products.parquet").column("product_id").to_pylist()
+    assert sorted(ids) == ["SKU-1", "SKU-2"]
+    # A directory that does hold integer product ids still refuses strings, as before.
+    (tmp_path / "p_int.csv").write_text("product_id,category,price\n7,home,9.99\n")
+    other = tmp_path / "other"
+    run_ingest(other, {"products": str(tmp_path / "p_int.csv")})
+    from ducky.errors import UserError
+
+    with pytest.raises(UserError, match="stores product_id as integers"):
+        run_ingest(other, {"products": str(tmp_path / "products.csv")})

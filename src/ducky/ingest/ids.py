@@ -94,4 +94,26 @@ def decide_id_types(
 
 
 def _holds(existing: DataDir | None, kind: str) -> bool:
-    return existing is not None and any(existing.has_table(t) for t, _ in ID_COLUMNS[kind])
+    """Whether the directory holds any value of this id kind. An empty table does not: a
+    users-only ingest writes an empty products table, and a catalog of text SKUs ingested
+    next must not be refused for the integer type that empty table happens to have. Read from
+    the files' footers (row counts and null counts), never the data."""
+    import pyarrow.parquet as pq
+
+    if existing is None:
+        return False
+    for table, col in ID_COLUMNS[kind]:
+        for f in existing.table_files(table):
+            meta = pq.ParquetFile(f).metadata
+            names = [meta.schema.column(i).path.split(".")[0] for i in range(meta.num_columns)]
+            for g in range(meta.num_row_groups):
+                rg = meta.row_group(g)
+                for i, name in enumerate(names):
+                    if name != col or rg.num_rows == 0:
+                        continue
+                    stats = rg.column(i).statistics
+                    if stats is None or not stats.has_null_count:
+                        return True  # no statistics: assume it holds values
+                    if rg.column(i).num_values - stats.null_count > 0:  # a non-null value
+                        return True
+    return False
