@@ -114,3 +114,16 @@ def test_line_chart_legend_counts_only_cohorts_it_draws(handmade_dir: Path) -> N
         "1 cohort",
         "no complete return week yet: 2025-03 (n=1)",
     ]
+
+
+def test_heatmap_labels_round_as_the_table_shows() -> None:
+    from ducky.cohort.plots import pct_label
+
+    # the table prints 62.5 % and 12.5 %: the cells read 63% and 13%, not Python's half-even
+    assert [pct_label(v) for v in (62.5, 12.5, 9.94, 9.95, 0.0, 100.0)] == [
+        "63%", "13%", "9.9%", "10%", "0%", "100%",
+    ]  # fmt: skip
+    c = Cohort(dt.date(2025, 1, 1), 8, (8, 5), (1.0, 0.625))
+    m = CohortMatrix(1, (c, c), weighted_average((c, c), 1), ())
+    texts = [t.get_text() for t in draw_heatmap(m, "definition").axes[0].texts]
+    assert texts.count("63%") == 2 and "62%" not in texts

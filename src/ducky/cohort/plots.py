@@ -54,6 +54,18 @@ def _caption(definition: str, subtitle: str, fig_width_in: float) -> str:
     return "\n".join(textwrap.wrap(f"{subtitle}  Definition: {definition}", width=width))
 
 
+def pct_label(v: float) -> str:
+    """A cell's percentage as the table beside it shows it (one decimal), and from 10 % up
+    that figure rounded half up to a whole number: the table's 62.5 % reads "63%" (formatting
+    the float to no decimals rounds half to even, "62%", contradicting the table)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    shown = f"{v:.1f}"  # the cohort table's own rounding (cli/cohort_cmd.py)
+    if v >= 9.95 or v == 0:
+        return f"{Decimal(shown).quantize(Decimal('1'), rounding=ROUND_HALF_UP)}%"
+    return f"{shown}%"
+
+
 def _annotate(ax: object, grid: np.ndarray, vmax: float) -> None:
     from matplotlib.patches import Rectangle
 
@@ -76,7 +88,7 @@ def _annotate(ax: object, grid: np.ndarray, vmax: float) -> None:
             ax.text(  # type: ignore[attr-defined]
                 j,
                 i,
-                f"{v:.0f}%" if v >= 9.95 or v == 0 else f"{v:.1f}%",
+                pct_label(v),
                 ha="center",
                 va="center",
                 fontsize=8,
@@ -223,7 +235,7 @@ def draw_lines(matrix: CohortMatrix, definition: str, subtitle: str = "") -> Fig
         if avg[0] > top:
             ax.set_ylim(0, top)
             ax.annotate(
-                f"week 0: {avg[0]:.0f} % on average (above the scale)",
+                f"week 0: {pct_label(avg[0])[:-1]} % on average (above the scale)",
                 (1, top),  # right of the steep week 0 -> 1 segment, not on it
                 xytext=(8, -4),
                 textcoords="offset points",
