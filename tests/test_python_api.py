@@ -121,6 +121,11 @@ def test_open_errors(tmp_path: Path) -> None:
         ducky.open(tmp_path / "missing")
     with pytest.raises(ducky.UserError, match="cannot open postgresql://"):
         ducky.open("postgresql://localhost/shop")
+    # an unknown engine is said when the shop opens, not at its first query
+    tmp_path.joinpath("d").mkdir()
+    with pytest.raises(ducky.UserError, match=r"engine: unknown engine 'oracle'; installed en"):
+        ducky.open(tmp_path / "d", engine="oracle")
+    assert ducky.open(tmp_path / "d", engine="polars").engine == "polars"  # cohort's own path
 
 
 @pytest.mark.slow

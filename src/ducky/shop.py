@@ -65,6 +65,7 @@ def open(
     if source is None:
         source = os.environ.get("DUCKY_DATA") or config.get("data") or "data"
     engine = engine or os.environ.get("DUCKY_ENGINE") or config.get("engine") or "duckdb"
+    _check_engine(engine)
     text = os.fspath(source)
     if "://" in text:
         scheme = text.split("://", 1)[0].lower()
@@ -80,6 +81,17 @@ def open(
     if not path.is_dir():
         raise UserError(f"{text}: no such data directory (create one with `ducky gen` or ingest)")
     return Shop(path, engine=engine, engine_options=dict(engine_options))
+
+
+def _check_engine(engine: str) -> None:
+    """An unknown engine is an error when the shop is opened, not at its first query."""
+    from ducky.cohort import POLARS
+    from ducky.engines.registry import registered_names
+
+    known = registered_names()
+    if engine not in known and engine != POLARS:
+        raise UserError(f"engine: unknown engine {engine!r}; installed engines are "
+                        f"{', '.join(known)} (and {POLARS} for cohort)")  # fmt: skip
 
 
 def _audience_spec(spec: object, *, count_only: bool = False) -> AudienceSpec:

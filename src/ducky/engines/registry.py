@@ -122,6 +122,11 @@ def engine_names() -> list[str]:
     return sorted(_entry_points())
 
 
+def registered_names() -> list[str]:
+    """The registered engines' names from the memo (no entry-point scan, no engine import)."""
+    return sorted(_targets())
+
+
 def engine_class(name: str) -> type[Engine]:
     targets = _targets()
     if name not in targets:

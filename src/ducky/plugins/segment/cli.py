@@ -452,7 +452,61 @@ def _evidence(s: dict[str, Any]) -> str:
 
 @click.group("es")
 def es() -> None:
-    """Elasticsearch/OpenSearch helpers for segmentation (load search logs)."""
+    """Elasticsearch/OpenSearch helpers for segmentation (serve locally, load search logs)."""
+
+
+@es.command("serve")
+@click.option("--port", default=9200, show_default=True, type=click.IntRange(0, 65535),
+              help="Loopback port (0: a free one).")  # fmt: skip
+def es_serve(port: int) -> None:
+    """Run a local OpenSearch-compatible server (osmem-server, in memory) until Ctrl-C.
+
+    For trying `es load` and `segment --push-es` without a cluster: it listens on 127.0.0.1
+    only, keeps its indexes in memory (they end with it), and says how it stops.
+    """
+    import importlib.util
+    import socket
+    import sys
+
+    if importlib.util.find_spec("osmem_server") is None:
+        raise UserError("es serve needs osmem-server: pip install 'ducky[segment]'")
+    from osmem_server import OsmemServer
+
+    if port:
+        with socket.socket() as s:  # a port in use is one line, not the server's own failure
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                raise UserError(f"--port {port}: in use on 127.0.0.1 (try --port 0)") from None
+    else:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+    import signal
+
+    def _stop(*_: object) -> None:  # `kill` (SIGTERM) stops it the way Ctrl-C does
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    server = OsmemServer.start(japanese=False, addr=f"127.0.0.1:{port}")
+    print(
+        f"ducky: started a local search server (osmem-server, {server.url}, pid "
+        f"{server.process.pid}); in memory, its indexes end with it; stop it with Ctrl-C\n"
+        f"  try: ducky es load --es-url {server.url} && "
+        f"ducky segment --es-url {server.url} --push-es",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait()
+        print(f"ducky: stopped the local search server ({server.url})", file=sys.stderr)
 
 
 def _log_actions(datadir: DataDir, index: str) -> Iterator[dict[str, Any]]:
