@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ducky.errors import UserError
 from ducky.schema import EVENT_TYPES
 from ducky.sql.catalog import CATALOG
+from ducky.sql.events import require_event_in_data
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -39,48 +40,6 @@ def check_event_type(value: str | None) -> str | None:
         return normalize_event(v)
     except ValueError as e:
         raise UserError(f"event type {value!r}: {e}") from None
-
-
-def is_custom_event(event_type: str | None) -> bool:
-    """A shop's own event name (not any, not one of the four canonical types)."""
-    return event_type is not None and event_type not in EVENT_TYPES
-
-
-# Portable SQL (DuckDB dialect, transpiled to each engine's): the event names in the data.
-_EVENT_NAMES_SQL = (
-    "SELECT event_type, COUNT(*) AS n FROM events GROUP BY event_type ORDER BY n DESC, event_type"
-)
-
-
-def missing_event_message(name: str, present: dict[str, int]) -> str:
-    """One line for an event name the data does not hold: the names it does, the nearest."""
-    import difflib
-
-    listed = ", ".join(f"{k} ({n:,})" for k, n in list(present.items())[:8])
-    more = f" and {len(present) - 8} more" if len(present) > 8 else ""
-    pool = list(dict.fromkeys([*present, *EVENT_TYPES]))
-    near = difflib.get_close_matches(name.lower(), [p.lower() for p in pool], n=1, cutoff=0.6)
-    hint = ""
-    if near:
-        hint = f"; did you mean {next(p for p in pool if p.lower() == near[0])!r}?"
-    held = f"the data's event names: {listed}{more}" if present else "the data has no events"
-    return f"no event named {name!r} in the data ({held}){hint}"
-
-
-def require_event_in_data(eng: Any, event_type: str | None) -> None:
-    """Raise a UserError when a shop's own event name is not in the engine's events table."""
-    if not is_custom_event(event_type):
-        return
-    from ducky.sql import transpile
-
-    assert event_type is not None
-    probe = "SELECT 1 AS hit FROM events WHERE event_type = :name LIMIT 1"
-    write = eng.sql_dialect()
-    if eng.run(transpile(probe, write=write, params={"name": event_type})).num_rows:
-        return
-    rows = eng.run(transpile(_EVENT_NAMES_SQL, write=write)).to_pylist()
-    present = {str(r["event_type"]): int(r["n"]) for r in rows if r["event_type"] is not None}
-    raise UserError(missing_event_message(event_type, present))
 
 
 def check_date(value: str | None, name: str) -> str | None:

@@ -129,13 +129,27 @@ def test_cart_abandonment_known(service: AudienceService) -> None:
         {"type": "attribute", "column": "name", "op": "like", "value": INJECTION},
         {"type": "attribute", "column": "location", "op": "in", "value": [INJECTION, "a\\'"]},
         {"type": "event", "event": "purchased", "category": INJECTION},
-        # a custom event name (issue 15) is a literal too
-        {"type": "event", "event": INJECTION, "op": "gte", "count": 1},
         {"type": "cart_abandonment", "category": "\\'; DROP TABLE users; --"},
     ],
 )
 def test_injection_strings_are_literals(service: AudienceService, node: dict[str, Any]) -> None:
     assert ids(service, {"where": node}) == []
+    assert service.count(parse_payload({}).spec) == 6  # the users table is intact
+
+
+def test_injection_as_a_custom_event_name_is_a_literal(service: AudienceService) -> None:
+    # A custom event name (issue 15) is a literal in the compiled SQL (which matches no one)
+    # and in the probe that finds the data has no such event (one error quoting it).
+    from ducky.audience import compiler
+    from ducky.errors import UserError
+
+    spec = parse_payload({"where": {"type": "event", "event": INJECTION}}).spec
+    sql = compiler.render(
+        compiler.audience_select(spec, service.end_of_data()), service.engine.sql_dialect()
+    )
+    assert service.engine.run(sql).num_rows == 0
+    with pytest.raises(UserError, match=r"^no event named .* in the data"):
+        service.query(spec)
     assert service.count(parse_payload({}).spec) == 6  # the users table is intact
 
 

@@ -50,7 +50,7 @@ def _rows(dd: DataDir, table: str) -> list[dict[str, Any]]:
 def test_own_event_name_on_every_engine(
     request: pytest.FixtureRequest, custom_dir: Path, tmp_path: Path, case: Any
 ) -> None:
-    from ducky.queries import require_event_in_data
+    from ducky.sql.events import require_event_in_data
 
     dd = DataDir(custom_dir)
     events, users = _rows(dd, "events"), _rows(dd, "users")
@@ -117,7 +117,8 @@ def test_own_event_name_from_the_cli(custom_dir: Path) -> None:
 
 
 def test_names_and_aliases_resolve_before_the_data() -> None:
-    from ducky.queries import check_event_type, is_custom_event, missing_event_message
+    from ducky.queries import check_event_type
+    from ducky.sql.events import is_custom_event, missing_event_message
 
     assert check_event_type("any") is None and check_event_type(None) is None
     assert check_event_type(" Purchased ") == "purchased"
@@ -135,3 +136,38 @@ def test_names_and_aliases_resolve_before_the_data() -> None:
         "no event named 'zzz' in the data (the data's event names: e00 (20), e01 (19), "
         "e02 (18), e03 (17), e04 (16), e05 (15), e06 (14), e07 (13) and 2 more)"
     )
+
+
+def test_audience_checks_a_shops_own_event_names(custom_dir: Path, tmp_path: Path) -> None:
+    """A misspelt own event name selected nobody (`event`) or everybody (`not_performed`: an
+    export of the whole user base); it is now one error, in the CLI and the API alike."""
+    import json
+
+    from fastapi.testclient import TestClient
+
+    from ducky.api.app import create_app
+
+    def spec(kind: str, name: str) -> dict[str, Any]:
+        return {"version": 1, "where": {"type": kind, "event": name}}
+
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(spec("not_performed", "wishlst_add")))
+    r = run_cli("--data", str(custom_dir), "audience", str(path), "--count-only")
+    assert r.code == 2 and r.stdout == ""
+    assert r.stderr.strip() == (
+        "error: no event named 'wishlst_add' in the data (the data's event names: viewed (7), "
+        "purchased (6), login (4), wishlist_add (4), add-to-cart (1)); did you mean "
+        "'wishlist_add'?"
+    )
+    # the real name: users 1, 2, 4 and 5 added to a wishlist; the other 2 of 6 did not
+    path.write_text(json.dumps(spec("not_performed", WISH)))
+    r = run_cli("--data", str(custom_dir), "audience", str(path), "--count-only")
+    assert r.code == 0 and r.stdout.startswith("2 users in the audience"), r.stdout + r.stderr
+    steps = {"first": {"event": "viewed"}, "then": {"event": "wishlst"}}
+    seq = {"version": 1, "where": {"type": "sequence", "within_days": 30, **steps}}
+    with TestClient(create_app(custom_dir)) as c:
+        bad = c.post("/audiences/query", json=seq)
+        assert bad.status_code == 422
+        assert bad.json()["error"].startswith("no event named 'wishlst' in the data")
+        ok = c.post("/audiences/query", json=spec("event", WISH) | {"limit": 10})
+        assert ok.status_code == 200 and ok.json()["total_count"] == 4

@@ -94,6 +94,7 @@ class AudienceService:
         self._slots = threading.BoundedSemaphore(self.slots)
         self._end_of_data: dt.datetime | None = None
         self._text_ids: bool | None = None
+        self._known_events: set[str] = set()  # shop event names found in the data
 
     @property
     def dialect(self) -> str:
@@ -137,7 +138,27 @@ class AudienceService:
         return self._text_ids
 
     def resolve_as_of(self, spec: AudienceSpec) -> dt.datetime:
+        self.check_event_names(spec)
         return spec.as_of_instant() or self.end_of_data()
+
+    def check_event_names(self, spec: AudienceSpec) -> None:
+        """A shop's own event name in the spec must be in the data: misspelt, an `event`
+        condition would select nobody and a `not_performed` one everybody (an export of the
+        whole user base). Each name is asked of the engine once per service."""
+        from ducky.sql.events import is_custom_event, require_event_in_data
+
+        if spec.where is None:
+            return
+        names: list[str] = []
+        for _, node in compiler.iter_nodes(spec.where):
+            for f in (node, getattr(node, "first", None), getattr(node, "then", None)):
+                name = getattr(f, "event", None)
+                if isinstance(name, str) and is_custom_event(name):
+                    names.append(name)
+        for name in dict.fromkeys(names):
+            if name not in self._known_events:
+                require_event_in_data(self.engine, name, run=self._run)
+                self._known_events.add(name)
 
     def sql(self, spec: AudienceSpec) -> str:
         """The SQL `query` runs for this spec, in the engine's dialect."""

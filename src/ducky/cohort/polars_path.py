@@ -41,7 +41,7 @@ def compute_tidy(datadir: DataDir, weeks: int = 8, event_type: str | None = None
     )
 
     returns = events
-    from ducky.queries import is_custom_event, missing_event_message
+    from ducky.sql.events import is_custom_event, missing_event_message
 
     if is_custom_event(event_type):  # a shop's own name: a typo is an error, not zero returns
         assert event_type is not None
