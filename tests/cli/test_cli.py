@@ -140,6 +140,17 @@ def test_data_dir_from_environment(handmade_dir: Path) -> None:
             2,
         ),
         (["querry", "wau"], "error: No such command 'querry'. Did you mean 'query'?", 2),
+        (
+            ["query", "wua"],
+            "'wua' is not one of 'wau', 'revenue', 'cohort'. Did you mean 'wau'? (see 'ducky "
+            "query --help')",
+            2,
+        ),
+        (
+            ["cohort", "--weeks", "abc"],
+            "error: Invalid value for '--weeks': 'abc' is not a whole number.",
+            2,
+        ),
         (["query", "wau", "--evnt", "x"], "error: No such option '--evnt'.", 2),
     ],
 )

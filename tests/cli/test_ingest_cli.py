@@ -40,6 +40,10 @@ def test_cli_json_accounting_and_exit_codes(
     assert r.stderr.count("\n") == 1 and r.stderr.startswith(
         "error: ingest stopped by --fail-on fail"
     )
+    # ...and it says how to see the rejects and how to go on
+    assert r.stderr.rstrip().endswith(
+        "(`ducky quarantine` lists them; --fail-on never merges the rows that passed)"
+    )
     doc = json.loads(r.stdout)
     assert doc["merged"] is False
     assert [

@@ -133,5 +133,6 @@ def ingest(
             f"ingest stopped by --fail-on {fail_on}: {names}{more} "
             f"({first.table}.{first.check}: {first.pass_rate:.1%} passed, needs "
             f"{first.threshold:.0%}); nothing merged, {q} row(s) quarantined in "
-            f"{result.datadir}/quarantine"
+            f"{result.datadir}/quarantine (`ducky quarantine` lists them; --fail-on never "
+            "merges the rows that passed)"
         )

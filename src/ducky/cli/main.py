@@ -190,6 +190,18 @@ def _usage_line(e: click.ClickException) -> str:
         near = difflib.get_close_matches(typed, command.list_commands(ctx), n=1)
         if near:
             msg += f" Did you mean '{near[0]}'?"
+    import re
+
+    m = re.search(r"'([^']*)' is not one of ((?:'[^']*'(?:, )?)+)\.", msg)
+    if m:  # a choice typed nearly right (`query wua`): name the nearest choice
+        import difflib
+
+        near = difflib.get_close_matches(m.group(1), re.findall(r"'([^']*)'", m.group(2)), n=1)
+        if near:
+            msg += f" Did you mean '{near[0]}'?"
+    # click names an integer range type "integer range": the user typed something that is
+    # not a whole number at all
+    msg = msg.replace("is not a valid integer range.", "is not a whole number.")
     return f"{msg} (see '{ctx.command_path} --help')"
 
 
