@@ -83,3 +83,23 @@ def test_errors_are_one_line_exit_2(
     assert r.code == 2
     assert r.stderr.strip().startswith(message) and len(r.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_weeks_no_cohort_completed_are_said_not_drawn(handmade_dir: Path) -> None:
+    # The December cohort is complete up to week 9 (last data day 2025-03-10): w10..w20 would
+    # be columns of "·" only, a table part of their own on 80 columns.
+    r = run_cli("--data", str(handmade_dir), "cohort", "--weeks", "20")
+    assert r.code == 0, r.stderr
+    header = next(ln for ln in r.stdout.splitlines() if "cohort" in ln and "w0" in ln)
+    assert "w9" in header and "w10" not in header
+    assert (
+        "w10..w20: no cohort is complete there yet (not shown; --format csv or json lists every "
+        "week)" in r.stdout
+    )
+    # the machine formats keep every week
+    r = run_cli("--data", str(handmade_dir), "--json", "cohort", "--weeks", "20")
+    assert max(row["week"] for row in json.loads(r.stdout)["rows"]) == 20
+    # piped, an insight is one line, as the notes are
+    r = run_cli("--data", str(handmade_dir), "cohort", env={"COLUMNS": "60"})
+    bullets = [ln for ln in r.stdout.splitlines() if ln.startswith("• ")]
+    assert bullets and max(len(b) for b in bullets) > 60  # not wrapped at COLUMNS

@@ -42,29 +42,50 @@ def print_matrix(result: CohortResult) -> None:
     from ducky.tables import Column, Grid, print_grid
 
     m = result.matrix
+    # Trailing weeks no cohort has completed yet are all "·": on 80 columns they filled a
+    # table part of their own. The screen stops at the last week with a number and says so;
+    # --format csv/json (and --csv) keep every week.
+    last = max(
+        [k for c in m.cohorts for k, r in enumerate(c.rates) if r is not None]
+        + [k for k, a in enumerate(m.average) if a.rate is not None]
+        + [0]
+    )
+    hidden = (
+        [f"w{last + 1}" + (f"..w{m.weeks}" if m.weeks > last + 1 else "") + ": no cohort is "
+         "complete there yet (not shown; --format csv or json lists every week)"]
+        if last < m.weeks else []
+    )  # fmt: skip
     grid = Grid(
         [
             Column("cohort", key=True),
             Column("size", justify="right", key=True),
-            *[Column(f"w{k}", justify="right") for k in range(m.weeks + 1)],
+            *[Column(f"w{k}", justify="right") for k in range(last + 1)],
         ],
         title=f"Cohort retention by week since signup {result.subtitle()}",
         notes=[
             f"{INCOMPLETE} = not yet observable for the whole cohort (censored), never 0 %. "
             "avg = sum(retained) / sum(cohort_size) over complete cells only.",
+            *hidden,
             result.definition,
         ],
     )
     for c in m.cohorts:
-        grid.add_row(f"{c.month:%Y-%m}", f"{c.size:,}", *[_pct(r) for r in c.rates])
+        grid.add_row(f"{c.month:%Y-%m}", f"{c.size:,}", *[_pct(r) for r in c.rates[: last + 1]])
     # a rule sets the average row apart
     grid.add_row(
-        "avg (weighted)", "", *[_pct(a.rate) for a in m.average], style="bold", rule_above=True
+        "avg (weighted)",
+        "",
+        *[_pct(a.rate) for a in m.average[: last + 1]],
+        style="bold",
+        rule_above=True,
     )
     print_grid(grid)
     console = Console()
     for sentence in result.insights:
-        console.print(f"• {sentence}", markup=False, highlight=False)
+        if console.is_terminal:  # wrapped to the window, continuation lines indented
+            console.print(f"• {sentence}", markup=False, highlight=False)
+        else:  # piped: one line per insight, as the notes above (a file has no width)
+            click.echo(f"• {sentence}")
 
 
 def _write_csv_atomic(result: CohortResult, path: Path) -> None:

@@ -68,14 +68,20 @@ def print_report(result: IngestResult) -> None:
         )
     show_rich_table(chk, keys=2, wrap=("detail",))
     if result.custom_events:
-        ev = Table(
-            title="custom event names (kept as they are; not counted as views/carts/purchases)"
-        )
+        # The explanation is a note under the table, not its title: a two-column table is
+        # narrow, and a long title wrapped into five lines ending in a lone ")" at 80 columns.
+        ev = Table(title="custom event names")
         ev.add_column("event_type")
         ev.add_column("rows", justify="right")
         for name, n in result.custom_events.items():
             ev.add_row(name, f"{n:,}")
-        show_rich_table(ev)
+        show_rich_table(
+            ev,
+            notes=[
+                "kept as they are: they count as activity (WAU, retention, --event NAME), not "
+                "as views, carts or purchases; an `event_types:` line in the mapping maps one"
+            ],
+        )
     where = ", ".join(result.quarantine_files) or "none"
     state = "merged" if result.merged else ("unchanged" if not result.tripped else "NOT merged")
     console.print(f"[dim]{result.datadir}: {state}; quarantine: {where}[/dim]")
