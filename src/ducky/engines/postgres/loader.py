@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ducky.atomic import _pause  # kill -9 tests stop at the named windows below
 from ducky.datasets import DataDir
@@ -34,6 +34,9 @@ from ducky.engines.postgres import dsn as dsnlib
 from ducky.engines.postgres.types import DDL_TYPES, stored_columns_sql
 from ducky.errors import ConnectionFailed, DataDirError, EngineError, UserError
 from ducky.schema import TABLES, Table, arrow_schema
+
+if TYPE_CHECKING:
+    from ducky.engines.postgres.ownership import DropPlan
 
 META_TABLE = "ducky_meta"
 STAGING_PREFIX = "ducky_staging_"
@@ -286,7 +289,10 @@ def load_datadir(
 
     Everything lands in ducky's own schema (`schema`, else DUCKY_PG_SCHEMA, else `ducky`:
     ownership.py), created and marked on first use; a same-named schema without ducky's
-    marker is refused, and so is replacing a table that someone else's view reads.
+    marker is refused, and so is replacing a table that any object outside it depends on (a
+    view, a foreign key, a function with an SQL body, a column of its row type, ...:
+    ownership.drop_plan); ducky's tables are dropped without CASCADE. A role that may not
+    use or write into the schema is refused in one line (ownership.NoPrivilege).
 
     `vacuum` (default) runs VACUUM (FREEZE) on the new tables after the commit: it sets the
     visibility map (index-only scans then skip the heap) and the hint bits, work that
@@ -389,6 +395,9 @@ def _wrap(e: BaseException, target: str) -> EngineError:
             )
         )
     )
+    # A DSN libpq misreads (an unencoded '/' or '@' in the password: "failed to resolve host")
+    # is a connection problem too, exit 3 as for any DSN that cannot connect.
+    connect_problem = connect_problem or dsnlib.problem(target) is not None
     if connect_problem or str(getattr(e, "sqlstate", "") or "").startswith(("08", "28")):
         return ConnectionFailed(f"postgres: cannot connect to {where}: {msg}")
     return EngineError(f"postgres ({where}): {msg}")
@@ -413,9 +422,10 @@ def _swap_sql(table: str) -> list[str]:
     t = TABLES[table]
     stage = STAGING_PREFIX + table
     out = [
-        # CASCADE: views a bench variant built on the old table go with it (they are rebuilt
-        # by the variant's setup); plain tables such as rollups do not depend on it.
-        f'DROP TABLE IF EXISTS "{table}" CASCADE',
+        # Never CASCADE: ducky's own dependents (a view a bench variant built on the old
+        # table) were dropped one by one before (ownership.drop_plan), and anything missed
+        # makes PostgreSQL refuse here instead of silently taking someone else's object.
+        f'DROP TABLE IF EXISTS "{table}" RESTRICT',
         f'ALTER TABLE "{stage}" RENAME TO "{table}"',
     ]
     if t.key:
@@ -456,13 +466,12 @@ def _finish_load(
     rebuild of existing rollups. `placeholder` is the driver's parameter marker (ADBC: $1,
     psycopg: %s); `fetch` runs a query and returns its rows."""
     bar.describe("keys, statistics, swap")
-    from ducky.engines.postgres.ownership import dependents_refusal, foreign_dependents_sql
-
     schema = str(fetch("SELECT current_schema()")[0][0])
-    for t in names:
-        views = [str(r[0]) for r in fetch(foreign_dependents_sql(schema, t))]
-        if views:  # DROP ... CASCADE below would take someone else's view with it
-            raise dependents_refusal(schema, t, views)
+    # Refuse if anything outside ducky's schema depends on a table about to be replaced
+    # (checked again here, right before the drops); drop ducky's own dependents first.
+    plan = _check_dependents(fetch, schema, names)
+    for stmt in plan.own_drops:
+        execute(stmt)
     for t in names:
         for stmt in _swap_sql(t):
             execute(stmt)
@@ -479,6 +488,35 @@ def _finish_load(
     for query, seconds in rebuild_after_load(execute, fetch, names):
         report.rollups.append({"query": query, "seconds": round(seconds, 4)})
     _pause("pg-before-commit")  # everything written, fingerprint included; COMMIT next
+
+
+def _check_dependents(
+    fetch: Callable[[str], list[tuple[Any, ...]]], schema: str, names: Sequence[str]
+) -> DropPlan:
+    """ownership.check_dependents for the tables this load replaces and the rollup tables it
+    rebuilds (their setup drops them): refuses, in one line and before anything is
+    changed, when an object outside ducky's schema depends on one (a view, a foreign key, a
+    function with an SQL body, a column of its row type, ...). Returns the DropPlan."""
+    from ducky.engines.postgres.ownership import check_dependents
+
+    return check_dependents(fetch, schema, [*names, *_rollup_tables_rebuilt(fetch, names)])
+
+
+def _rollup_tables_rebuilt(
+    fetch: Callable[[str], list[tuple[Any, ...]]], names: Sequence[str]
+) -> list[str]:
+    """The tables of the rollups rollups.rebuild_after_load will rebuild after this load."""
+    from ducky.engines.postgres.rollups import rollup_tables
+    from ducky.rollups import ROLLUP_QUERIES, SOURCES, STATE_TABLE
+
+    if fetch(f"SELECT to_regclass('{STATE_TABLE}') IS NOT NULL")[0][0] is not True:
+        return []
+    built = {str(r[0]) for r in fetch(f"SELECT query FROM {STATE_TABLE}")}
+    out: list[str] = []
+    for q in ROLLUP_QUERIES:
+        if q in built and set(SOURCES[q]) & set(names):
+            out += [t for t in rollup_tables(q) if t not in out]
+    return out
 
 
 def _load_adbc(
@@ -499,11 +537,13 @@ def _load_adbc(
         cur = conn.cursor()
         try:
             cur.execute(SYNC_COMMIT)
-            cur.execute(ownership.schema_state_sql(schema)[0].replace("%s", "$1"), (schema,))
-            if not ownership.check_schema(list(cur.fetchall()), schema):
-                for stmt in ownership.create_schema_sql(schema):
-                    cur.execute(stmt)
-            cur.execute(ownership.search_path_sql(schema))
+
+            def fetch(sql: str) -> list[tuple[Any, ...]]:
+                cur.execute(sql)
+                return list(cur.fetchall())
+
+            ownership.ensure_schema(fetch, cur.execute, schema)
+            _check_dependents(fetch, schema, names)  # refuse before streaming any data
             for t in names:
                 bar.describe(t)
                 t0 = time.perf_counter()
@@ -526,11 +566,6 @@ def _load_adbc(
                         raise failure[0] from None
                     raise
                 report.tables.append(TableLoad(t, int(rows), time.perf_counter() - t0))
-
-            def fetch(sql: str) -> list[tuple[Any, ...]]:
-                cur.execute(sql)
-                return list(cur.fetchall())
-
             _finish_load(cur.execute, fetch, names, fp, bar, report)
             conn.commit()
         except BaseException:
@@ -608,6 +643,8 @@ def _load_copy(
         # otherwise race on CREATE SCHEMA and on the same staging tables
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", ("ducky-load:" + schema,))
         ensure_schema_psycopg(conn, schema)
+        # refuse before streaming any data
+        _check_dependents(lambda sql: conn.execute(sql).fetchall(), schema, names)
         for t in names:
             bar.describe(t)
             t0 = time.perf_counter()

@@ -253,7 +253,8 @@ class PostgresRollups:
         return stages
 
     def drop(self, query: str) -> bool:
-        """Drop `query`'s triggers, functions, tables and state; True when anything existed."""
+        """Drop `query`'s triggers, functions, tables and state; True when anything existed.
+        The last rollup dropped takes the shared state table and stale helpers with it."""
         eng = self.engine
         existed = self.status(query)
         had = existed.state != "missing" or existed.rows is not None or existed.maintained
@@ -273,4 +274,35 @@ class PostgresRollups:
                 eng.execute(f"DROP TABLE IF EXISTS {t}")
             if self._exists(STATE_TABLE):
                 eng.execute(f"DELETE FROM {STATE_TABLE} WHERE query = '{query}'")
+            self._drop_shared_if_unused()
         return had
+
+    def _drop_shared_if_unused(self) -> None:
+        """Once no rollup is left (no state row, no rollup table): the state table and the
+        two stale helpers of STATE_DDL go too, each only when nothing depends on it (a
+        trigger or a function calling a helper, someone's view on the table), never with
+        CASCADE."""
+        from ducky.engines.postgres.ownership import drop_plan
+
+        if (
+            self._exists(STATE_TABLE)
+            and self._rows(f"SELECT COUNT(*) AS n FROM {STATE_TABLE}")[0]["n"]
+        ):
+            return
+        if any(self._exists(t) for q in ROLLUP_QUERIES for t in rollup_tables(q)):
+            return
+        for fn in ("ducky_rollup_mark_stale()", "ducky_rollup_set_stale(TEXT, TEXT)"):
+            used = self._rows(
+                "SELECT COUNT(*) AS n FROM pg_depend WHERE refclassid = 'pg_proc'::regclass "
+                f"AND refobjid = to_regprocedure('{fn}') AND deptype = 'n'"
+            )
+            if not used[0]["n"]:
+                self.engine.execute(f"DROP FUNCTION IF EXISTS {fn}")
+        if self._exists(STATE_TABLE):
+            plan = drop_plan(
+                lambda sql: list(self.engine.con.execute(sql).fetchall()),
+                self.engine.schema,
+                [STATE_TABLE],
+            )
+            if not plan.foreign and not plan.own_drops:
+                self.engine.execute(f"DROP TABLE {STATE_TABLE}")
