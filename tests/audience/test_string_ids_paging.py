@@ -125,3 +125,45 @@ def test_cursor_is_a_value_not_sql(client: Any) -> None:
     assert r.json()["user_ids"] == want
     r = client.post("/audiences/query", json={"limit": 20, "cursor": "x' OR '1'='1"})
     assert r.status_code == 200 and r.json()["user_ids"] == []
+
+
+def test_user_id_filters_on_string_ids(client: Any) -> None:
+    # user_id was typed as an integer column whatever the data held: "C-0001"-style ids could
+    # not be filtered ("user_id is an integer column"). Text values compare as text.
+    def where(op: str, value: Any) -> Any:
+        body = {"where": {"type": "attribute", "column": "user_id", "op": op, "value": value}}
+        return client.post("/audiences/query", json=body | {"limit": 100})
+
+    r = where("in", ["u2", "123", "nobody"])
+    assert r.status_code == 200 and sorted(r.json()["user_ids"]) == ["123", "u2"]
+    r = where("starts_with", "u")
+    assert sorted(r.json()["user_ids"]) == sorted(u for u in IDS if u.startswith("u"))
+    r = where("eq", 9)  # a number for the text id "9": the same user
+    assert r.json()["user_ids"] == ["9"]
+    r = where("ne", "O'Brien")  # a quote is a literal
+    assert len(r.json()["user_ids"]) == len(IDS) - 1
+    r = where("gt", 5)
+    assert r.status_code == 422
+    assert r.json()["error"].startswith("user_id holds text ids in this data: gt does not apply")
+    r = where("between", ["a", "b"])
+    assert r.status_code == 422 and "compares user_id as a number" in r.text
+
+
+def test_user_id_filters_on_integer_ids_keep_working(handmade_dir: Path) -> None:
+    from ducky.audience import parse_payload
+    from ducky.audience.service import AudienceService
+    from ducky.datasets import DataDir
+    from ducky.engines import open_engine
+
+    with open_engine("duckdb", DataDir(handmade_dir)) as eng:
+        eng.load()
+        svc = AudienceService(eng)
+
+        def ids(op: str, value: Any) -> list[Any]:
+            spec = {"where": {"type": "attribute", "column": "user_id", "op": op, "value": value}}
+            return sorted(svc.query(parse_payload(spec).spec).user_ids)
+
+        assert ids("in", [1, "2", 99]) == [1, 2]
+        assert ids("between", [2, 4]) == [2, 3, 4]
+        assert ids("eq", "5") == [5]
+        assert ids("starts_with", "6") == [6]

@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlglot import exp
 
 from ducky.audience.spec import (
+    ID_COLUMN,
     AllGroup,
     AnyGroup,
     AttributeCondition,
@@ -128,8 +129,18 @@ class Compiler:
 
     # -- attributes ---------------------------------------------------------------------------
     def attribute(self, node: AttributeCondition) -> exp.Expr:
-        c = col(node.column, USER_ALIAS)
+        c: exp.Expr = col(node.column, USER_ALIAS)
         op, v = node.op, cast(Any, node.value)
+        if node.column == ID_COLUMN and op not in ("gt", "gte", "lt", "lte", "between"):
+            # user_id holds integers or a shop's strings, which the spec cannot know: equality,
+            # lists and patterns compare as text, so one spec runs on either (an integer id
+            # compares as its digits: 7 and "7" are the same user). Order comparisons stay
+            # numeric; the service refuses them on text ids (AudienceService.check_ids).
+            c = exp.Cast(this=c, to=exp.DataType.build("varchar"))
+            if isinstance(v, list):
+                v = [str(x) for x in v]
+            elif v is not None:
+                v = str(v)
         if op == "is_null":
             return exp.Is(this=c, expression=exp.Null())
         if op == "is_not_null":

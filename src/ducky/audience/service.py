@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ducky.audience import compiler
 from ducky.audience.spec import AudienceSpec
-from ducky.errors import DuckyError
+from ducky.errors import DuckyError, UserError
 
 DEFAULT_SLOTS = 4  # queries at once (env DUCKY_API_SLOTS): each may use every DuckDB thread
 SLOT_WAIT = 2.0  # seconds a query waits for a free slot before ServerBusy
@@ -138,8 +138,28 @@ class AudienceService:
         return self._text_ids
 
     def resolve_as_of(self, spec: AudienceSpec) -> dt.datetime:
+        self.check_ids(spec)
         self.check_event_names(spec)
         return spec.as_of_instant() or self.end_of_data()
+
+    def check_ids(self, spec: AudienceSpec) -> None:
+        """An order comparison on user_id (gt, lt, between) means numbers: on a shop's text
+        ids it is one clear error, not the engine's failed cast."""
+        from ducky.audience.spec import ID_COLUMN, AttributeCondition
+
+        if spec.where is None:
+            return
+        for _, node in compiler.iter_nodes(spec.where):
+            if (
+                isinstance(node, AttributeCondition)
+                and node.column == ID_COLUMN
+                and node.op in ("gt", "gte", "lt", "lte", "between")
+                and self.text_ids()
+            ):
+                raise UserError(
+                    f"user_id holds text ids in this data: {node.op} does not apply (use eq, "
+                    "ne, in, not_in, starts_with, contains or like)"
+                )
 
     def check_event_names(self, spec: AudienceSpec) -> None:
         """A shop's own event name in the spec must be in the data: misspelt, an `event`

@@ -270,6 +270,12 @@ class AttributeCondition(_Model):
         return self
 
 
+def _has_text(value: Any) -> bool:
+    return isinstance(value, str) or (
+        isinstance(value, list) and any(isinstance(x, str) for x in value)
+    )
+
+
 def _coerce_scalar(column: str, logical: str, v: Any) -> Any:
     if isinstance(v, list):
         raise ValueError(f"value: expected one value for {column}, got a list")
@@ -300,9 +306,28 @@ def _coerce_scalar(column: str, logical: str, v: Any) -> Any:
     raise ValueError(f"column {column} ({logical}) cannot be filtered")
 
 
+ID_COLUMN = "user_id"  # integers or the shop's own strings (DataDir.id_types): see below
+
+
 def check_attribute_value(column: str, op: str, value: Any) -> Any:
-    """Type-check `value` against the column and the operator; returns the typed value."""
+    """Type-check `value` against the column and the operator; returns the typed value.
+
+    `user_id` holds integers or a shop's own strings depending on the data, which a spec does
+    not know: it takes either, text values compared as text (compiler.attribute casts the
+    column), so `{"column": "user_id", "op": "in", "value": ["C-0001", "C-0002"]}` works on
+    string ids and `"op": "gte", "value": 100` on integer ids."""
     logical = USERS.column(column).type
+    if column == ID_COLUMN and _has_text(value):
+        if op in ("gt", "gte", "lt", "lte", "between"):
+            raise ValueError(
+                f"op: {op} compares user_id as a number; text ids take eq, ne, in, not_in, "
+                "starts_with, contains, like"
+            )
+        logical = "string"
+        if isinstance(value, list):  # [7, "C-1"]: the 7 is id "7"
+            value = [
+                str(x) if isinstance(x, int) and not isinstance(x, bool) else x for x in value
+            ]
     if op in NULL_OPS:
         if value is not None:
             raise ValueError(f"value: {op} takes no value")

@@ -153,7 +153,7 @@ def _run(
             elif fmt == "csv":
                 emit(pa.table({"total_count": [result.total_count]}), "csv")
             else:  # once, as a sentence (it used to print a table and the same number again)
-                click.echo(f"{result.total_count:,} users in the audience (as_of {result.as_of})")
+                click.echo(f"{_users(result.total_count)} in the audience (as_of {result.as_of})")
             return
         from ducky.audience.compiler import USER_COLUMNS
 
@@ -162,12 +162,16 @@ def _run(
             if result.users
             else pa.table({c: pa.array([], pa.string()) for c in USER_COLUMNS})
         )
-        footer = f"{result.total_count:,} users in the audience (as_of {result.as_of})"
+        footer = f"{_users(result.total_count)} in the audience (as_of {result.as_of})"
         if result.next_cursor:
             footer += f"; next page: --cursor {result.next_cursor}"
         from ducky.cli.output import print_table
 
         print_table(table, title=f"audience ({engine})", footer=footer)
+
+
+def _users(n: int) -> str:
+    return f"{n:,} user" if n == 1 else f"{n:,} users"
 
 
 def _export(service: Any, spec: Any, fmt: str, limit: int | None, meta: dict[str, Any]) -> None:
