@@ -106,14 +106,18 @@ def test_line_chart_legend_counts_only_cohorts_it_draws(handmade_dir: Path) -> N
         "worst at w4: 2025-01 (n=2)",
         "no complete return week yet: 2025-03 (n=1)",
     ]
-    # Without a best and worst (one cohort complete at week 4) the grey lines are not "other".
+    # Without a best and worst (one cohort complete at week 4) a few cohorts each get their
+    # own colour and name: grey lines that cannot be told apart helped no one.
     one = CohortMatrix(8, r.matrix.cohorts[1:], weighted_average(r.matrix.cohorts[1:], 8), ())
-    box = draw_lines(one, r.definition).axes[0].get_legend()
+    ax = draw_lines(one, r.definition).axes[0]
+    box = ax.get_legend()
     assert box is not None
     assert [t.get_text() for t in box.get_texts()][1:] == [
-        "1 cohort",
+        "2025-01 (n=2)",
         "no complete return week yet: 2025-03 (n=1)",
     ]
+    jan = next(ln for ln in ax.get_lines() if ln.get_label() == "2025-01 (n=2)")
+    assert jan.get_color() not in ("#b8bcc4", "black") and jan.get_zorder() > 4
 
 
 def test_heatmap_labels_round_as_the_table_shows() -> None:

@@ -171,6 +171,11 @@ def highlighted(matrix: CohortMatrix) -> tuple[int | None, int | None]:
     return ranked[0][0], ranked[-1][0]
 
 
+FEW = 6  # cohorts drawn each in its own colour when there is no best/worst to single out
+# A qualitative palette distinct from the best/worst green and red and the average's black.
+PALETTE = ("#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+
+
 def draw_lines(matrix: CohortMatrix, definition: str, subtitle: str = "") -> Figure:
     """One line per cohort over its complete weeks: the best and worst cohort (at week 4) in
     colour, the others muted grey, the weighted average bold black; labels at the line ends.
@@ -190,6 +195,13 @@ def draw_lines(matrix: CohortMatrix, definition: str, subtitle: str = "") -> Fig
     ax = fig.add_subplot(1, 1, 1)
     best, worst = highlighted(matrix)
     style = {best: ("#1a9850", 2.4, "best"), worst: ("#d73027", 2.4, "worst")}
+    # Without a best and worst (fewer than 2 cohorts complete at the focus week) a few grey
+    # lines cannot be told apart: up to FEW cohorts each get a colour and an end label.
+    body_ok = np.isfinite(grid[:, 1:]).any(axis=1) if grid.shape[1] > 1 else np.zeros(0, bool)
+    visible = [i for i in range(len(matrix.cohorts)) if grid.shape[1] > 1 and body_ok[i]]
+    own: dict[int, str] = {}
+    if best is None and 0 < len(visible) <= FEW:
+        own = {i: PALETTE[n % len(PALETTE)] for n, i in enumerate(visible)}
 
     def end_label(ys: np.ndarray, text: str, colour: str, bold: bool = False) -> None:
         ok = np.flatnonzero(np.isfinite(ys))
@@ -212,6 +224,18 @@ def draw_lines(matrix: CohortMatrix, definition: str, subtitle: str = "") -> Fig
             colour, width, _ = style[i]
             ax.plot(weeks, grid[i], color=colour, linewidth=width, marker="o", markersize=3.5,
                     label=c.label, zorder=3)  # fmt: skip
+        elif i in own:
+            # above the average: where it is the only cohort left, its line runs along the
+            # average's middle instead of vanishing under it
+            ax.plot(weeks, grid[i], color=own[i], linewidth=1.6, marker="o", markersize=3,
+                    label=c.label, zorder=5)  # fmt: skip
+            # where the average ends on this cohort's last point (it is the only cohort left
+            # there), the legend names the line: two labels on one spot read as neither
+            ends = [int(np.flatnonzero(np.isfinite(y))[-1]) for y in (grid[i], avg)
+                    if np.isfinite(y).any()]  # fmt: skip
+            same_end = len(ends) == 2 and ends[0] == ends[1]
+            if not (same_end and abs(grid[i][ends[0]] - avg[ends[1]]) < 2.0):
+                end_label(grid[i], c.label, own[i])
         else:
             ax.plot(weeks, grid[i], color="#b8bcc4", linewidth=1.0, marker="o", markersize=1.8,
                     alpha=0.8, label=c.label, zorder=1)  # fmt: skip
@@ -257,7 +281,9 @@ def draw_lines(matrix: CohortMatrix, definition: str, subtitle: str = "") -> Fig
     # Count only the grey cohorts that show a line: a cohort too young for any complete return
     # week has at most a week-0 dot (often above the scale), and counting it in "N other
     # cohorts" promised lines nobody could find. Name those apart instead.
-    muted = [i for i in range(len(matrix.cohorts)) if i not in (best, worst)]
+    handles += [Line2D([], [], color=own[i], linewidth=1.8, label=matrix.cohorts[i].label)
+                for i in own]  # fmt: skip
+    muted = [i for i in range(len(matrix.cohorts)) if i not in (best, worst) and i not in own]
     young = [i for i in muted if grid.shape[1] > 1 and not np.isfinite(grid[i, 1:]).any()]
     shown = len(muted) - len(young)
     if shown:
