@@ -82,3 +82,21 @@ def test_text_skus_after_a_users_only_ingest(tmp_path: Path) -> None:
 
     with pytest.raises(UserError, match="stores product_id as integers"):
         run_ingest(other, {"products": str(tmp_path / "products.csv")})
+
+
+def test_negative_amounts_are_kept_and_counted(tmp_path: Path) -> None:
+    # A refund line (-5.00) is revenue as the metric defines it, but the shop should see how
+    # many there are: a warning with the count, the rows loaded (not quarantined).
+    (tmp_path / "events.csv").write_text(
+        "user_id,event_type,timestamp,amount,currency,order_id\n"
+        "1,purchased,2025-01-06T10:00:00Z,12.50,USD,A1\n"
+        "1,purchased,2025-01-07T10:00:00Z,-5.00,USD,A2\n"
+        "2,purchased,2025-01-07T11:00:00Z,0,USD,A3\n"
+    )
+    out = tmp_path / "data"
+    result = run_ingest(out, {"events": str(tmp_path / "events.csv")}, fail_on="never")
+    (sign,) = [c for c in result.checks if c.check == "amount_sign"]
+    assert (sign.checked, sign.failed, sign.status) == (3, 1, "warn")
+    assert result.accounts[0].loaded == 3 and result.accounts[0].quarantined == 0
+    amounts = sorted(float(a) for a in pq.read_table(out / "events").column("amount").to_pylist())
+    assert amounts == [-5.0, 0.0, 12.5]

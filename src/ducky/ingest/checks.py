@@ -97,6 +97,17 @@ CHECKS: tuple[Check, ...] = (
         reason="currency: {value!r} is not a three-letter ISO 4217 code (like USD or EUR)",
     ),
     Check(
+        "amount_sign",
+        "range",
+        ("events",),
+        "amount",
+        # A warning, not a rejection: a negative line amount is often a refund or a correction,
+        # and revenue counts it as such (METRICS.md); the shop should see how many there are.
+        severity="warn",
+        sql="t_amount < 0",
+        reason="amount: {value} is negative (a refund or correction?): counted as negative revenue",
+    ),
+    Check(
         "signup_not_future",
         "not_future",
         ("users",),
