@@ -55,6 +55,8 @@ class Snapshot:
     tables: dict[str, pa.Table] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     since: str | None = None  # the watermark events were read from (incremental)
+    # each id kind's type on the source (source.decide_id_types): the views' text or BIGINT
+    id_types: dict[str, str] = field(default_factory=dict)
     watermark: str | None = None  # the latest event timestamp now copied
 
     def rows_per_s(self, table: str) -> float:
@@ -66,7 +68,7 @@ def read_snapshot(dsn: str, mapping: str | None = None, since: str | None = None
     """Read users, products and events (events from `since` on, when given) as Arrow."""
     import psycopg
 
-    from ducky.engines.postgres.source import PgSource, view_statements
+    from ducky.engines.postgres.source import PgSource, explain_cast_error, view_statements
 
     source = PgSource(dsn, mapping)
     snap = Snapshot(source.description, since=since)
@@ -75,6 +77,7 @@ def read_snapshot(dsn: str, mapping: str | None = None, since: str | None = None
     try:
         with psycopg.connect(dsn, autocommit=True, connect_timeout=10) as con:
             views = view_statements(con, source)
+        snap.id_types = dict(source.ids or {})
     except psycopg.Error as e:
         msg = dsnlib.scrub(dsnlib.first_line(e), dsn)
         raise ConnectionFailed(f"postgres: cannot read {dsnlib.describe(dsn)}: {msg}") from e
@@ -111,7 +114,7 @@ def read_snapshot(dsn: str, mapping: str | None = None, since: str | None = None
     except UserError:
         raise
     except Exception as e:  # ADBC's own error types
-        msg = dsnlib.scrub(dsnlib.first_line(e), dsn)
+        msg = explain_cast_error(dsnlib.scrub(dsnlib.first_line(e), dsn), source)
         raise ConnectionFailed(f"postgres: cannot read {dsnlib.describe(dsn)}: {msg}") from e
     snap.watermark = _watermark(snap.tables["events"], since, read_at)
     return snap
@@ -205,6 +208,7 @@ def snapshot_sources(
         "source": snap.description,
         "since": snap.since,
         "watermark": snap.watermark,
+        "id_types": snap.id_types,
         "tables": {
             t: {
                 "rows": snap.tables[t].num_rows,

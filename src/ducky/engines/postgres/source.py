@@ -23,6 +23,13 @@ Mapping file (all keys optional):
       view: viewed
       cart: add-to-cart
       purchase: purchased
+    id_types: {user_id: string}  # as for ingest: int64 | string per id kind
+
+Ids (user_id, product_id) are integers or the shop's own strings, one type per kind across
+the tables (ducky.schema.ID_COLUMNS), decided by `decide_id_types`: the mapping's `id_types:`
+when it names the kind, else the source columns' own types: every column of the kind numeric
+-> int64 (BIGINT), otherwise string (TEXT; an integer column among text ones is read as its
+decimal text, never the other way round, so no cast can fail on the shop's values).
 """
 
 from __future__ import annotations
@@ -43,8 +50,10 @@ from ducky.errors import ConnectionFailed, DataDirError, EngineError, UserError
 if TYPE_CHECKING:
     from ducky.datasets.datadir import Manifest
     from ducky.engines.base import Engine
+    from ducky.schema import IdTypes
 
 SOURCE_TABLES = ("users", "events", "products")  # what the canonical queries read
+ID_TYPE_NAMES = ("int64", "string")  # what a mapping's id_types may say
 # Canonical column type -> (PostgreSQL type to cast to, format_type() spelling of it).
 _PG_TYPES = {
     "int64": ("BIGINT", "bigint"),
@@ -66,6 +75,7 @@ class SourceMapping:
     tables: dict[str, str] = field(default_factory=dict)  # canonical -> source table
     columns: dict[str, dict[str, str]] = field(default_factory=dict)  # table -> canon -> src
     event_types: dict[str, str] = field(default_factory=dict)  # source value -> canonical
+    id_types: dict[str, str] = field(default_factory=dict)  # id kind -> int64 | string
 
 
 def _read_doc(p: Path) -> dict[str, Any]:
@@ -126,6 +136,26 @@ def load_source_mapping(path: str | os.PathLike[str] | None) -> SourceMapping:
             f"mapping file {p}: event_types: {bad[0]!r} is not a canonical event type "
             f"({', '.join(EVENT_TYPES)})"
         )
+    from ducky.ingest.mapping import ID_TYPES_KEY
+    from ducky.schema import ID_KINDS
+
+    ids = doc.pop(ID_TYPES_KEY, None) or {}
+    if not isinstance(ids, dict):
+        raise UserError(
+            f"mapping file {p}: id_types maps user_id / product_id to int64 or string, "
+            "e.g. id_types: {user_id: string}"
+        )
+    for kind, typ in ids.items():
+        if kind not in ID_KINDS:
+            raise UserError(
+                f"mapping file {p}: id_types: unknown id {kind!r} (ids: {', '.join(ID_KINDS)})"
+            )
+        if typ not in ID_TYPE_NAMES:
+            raise UserError(
+                f"mapping file {p}: id_types: {kind}: {typ!r} is not an id type "
+                f"(use {' or '.join(ID_TYPE_NAMES)})"
+            )
+    out.id_types = {str(k): str(v) for k, v in ids.items()}
     # The column part is ingest's format: validate it with ingest's own loader.
     import tempfile
 
@@ -165,6 +195,9 @@ class PgSource(DataDir):
         self.mapping_path = Path(mapping) if mapping else None
         self.mapping = load_source_mapping(self.mapping_path)
         self.plain: dict[str, dict[str, str]] = {}  # filled by map_tables
+        self.ids: IdTypes | None = None  # each id kind's type here, set by view_statements
+        # forced int64 id columns that are not numeric: (kind, "schema.table.col (type)")
+        self.int_casts: list[tuple[str, str]] = []
 
     @property
     def description(self) -> str:
@@ -188,6 +221,24 @@ class PgSource(DataDir):
             "this command needs Parquet files; copy them with "
             "`ducky ingest --from postgresql://...` into a data directory first"
         )
+
+    def id_types(self) -> dict[str, str]:
+        """How the source's ids read (decide_id_types): known once a session has mapped the
+        tables, else asked of the catalogs on a short connection (nothing but the catalogs
+        is read)."""
+        if self.ids is None:
+            import psycopg
+
+            try:
+                with psycopg.connect(self.dsn, autocommit=True, connect_timeout=10) as con:
+                    view_statements(con, self)
+            except psycopg.Error as e:
+                msg = dsnlib.scrub(dsnlib.first_line(e), self.dsn)
+                raise ConnectionFailed(
+                    f"postgres: cannot connect to {self.description}: {msg}"
+                ) from e
+        assert self.ids is not None
+        return dict(self.ids)
 
     def read_tables(self, engine: str = "postgres") -> dict[str, Any]:
         """canonical table -> its rows (a pyarrow Table), read through the mapped temp views in
@@ -242,26 +293,86 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def view_sql(
-    table: str,
-    schema: str,
-    source_table: str,
-    columns: dict[str, str],
-    mapping: SourceMapping,
-) -> str:
-    """CREATE TEMP VIEW <table> over `schema.source_table` with the canonical columns.
+def _id_kinds() -> dict[tuple[str, str], str]:
+    """(table, column) -> id kind, for the source tables' id columns."""
+    from ducky.schema import ID_COLUMNS
 
-    `columns` is the source's column name -> format_type(). Casts only where the type
-    differs (an index on the source column stays usable otherwise)."""
-    from ducky.ingest.mapping import resolve
+    return {
+        where: kind
+        for kind, cols in ID_COLUMNS.items()
+        for where in cols
+        if where[0] in SOURCE_TABLES
+    }
+
+
+def _target(table: str, column: str, logical: str, ids: IdTypes) -> tuple[str, tuple[str, ...]]:
+    """(the PostgreSQL type a view column is cast to, the format_type() spellings read as they
+    are). An id column follows its kind's decided type; a string id in a VARCHAR column is
+    passed through (text's own operators apply, an index on it stays usable)."""
+    kind = _id_kinds().get((table, column))
+    if kind is not None:
+        if ids.get(kind, "int64") == "string":
+            return "TEXT", ("text", "character varying")
+        return "BIGINT", ("bigint",)
+    cast, spelled = _PG_TYPES.get(logical, ("TEXT", "text"))
+    return cast, (spelled,)
+
+
+def _passes(spelled: str, accepted: tuple[str, ...]) -> bool:
+    """Whether a format_type() spelling is one of `accepted` (a length modifier aside for
+    character varying: varchar(20) is text to every operator the queries use)."""
+    return spelled in accepted or (
+        "character varying" in accepted and spelled.startswith("character varying(")
+    )
+
+
+@dataclass
+class SourceTable:
+    """One source table as the catalogs show it, and the canonical columns it maps."""
+
+    canonical: str
+    schema: str
+    name: str
+    columns: dict[str, str]  # source column -> format_type()
+    numeric: set[str]  # source columns of a numeric type (pg_type.typcategory 'N')
+    colmap: dict[str, str]  # canonical column -> source column
+
+    @property
+    def where(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+def decide_id_types(tables: dict[str, SourceTable], mapping: SourceMapping) -> IdTypes:
+    """Each id kind's type on this source: the mapping's id_types when it names the kind, else
+    int64 when every source column of the kind is numeric (integer types; seed 000's INTEGER
+    ids), string otherwise (text, varchar, uuid, ...; also when the kind's columns disagree:
+    an integer column is then read as its decimal text, a cast that cannot fail, where text
+    cast to BIGINT would stop the query at the first 'C-0001')."""
+    from ducky.schema import ID_KINDS, INT_IDS
+
+    out: IdTypes = dict(INT_IDS)
+    for (table, column), kind in _id_kinds().items():
+        t = tables.get(table)
+        src = t.colmap.get(column) if t is not None else None
+        if t is not None and src is not None and src not in t.numeric:
+            out[kind] = "string"
+    for kind in ID_KINDS:
+        if kind in mapping.id_types:
+            out[kind] = mapping.id_types[kind]
+    return out
+
+
+def view_sql(t: SourceTable, mapping: SourceMapping, ids: IdTypes) -> str:
+    """CREATE TEMP VIEW <canonical table> over the source table with the canonical columns,
+    ids typed as `ids` says. Casts only where the type differs (an index on the source column
+    stays usable otherwise)."""
     from ducky.schema import TABLES
 
-    where = f"{schema}.{source_table}"
-    colmap = resolve(table, list(columns), {table: mapping.columns.get(table, {})}, where)
+    table = t.canonical
     parts = []
     for col in TABLES[table].columns:
-        cast, spelled = _PG_TYPES.get(col.type, ("TEXT", "text"))
-        src = colmap.get(col.name)
+        cast, accepted = _target(table, col.name, col.type, ids)
+        src = t.colmap.get(col.name)
         if src is None:
             expr = f"CAST(NULL AS {cast})"
         else:
@@ -272,48 +383,47 @@ def view_sql(
                     for k, v in sorted(mapping.event_types.items())
                 )
                 expr = f"CASE {expr}::text {whens} ELSE {expr}::text END"
-            elif columns[src] != spelled:
+            elif not _passes(t.columns[src], accepted):
                 expr = f"CAST({expr} AS {cast})"
         parts.append(f"{expr} AS {_quote(col.name)}")
     return (
         f"CREATE TEMP VIEW {_quote(table)} AS SELECT {', '.join(parts)} "
-        f"FROM {_quote(schema)}.{_quote(source_table)}"
+        f"FROM {_quote(t.schema)}.{_quote(t.name)}"
     )
 
 
-def plain_columns(
-    table: str, columns: dict[str, str], mapping: SourceMapping, where: str
-) -> dict[str, str]:
+def plain_columns(t: SourceTable, mapping: SourceMapping, ids: IdTypes) -> dict[str, str]:
     """canonical column -> source column for the columns the view passes through unchanged
     (no cast, no recoding): only an index on those can serve a query on the view."""
-    from ducky.ingest.mapping import resolve
     from ducky.schema import TABLES
 
-    colmap = resolve(table, list(columns), {table: mapping.columns.get(table, {})}, where)
+    table = t.canonical
     out = {}
     for col in TABLES[table].columns:
-        src = colmap.get(col.name)
+        src = t.colmap.get(col.name)
         if src is None:
             continue
         if table == "events" and col.name == "event_type" and mapping.event_types:
             continue
-        if columns[src] == _PG_TYPES.get(col.type, ("TEXT", "text"))[1]:
+        if _passes(t.columns[src], _target(table, col.name, col.type, ids)[1]):
             out[col.name] = src
     return out
 
 
-def view_statements(con: Any, source: PgSource) -> dict[str, tuple[str, str]]:
-    """canonical table -> (CREATE TEMP VIEW statement, source `schema.table`), read from the
-    catalogs on an open psycopg connection; `source.plain[table]` gets the pass-through
-    columns (see plain_columns)."""
+def read_catalog(con: Any, source: PgSource) -> dict[str, SourceTable]:
+    """canonical table -> the source table mapped to it, read from the catalogs on an open
+    psycopg connection (nothing else is read)."""
+    from ducky.ingest.mapping import resolve
+
     m = source.mapping
     schema = m.schema or str(con.execute("SELECT current_schema()").fetchone()[0])
-    out: dict[str, tuple[str, str]] = {}
+    out: dict[str, SourceTable] = {}
     for t in SOURCE_TABLES:
         src = m.tables.get(t, t)
         rows = con.execute(
-            "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
-            "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), ty.typcategory "
+            "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type ty ON ty.oid = a.atttypid "
             "WHERE n.nspname = %s AND c.relname = %s AND c.relkind IN ('r', 'v', 'm', 'p', 'f') "
             "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
             (schema, src),
@@ -324,10 +434,51 @@ def view_statements(con: Any, source: PgSource) -> dict[str, tuple[str, str]]:
                 f"--data {source.description}: no table {schema}.{src} for {t}{hint}"
             )
         cols = {str(r[0]): str(r[1]) for r in rows}
+        numeric = {str(r[0]) for r in rows if str(r[2]) == "N"}
         where = f"{schema}.{src}"
-        out[t] = (view_sql(t, schema, src, cols, m), where)
-        source.plain[t] = plain_columns(t, cols, m, where)
+        colmap = resolve(t, list(cols), {t: m.columns.get(t, {})}, where)
+        out[t] = SourceTable(t, schema, src, cols, numeric, colmap)
     return out
+
+
+def view_statements(con: Any, source: PgSource) -> dict[str, tuple[str, str]]:
+    """canonical table -> (CREATE TEMP VIEW statement, source `schema.table`), read from the
+    catalogs on an open psycopg connection; `source.ids` gets the id types decided
+    (decide_id_types), `source.plain[table]` the pass-through columns (see plain_columns)."""
+    tables = read_catalog(con, source)
+    ids = decide_id_types(tables, source.mapping)
+    source.ids = ids
+    source.int_casts = [
+        (
+            kind,
+            f"{tables[table].where}.{tables[table].colmap[column]} "
+            f"({tables[table].columns[tables[table].colmap[column]]})",
+        )
+        for (table, column), kind in _id_kinds().items()
+        if ids[kind] == "int64"
+        and column in tables[table].colmap
+        and tables[table].colmap[column] not in tables[table].numeric
+    ]
+    out: dict[str, tuple[str, str]] = {}
+    for t, st in tables.items():
+        out[t] = (view_sql(st, source.mapping, ids), st.where)
+        source.plain[t] = plain_columns(st, source.mapping, ids)
+    return out
+
+
+def explain_cast_error(message: str, source: PgSource) -> str:
+    """`message` (a PostgreSQL error's first line) with what to do when it is a text id that
+    the mapping's id_types reads as int64 (`invalid input syntax for type bigint: "C-1"`)."""
+    if "invalid input syntax for type bigint" not in message or not source.int_casts:
+        return message
+    kinds = list(dict.fromkeys(kind for kind, _ in source.int_casts))
+    says = ", ".join(f"{k}: int64" for k in kinds)
+    cols = ", ".join(col for _, col in source.int_casts)
+    fix = ", ".join(f"{k}: string" for k in kinds)
+    return (
+        f"{message} (the mapping's id_types says {says}, but {cols} hold text that is not "
+        f"an integer: set id_types: {{{fix}}} or drop it)"
+    )
 
 
 def map_tables(con: Any, source: PgSource) -> dict[str, str]:
@@ -402,6 +553,12 @@ class PgSourceEngine(PostgresEngine):
 
     def is_current(self) -> bool:
         return True
+
+    def _wrap(self, e: Exception) -> EngineError:
+        """The server's error, with what to do when it is a text id read as int64."""
+        err = super()._wrap(e)
+        hint = explain_cast_error(str(err), self.source)
+        return err if hint == str(err) else type(err)(hint)
 
     def render(self, query: str, variant: str = "optimized", **params: Any) -> str:
         """The variant's SQL, or the baseline's when the variant's PostgreSQL SQL reads what
