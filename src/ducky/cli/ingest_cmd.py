@@ -93,6 +93,9 @@ def ingest(
         settings.data,
         sources,
         manifest_extra=extra,
+        # the source's own id types (its columns, or the mapping's id_types): a text id column
+        # whose values all look like integers stays text in the copy
+        id_types=(snap_doc or {}).get("id_types") or None,
         mapping=mapping,
         fail_on=fail_on,
         http=http_options_from_env(),

@@ -220,9 +220,12 @@ def run_ingest(
     now: dt.datetime | None = None,
     progress: bool = False,
     manifest_extra: dict[str, Any] | None = None,
+    id_types: dict[str, str] | None = None,
 ) -> IngestResult:
     """Ingest `sources` (table -> path or URL) into the data directory `data`.
-    `manifest_extra`: kept in the manifest when merged (e.g. ingest --from's watermark)."""
+    `manifest_extra`: kept in the manifest when merged (e.g. ingest --from's watermark).
+    `id_types`: id kinds whose type the caller knows (ingest --from: the source's own column
+    types), as a mapping's `id_types:` section would force them."""
     from ducky.datasets import DatasetWriter
     from ducky.ingest.mapping import load_mapping
     from ducky.ingest.merge import plan_table, write_merged
@@ -238,6 +241,10 @@ def run_ingest(
         raise UserError("nothing to ingest: give at least one of --users, --products, --events")
     path = Path(data)
     mp = load_mapping(mapping)
+    if id_types:
+        from ducky.ingest.mapping import ID_TYPES_KEY
+
+        mp = {**mp, ID_TYPES_KEY: {**mp.get(ID_TYPES_KEY, {}), **id_types}}
     existing = _existing(path)
     ex_with_manifest = (
         existing if existing is not None and existing.manifest_path.is_file() else None

@@ -228,6 +228,11 @@ def test_the_mapping_id_types_is_honoured(
     got = _json("--data", dsn, "--mapping", str(mapping), "audience", str(spec))
     want = _json("--data", str(handmade_dir), "audience", str(spec))
     assert got["user_ids"] == [str(u) for u in want["user_ids"]] == ["1", "2", "4", "5"]
+    # ingest --from keeps them text too (integer-looking text was stored as BIGINT before)
+    copy = tmp_path / "copy"
+    r = run_cli("--data", str(copy), "ingest", "--from", dsn, "--mapping", str(mapping))
+    assert r.code == 0, r.stderr
+    assert DataDir(copy).id_types() == {"user_id": "string", "product_id": "int64"}
     assert snapshot(dsn) == before
 
 
