@@ -220,6 +220,12 @@ def type_reason(column: str, logical: str, raw: object, fmt: str | None = None) 
                 f"{column}: {raw!r} is a day/month date, read only with the mapping's "
                 f'formats (e.g. "%m/%d/%Y" or "%d/%m/%Y")'
             )
+        z = re.fullmatch(r".*[0-9]\s+([A-Za-z_]+(?:/[A-Za-z0-9_+-]+)+)", raw.strip())
+        if z:  # a zone name, as IANA's look: one the time zone database does not know
+            return (
+                f"{column}: {raw!r} names the time zone {z.group(1)!r}, which the time zone "
+                "database does not know (IANA names such as Europe/Berlin, or an offset)"
+            )
         m = re.fullmatch(_ABBREVIATION, raw.strip())
         if m and m.group(1).upper() not in ("UTC", "GMT"):
             return (

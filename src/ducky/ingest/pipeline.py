@@ -303,9 +303,12 @@ def run_ingest(
                 if derived_catalog and table == "products"
                 else mp
             )
+            u = validated.get("users")
+            held = {b.key for b in u.bad if b.key is not None} if u is not None else None
             validated[table] = validate(
-                raw[table], own, ref_users, ref_products, now=now, id_types=id_types
-            )
+                raw[table], own, ref_users, ref_products, now=now, id_types=id_types,
+                held_users=held,
+            )  # fmt: skip
 
     checks = [r for v in validated.values() for r in v.results]
     levels = {"warn": ("warn", "fail"), "fail": ("fail",), "never": ()}[fail_on]

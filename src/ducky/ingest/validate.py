@@ -37,6 +37,7 @@ class BadRow:
     checks: list[str]
     reasons: list[str]
     raw: str
+    key: Any = None  # the row's typed key (users.user_id ...) when it has one, else None
 
 
 @dataclass
@@ -118,8 +119,11 @@ def validate(
     ref_products: pa.Array | None,
     now: dt.datetime | None = None,
     id_types: dict[str, str] | None = None,
+    held_users: set[Any] | None = None,
 ) -> Validated:
-    """Type `src`, run every check of its table, and split it into good and bad rows."""
+    """Type `src`, run every check of its table, and split it into good and bad rows.
+    `held_users`: ids whose users row this ingest quarantined; an event of one is an orphan
+    because of that, and its reason says so rather than "not in users"."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -330,9 +334,15 @@ def validate(
                 v = str(raw[str(column)])
                 why = "contains a NUL byte" if "\x00" in v else f"is {len(v.encode())} bytes long"
                 reasons.append(f"{column}: {why} (limit: no NUL, at most {MAX_TEXT} bytes)")
+            elif name == "user_exists" and held_users and raw.get("user_id") in held_users:
+                reasons.append(
+                    f"user_id: {raw.get('user_id')} is not in users: its users row was "
+                    "quarantined in this ingest (`ducky quarantine users` says why)"
+                )
             else:
                 reasons.append(by_name[name].reason.format(value=raw.get(str(column)), **raw))
-        bad.append(BadRow(rec, checks_hit, reasons, raw_by_rec.get(rec, "")))
+        key = raw.get(t.key[0]) if t.key else None
+        bad.append(BadRow(rec, checks_hit, reasons, raw_by_rec.get(rec, ""), key))
     unit = "line" if src.fmt in ("csv", "ndjson") else "record"
     for rec, last, k in key_conflicts:
         bad.append(
