@@ -341,8 +341,8 @@ def validate(
                 )
             else:
                 reasons.append(by_name[name].reason.format(value=raw.get(str(column)), **raw))
-        key = raw.get(t.key[0]) if t.key else None
-        bad.append(BadRow(rec, checks_hit, reasons, raw_by_rec.get(rec, ""), key))
+        row_key: Any = raw.get(t.key[0]) if t.key else None
+        bad.append(BadRow(rec, checks_hit, reasons, raw_by_rec.get(rec, ""), row_key))
     unit = "line" if src.fmt in ("csv", "ndjson") else "record"
     for rec, last, k in key_conflicts:
         bad.append(
