@@ -313,9 +313,41 @@ def drop_plan(fetch: Fetch, schema: str, tables: Sequence[str]) -> DropPlan:
         else []
     )
     pg_class = int(fetch("SELECT 'pg_class'::regclass::oid::int8")[0][0])
-    seen: dict[Key, Dependent] = {}
     root_of: dict[Key, str] = {(pg_class, int(o), 0): str(n) for o, n in roots}
-    edges: list[tuple[Key, Key]] = []  # (dependent, referenced)
+    seen, edges = _walk(fetch, schema, root_of, pg_class)
+    foreign = [d for d in seen.values() if not d.ours(schema)]
+    return DropPlan(foreign, _own_drops(seen, [(a, b) for a, b, _ in edges], schema))
+
+
+Edge = tuple[Key, Key, str]  # (dependent, referenced, pg_depend's deptype)
+
+
+def _dependent(r: Sequence[Any], pg_class: int, root: str, depth: int, via: set[str]) -> Dependent:
+    """A Dependent from one row of _describe_sql."""
+    key: Key = (int(r[0]), int(r[1]), int(r[2]))
+    return Dependent(
+        key=key,
+        kind=str(r[3]),
+        schema=None if r[4] is None else str(r[4]),
+        name=str(r[5]),
+        identity=str(r[6]),
+        unit=(pg_class, int(r[7]), 0) if r[7] is not None else key,
+        relation=None if r[8] is None else str(r[8]),
+        member=None if r[9] is None else str(r[9]),
+        root=root,
+        depth=depth,
+        via=via,
+    )
+
+
+def _walk(
+    fetch: Fetch, schema: str, root_of: dict[Key, str], pg_class: int
+) -> tuple[dict[Key, Dependent], list[Edge]]:
+    """Follow pg_depend from `root_of` (key -> the name messages give it) the way DROP ...
+    CASCADE would: every object reached that is not a root, described, and every edge seen
+    (into a root or an object of `schema`). Objects outside `schema` are not walked through."""
+    seen: dict[Key, Dependent] = {}
+    edges: list[Edge] = []
     frontier: list[Key] = list(root_of)
     depth = 0
     while frontier and depth < _MAX_DEPTH:
@@ -327,9 +359,9 @@ def drop_plan(fetch: Fetch, schema: str, tables: Sequence[str]) -> DropPlan:
             source: Key = (int(row[4]), int(row[5]), int(row[6]))
             deptype, direction = str(row[3]), str(row[7])
             if direction == "dep":
-                edges.append((reached, source))
+                edges.append((reached, source, deptype))
             if (reached[0], reached[1], 0) in root_of:
-                continue  # one of the tables being replaced, or a column of one
+                continue  # a root (a table being replaced), or a column of one
             via = deptype if direction == "dep" else "owner"
             if reached in seen:
                 if seen[reached].unit != _unit(seen, source):  # not its own view's edge
@@ -343,24 +375,11 @@ def drop_plan(fetch: Fetch, schema: str, tables: Sequence[str]) -> DropPlan:
         for r in fetch(_describe_sql(list(new))):
             key: Key = (int(r[0]), int(r[1]), int(r[2]))
             root, how = new[key]
-            d = Dependent(
-                key=key,
-                kind=str(r[3]),
-                schema=None if r[4] is None else str(r[4]),
-                name=str(r[5]),
-                identity=str(r[6]),
-                unit=(pg_class, int(r[7]), 0) if r[7] is not None else key,
-                relation=None if r[8] is None else str(r[8]),
-                member=None if r[9] is None else str(r[9]),
-                root=root,
-                depth=depth,
-                via=how,
-            )
+            d = _dependent(r, pg_class, root, depth, how)
             seen[key] = d
             if d.ours(schema):
                 frontier.append(key)  # a foreign object is reported, not walked through
-    foreign = [d for d in seen.values() if not d.ours(schema)]
-    return DropPlan(foreign, _own_drops(seen, edges, schema))
+    return seen, edges
 
 
 def _seen(seen: dict[Key, Dependent], key: Key) -> Dependent | None:
@@ -442,3 +461,270 @@ BEGIN
         EXECUTE format('ALTER FUNCTION %s SET search_path = %I, pg_temp', r.f, current_schema());
     END LOOP;
 END $$"""
+
+
+# -- removing ducky's schema (`ducky pg remove`) ---------------------------------------------
+
+# The DROP keyword for each kind of object (pg_identify_object's type) ducky's schema may hold
+# at its top level. Each of these statements takes a list of names, so objects of one kind
+# that depend on one another are dropped together, still without CASCADE.
+_DROP_KEYWORDS = {
+    "table": "TABLE",
+    "view": "VIEW",
+    "materialized view": "MATERIALIZED VIEW",
+    "sequence": "SEQUENCE",
+    "foreign table": "FOREIGN TABLE",
+    "function": "FUNCTION",
+    "procedure": "PROCEDURE",
+    "aggregate": "AGGREGATE",
+    "type": "TYPE",
+    "composite type": "TYPE",
+    "statistics object": "STATISTICS",
+}
+# What the summary counts, in this order (JSON keys).
+OBJECT_KINDS = (
+    "tables", "views", "materialized_views", "sequences", "indexes", "foreign_tables",
+    "functions", "procedures", "aggregates", "types", "triggers",
+)  # fmt: skip
+
+
+@dataclass
+class RemovePlan:
+    """What removing ducky's schema involves: the objects outside it that depend on something
+    in it (a refusal), what it holds (counts per kind, bytes), and the statements that drop
+    it: ducky's objects one kind at a time, dependents first, each without CASCADE, then the
+    schema itself with RESTRICT. `cascade` is set only when ducky's own objects depend on one
+    another in a cycle across kinds that no order of RESTRICT drops can undo: the schema is
+    then dropped with CASCADE, which the caller may only run in the transaction that checked
+    (again) that nothing outside depends on it."""
+
+    schema: str
+    exists: bool
+    marker: str = ""
+    foreign: list[Dependent] = field(default_factory=list)
+    objects: dict[str, int] = field(default_factory=dict)
+    bytes: int = 0
+    statements: list[str] = field(default_factory=list)
+    cascade: bool = False
+
+
+def removal_schema(explicit: str | None = None) -> str:
+    """schema_name for `ducky pg remove`: the same schema, refused in words of removing."""
+    raw = (explicit or os.environ.get(ENV_SCHEMA, "") or DEFAULT_SCHEMA).strip()
+    if raw.lower() in _RESERVED or raw.lower().startswith("pg_"):
+        raise NotOurs(
+            f'postgres: schema "{raw}" is never ducky\'s (the public or a system schema): '
+            "refusing to remove it"
+        )
+    return schema_name(explicit)
+
+
+def unmarked_refusal(schema: str) -> NotOurs:
+    return NotOurs(
+        f'postgres: schema "{schema}" exists and was not created by ducky (no ownership '
+        "marker): refusing to remove it"
+    )
+
+
+def _counts_sql(ns: int) -> str:
+    def rel(kinds: str) -> str:
+        return f"(SELECT count(*) FROM pg_class WHERE relnamespace = {ns} AND relkind IN ({kinds}))"
+
+    # a range type's constructors, a table's row type, an array type: parts of another object
+    not_part = (
+        "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '{cat}'::regclass "
+        "AND d.objid = x.oid AND d.deptype = 'i')"
+    )
+
+    def proc(kinds: str) -> str:
+        return (
+            f"(SELECT count(*) FROM pg_proc x WHERE pronamespace = {ns} AND prokind IN ({kinds}) "
+            f"AND {not_part.format(cat='pg_proc')})"
+        )
+
+    types = (
+        f"(SELECT count(*) FROM pg_type x WHERE typnamespace = {ns} "
+        f"AND typtype IN ('b', 'c', 'd', 'e', 'r') AND {not_part.format(cat='pg_type')})"
+    )
+    triggers = (
+        "(SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN "
+        f"(SELECT oid FROM pg_class WHERE relnamespace = {ns}))"
+    )
+    size = (
+        "(SELECT COALESCE(sum(pg_total_relation_size(oid)), 0)::int8 FROM pg_class "
+        f"WHERE relnamespace = {ns} AND relkind IN ('r', 'p', 'm', 'S'))"
+    )
+    counts = [
+        rel("'r', 'p'"), rel("'v'"), rel("'m'"), rel("'S'"), rel("'i', 'I'"), rel("'f'"),
+        proc("'f', 'w'"), proc("'p'"), proc("'a'"), types, triggers, size,
+    ]  # fmt: skip
+    return "SELECT " + ", ".join(counts)
+
+
+def remove_plan(fetch: Fetch, schema: str) -> RemovePlan:
+    """What `DROP SCHEMA <schema>` with everything in it would take, found the way
+    PostgreSQL's CASCADE would find it: from every object in the schema (tables, views,
+    sequences, functions, procedures, types, statistics, ...: its pg_depend members) through
+    pg_depend to their dependents (triggers, indexes, constraints, rules, policies, ...), and
+    on to anything outside the schema that depends on one of them (reported in `foreign`, not
+    walked through). A schema that exists without ducky's marker is refused (NotOurs); one that
+    does not exist is a plan with `exists` False. Reads only."""
+    rows = fetch(
+        "SELECT oid::int8, obj_description(oid, 'pg_namespace') FROM pg_namespace "
+        f"WHERE nspname = {_lit(schema)}"
+    )
+    if not rows:
+        return RemovePlan(schema, exists=False)
+    ns, comment = int(rows[0][0]), rows[0][1]
+    if not is_marked(comment):
+        raise unmarked_refusal(schema)
+    pg_class, pg_namespace, pg_type = (
+        int(v)
+        for v in fetch(
+            "SELECT 'pg_class'::regclass::oid::int8, 'pg_namespace'::regclass::oid::int8, "
+            "'pg_type'::regclass::oid::int8"
+        )[0]
+    )
+    members = fetch(
+        "SELECT classid::int8, objid::int8, objsubid::int4, deptype::text FROM pg_depend "
+        f"WHERE refclassid = {pg_namespace} AND refobjid = {ns} AND deptype IN ({_FOLLOWED})"
+    )
+    deptype = {(int(c), int(o), int(s)): str(t) for c, o, s, t in members}
+    label = f'schema "{schema}"'
+    described = (
+        [_dependent(r, pg_class, label, 0, {deptype[(int(r[0]), int(r[1]), int(r[2]))]})
+         for r in fetch(_describe_sql(list(deptype)))]
+        if deptype
+        else []
+    )  # fmt: skip
+    roots: dict[Key, Dependent] = {}
+    foreign: list[Dependent] = []
+    for d in described:
+        if d.kind == "default acl":
+            continue  # ALTER DEFAULT PRIVILEGES IN SCHEMA: a setting of the schema, gone with it
+        if d.ours(schema) and "n" in d.via:
+            d.root = d.identity
+            roots[d.key] = d
+        else:  # an extension installed into the schema, the schema in a publication, ...
+            foreign.append(d)
+    seen, edges = _walk(fetch, schema, {k: d.root for k, d in roots.items()}, pg_class)
+    # A schema-less object that is an internal part of one of ducky's (the cast a range type's
+    # multirange brings) goes with it; any other one is someone else's (a cast, a publication).
+    foreign += [
+        d for d in seen.values() if not d.ours(schema) and not (d.schema is None and d.via == {"i"})
+    ]
+    typtypes = {
+        int(o): str(t)
+        for o, t in fetch(f"SELECT oid::int8, typtype::text FROM pg_type WHERE typnamespace = {ns}")
+    }
+    ours = dict(roots)
+    ours.update((k, d) for k, d in seen.items() if d.ours(schema) and k[2] == 0)
+    statements, cascade = _remove_statements(schema, ours, edges, typtypes, pg_type)
+    counts = fetch(_counts_sql(ns))[0]
+    return RemovePlan(
+        schema,
+        exists=True,
+        marker=str(comment),
+        foreign=foreign,
+        objects={k: int(v) for k, v in zip(OBJECT_KINDS, counts[:-1], strict=True)},
+        bytes=int(counts[-1]),
+        statements=statements,
+        cascade=cascade,
+    )
+
+
+def _norm(key: Key) -> Key:
+    return (key[0], key[1], 0)  # a column: its table
+
+
+def _remove_statements(
+    schema: str,
+    ours: dict[Key, Dependent],
+    edges: Sequence[Edge],
+    typtypes: dict[int, str],
+    pg_type: int,
+) -> tuple[list[str], bool]:
+    """The DROP statements that remove every object in `ours` without CASCADE, dependents
+    first, then the schema with RESTRICT; or (DROP SCHEMA ... CASCADE, True) when no such
+    order exists. An object that is part of another one (an index, trigger, constraint or
+    owned sequence of a table, a view's rule, a table's row type, an array type) goes with
+    it and gets no statement of its own."""
+    from graphlib import CycleError, TopologicalSorter
+
+    parents: dict[Key, set[Key]] = {}
+    for dep, ref, how in edges:
+        a, b = _norm(dep), _norm(ref)
+        if how in ("a", "i", "P", "S") and a != b and b in ours:
+            parents.setdefault(a, set()).add(b)
+    units = {k for k in ours if not parents.get(k)}
+
+    def unit_of(key: Key) -> Key | None:
+        k, visited = _norm(key), set()
+        while k not in units:
+            if k in visited or not parents.get(k):
+                return None
+            visited.add(k)
+            k = min(parents[k])
+        return k
+
+    after: dict[Key, set[Key]] = {}  # unit -> units that depend on it (dropped before it)
+    for dep, ref, _ in edges:
+        u, v = unit_of(dep), unit_of(ref)
+        if u is not None and v is not None and u != v:
+            after.setdefault(v, set()).add(u)
+    # Objects that depend on one another in a cycle are merged into one group, until none is.
+    group = {u: u for u in units}
+    while True:
+        graph: dict[Key, set[Key]] = {group[u]: set() for u in units}
+        for b, deps in after.items():
+            graph[group[b]].update(group[a] for a in deps if group[a] != group[b])
+        try:
+            sorter = TopologicalSorter(graph)
+            sorter.prepare()
+            break
+        except CycleError as e:  # each merge leaves one group fewer: this ends
+            cycle = {group[k] for k in e.args[1]}
+            into = min(cycle)
+            for u in units:
+                if group[u] in cycle:
+                    group[u] = into
+    statements = []
+    while sorter.is_active():
+        # Groups that nothing left depends on: one statement per kind for all of them.
+        ready = sorted(sorter.get_ready())
+        names: dict[str, list[str]] = {}
+        for g in ready:
+            members = [ours[u] for u in units if group[u] == g]
+            words = {_drop_keyword(d, typtypes, pg_type) for d in members}
+            word = words.pop() if len(words) == 1 else None
+            if word is None:  # a cycle across kinds, or a kind without a DROP of its own here
+                return [f"DROP SCHEMA {_quote(schema)} CASCADE"], True
+            names.setdefault(word, []).extend(d.identity for d in members)
+        statements += [f"DROP {w} {', '.join(sorted(n))} RESTRICT" for w, n in names.items()]
+        sorter.done(*ready)
+    return [*statements, f"DROP SCHEMA {_quote(schema)} RESTRICT"], False
+
+
+def _drop_keyword(d: Dependent, typtypes: dict[int, str], pg_type: int) -> str | None:
+    if d.key[0] == pg_type and typtypes.get(d.key[1]) == "d":
+        return "DOMAIN"
+    return _DROP_KEYWORDS.get(d.kind)
+
+
+def removal_refusal(schema: str, foreign: Sequence[Dependent]) -> NotOurs:
+    """One line naming every object outside ducky's schema that depends on something in it
+    (and what), refusing to remove it."""
+    by_root: dict[str, list[str]] = {}
+    for d in sorted(foreign, key=lambda d: (d.root, d.name)):
+        if d.name not in by_root.setdefault(d.root, []):
+            by_root[d.root].append(d.name)
+    parts = [
+        f"{', '.join(names)} (not created by ducky) "
+        f"{'depends' if len(names) == 1 else 'depend'} on {root}"
+        for root, names in by_root.items()
+    ]
+    what = "them" if sum(map(len, by_root.values())) > 1 else "it"
+    return NotOurs(
+        f'postgres: {"; ".join(parts)}: refusing to remove schema "{schema}" (nothing '
+        f"changed); drop or move {what} yourself first"
+    )
