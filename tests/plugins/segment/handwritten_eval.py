@@ -100,7 +100,14 @@ def score(res: Any) -> dict[str, Any]:
         "name_accuracy": round(right_total / n, 3),
         "per_interest": {k: f"{v[0]}/{v[1]}" for k, v in sorted(per.items())},
         "segments": [
-            (s.name, s.kind, s.size, round(s.confidence, 2), s.top_terms[:4]) for s in res.segments
+            (
+                s.name,
+                s.kind,
+                s.size,
+                None if s.confidence is None else round(s.confidence, 2),
+                s.top_terms[:4],
+            )
+            for s in res.segments
         ],
     }
 

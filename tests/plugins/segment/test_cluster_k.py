@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from ducky.plugins.segment import cluster
 
@@ -54,3 +55,22 @@ def test_python_and_cli_share_the_balance_default() -> None:
     assert option.default == pipeline.BALANCE == 0.3
     # Shop.segment(balance=None) means pipeline.BALANCE (a notebook run = a CLI run)
     assert inspect.signature(Shop.segment).parameters["balance"].default is None
+
+
+def test_summary_says_which_k_was_chosen_and_why(capsys: pytest.CaptureFixture[str]) -> None:
+    # "silhouette 0.289 at k=12" under a "k=11" title read as a contradiction
+    from ducky.plugins.segment.cli import _print_summary
+
+    doc = {
+        "k": 11, "users": 500, "model": "m", "segments": [], "run_id": "r",
+        "distinct_queries": 9, "embedded_now": 0, "embedder": "local", "output": "o",
+        "silhouette": {"10": 0.281, "11": 0.287, "12": 0.289},
+    }  # fmt: skip
+    _print_summary(doc)
+    out = capsys.readouterr().out
+    assert (
+        "k=11 (silhouette 0.287): the smallest k within one standard error of the best, 0.289 "
+        "at k=12 (k tried: 10..12)" in " ".join(out.split())
+    )
+    _print_summary(doc | {"k": 12})
+    assert "silhouette 0.289 at k=12 (k tried: 10..12)" in capsys.readouterr().out

@@ -409,7 +409,17 @@ def _print_summary(doc: dict[str, Any]) -> None:
     if sil:
         best = max(sil, key=lambda kk: sil[kk])
         tried = f"{min(sil, key=int)}..{max(sil, key=int)}" if len(sil) > 1 else best
-        lines.append(f"silhouette {sil[best]:.3f} at k={best} (k tried: {tried})")
+        chosen = doc.get("k")
+        if (
+            chosen is not None and str(chosen) in {str(k) for k in sil} and str(chosen) != str(best)
+        ):  # the 1-SE rule picked a smaller k than the best silhouette: say both
+            got = next(v for kk, v in sil.items() if str(kk) == str(chosen))
+            lines.append(
+                f"k={chosen} (silhouette {got:.3f}): the smallest k within one standard error "
+                f"of the best, {sil[best]:.3f} at k={best} (k tried: {tried})"
+            )
+        else:
+            lines.append(f"silhouette {sil[best]:.3f} at k={best} (k tried: {tried})")
     lines += [f"note: {n}" for n in doc.get("notes", [])]
     ch = doc.get("changes")
     if ch:

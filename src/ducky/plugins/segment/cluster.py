@@ -109,8 +109,15 @@ def pick_k(sil: dict[int, float], se: dict[int, float]) -> int:
 
 
 def cluster(
-    x: np.ndarray, k: int | None, seed: int, k_min: int = K_MIN, k_max: int = K_MAX
+    x: np.ndarray,
+    k: int | None,
+    seed: int,
+    k_min: int = K_MIN,
+    k_max: int = K_MAX,
+    set_aside: str = "",
 ) -> Clustering:
+    """`set_aside`: why users are missing from `x` (the other-language group), added to the
+    "only N users to cluster" refusal so that 40 users becoming 9 is explained."""
     import sklearn.cluster  # noqa: F401  (loads the OpenMP runtime so the limit below applies)
     from threadpoolctl import threadpool_limits
 
@@ -119,7 +126,7 @@ def cluster(
     # default threads vs 1.3 s with one; 300 users: 17.7 s vs 1.1 s).
     threads = int(os.environ.get("DUCKY_SEGMENT_THREADS", "1") or 1)
     with threadpool_limits(limits=threads):
-        return _cluster(x, k, seed, k_min, k_max)
+        return _cluster(x, k, seed, k_min, k_max, set_aside)
 
 
 def reduce(x: np.ndarray, seed: int, dims: int = PCA_DIMS) -> np.ndarray:
@@ -141,7 +148,9 @@ def reduce(x: np.ndarray, seed: int, dims: int = PCA_DIMS) -> np.ndarray:
     return out
 
 
-def _cluster(x: np.ndarray, k: int | None, seed: int, k_min: int, k_max: int) -> Clustering:
+def _cluster(
+    x: np.ndarray, k: int | None, seed: int, k_min: int, k_max: int, set_aside: str = ""
+) -> Clustering:
     import numpy as np
 
     x = reduce(x, seed)
@@ -149,7 +158,7 @@ def _cluster(x: np.ndarray, k: int | None, seed: int, k_min: int, k_max: int) ->
     if n < MIN_USERS:
         raise UserError(
             f"only {n} users to cluster: segmenting needs at least {MIN_USERS} "
-            "(a split of so few says nothing)"
+            "(a split of so few says nothing)" + (f"; {set_aside}" if set_aside else "")
         )
     if k_min < 2 or k_max < k_min:
         raise UserError(f"--k-min {k_min} / --k-max {k_max}: need 2 <= k-min <= k-max")

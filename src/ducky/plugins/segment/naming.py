@@ -18,7 +18,8 @@ each segment's own searches:
    * otherwise a descriptive name from the segment's own top terms (`terms_<t1>_<t2>`).
    No one-to-one forcing: two segments may match one label; the less confident one then gets
    its top term appended, so names stay unique.
-Every segment carries its confidence (the support of what it is named after; 0 for term names),
+Every segment carries its confidence (the support of what it is named after; 0 for term names;
+None for the `other_language` holding group, which is not a fitted segment),
 the support table, the agreeing terms, its top terms and representative queries.
 """
 
@@ -146,7 +147,9 @@ class SegmentInfo:
     kind: str  # label | group | mixed | terms | other_language
     label: str | None  # taxonomy label it is named after (kind == label)
     group: str | None  # taxonomy group (kind label or group)
-    confidence: float  # support of what it is named after, 0..1 (0 for term names)
+    # support of what it is named after, 0..1 (0 for term names); None for the other-language
+    # holding group: nothing was fitted or named there, so no number would be honest
+    confidence: float | None
     support: dict[str, float]  # the top labels' shares of the segment's searches
     agreeing_terms: list[str]
     parts: list[str]  # label ids the name stands for (both sides of a mixed name)
@@ -155,12 +158,25 @@ class SegmentInfo:
     queries: list[str]
     avg_order_value: float | None = None
     price_z: float | None = None
+    languages: dict[str, int] | None = None  # holding group: its users by language
 
     @property
     def matched(self) -> bool:
         return self.kind in ("label", "group")
 
+    @property
+    def holding(self) -> bool:
+        """The other-language group: users set aside, not a segment that was fitted."""
+        return self.kind == "other_language"
+
     def evidence(self) -> str:
+        if self.holding:
+            langs = ", ".join(f"{c} {n:,}" for c, n in (self.languages or {}).items())
+            return (
+                "holding group, not a segment: users searching mostly in other languages"
+                + (f" ({langs})" if langs else "")
+                + "; the model reads English, so they are neither clustered nor named"
+            )
         sup = ", ".join(f"{k} {v:.0%}" for k, v in self.support.items())
         return f"support: {sup}; terms: {', '.join(self.agreeing_terms) or '-'}"
 

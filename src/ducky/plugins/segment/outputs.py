@@ -41,7 +41,50 @@ def assignments_table(result: SegmentationResult) -> pa.Table:
     )
 
 
+HOLDING_NOTE = (
+    "not a segment: users searching mostly in languages the model does not read (it reads "
+    "English), set aside before clustering; nothing was fitted or named, so it has no "
+    "confidence, name evidence or segment value"
+)
+
+
+def _segment_doc(s: Any) -> dict[str, Any]:
+    return {
+        "segment": s.name,
+        "kind": s.kind,
+        "label": s.label,
+        "group": s.group,
+        "parts": s.parts,
+        "matched": s.matched,
+        "confidence": s.confidence,
+        "support": s.support,
+        "agreeing_terms": s.agreeing_terms,
+        "users": s.size,
+        "top_terms": s.top_terms,
+        "representative_queries": s.queries,
+        "avg_order_value": s.avg_order_value,
+        "price_z": s.price_z,
+    }
+
+
+def _holding_doc(s: Any) -> dict[str, Any]:
+    return {
+        "segment": s.name,
+        "kind": s.kind,
+        "holding_group": True,
+        "users": s.size,
+        "users_by_language": s.languages or {},
+        "confidence": None,
+        "confidence_note": HOLDING_NOTE,
+        "representative_queries": s.queries,
+    }
+
+
 def summary(result: SegmentationResult) -> dict[str, Any]:
+    """The run summary. `segments` holds the fitted segments only; users set aside (the
+    other-language group) are under `holding_groups`: they are not a segment, and tables,
+    reports and value figures built from `segments` must not show them as one."""
+    ordered = sorted(result.segments, key=lambda s: (-s.size, s.name))
     return {
         "run_id": result.run_id,
         "model": result.model,
@@ -57,25 +100,8 @@ def summary(result: SegmentationResult) -> dict[str, Any]:
         "quality": result.quality,
         "changes": result.changes,
         "timings_s": result.timings,
-        "segments": [
-            {
-                "segment": s.name,
-                "kind": s.kind,
-                "label": s.label,
-                "group": s.group,
-                "parts": s.parts,
-                "matched": s.matched,
-                "confidence": s.confidence,
-                "support": s.support,
-                "agreeing_terms": s.agreeing_terms,
-                "users": s.size,
-                "top_terms": s.top_terms,
-                "representative_queries": s.queries,
-                "avg_order_value": s.avg_order_value,
-                "price_z": s.price_z,
-            }
-            for s in sorted(result.segments, key=lambda s: (-s.size, s.name))
-        ],
+        "segments": [_segment_doc(s) for s in ordered if not s.holding],
+        "holding_groups": [_holding_doc(s) for s in ordered if s.holding],
     }
 
 
@@ -84,7 +110,7 @@ def centroids_table(result: SegmentationResult) -> pa.Table:
     import pyarrow as pa
 
     assert result.centroids is not None
-    segs = [s for s in result.segments if s.kind != "other_language"]
+    segs = [s for s in result.segments if not s.holding]
     return pa.table(
         {
             "segment": pa.array([s.name for s in segs], pa.string()),
@@ -182,7 +208,9 @@ def plot_projection(result: SegmentationResult, path: Path, max_points: int = 20
             s=4,
             alpha=0.6,
             color=colors[i],
-            label=f"{seg.name} ({seg.size:,})",
+            label=f"{seg.name} ({seg.size:,}, holding group: not clustered)"
+            if seg.holding
+            else f"{seg.name} ({seg.size:,})",
         )
     # the share of variance the picture keeps says how far to trust overlaps seen in 2-D
     ax.set_title(

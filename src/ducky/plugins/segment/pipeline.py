@@ -82,20 +82,31 @@ def run_id_for(
 
 def _split_languages(qt: QueryTable) -> tuple[QueryTable, np.ndarray, dict[str, Any]]:
     """Rows of English queries of mostly-English users (for clustering), the mask of users kept,
-    and the counts by language. A user is "other language" when half or more of their searches
-    are detected as another language (see lang.py)."""
+    and the counts by language.
+
+    A user searches "mostly in another language" (the other-language group) when half or more
+    of their searches are detected as another language (see lang.py), or when at least two are
+    and they outnumber the searches holding an English word: brand names, sizes and words the
+    detector does not know say nothing either way, so a German user whose other searches are
+    such words is not clustered as English. Each such user's language is the most frequent
+    one among their other-language searches; Han-only searches of a user who also types kana
+    count as Japanese (kanji are Han characters)."""
     import numpy as np
 
     from ducky.plugins.segment import lang
     from ducky.plugins.segment.features import QueryTable
 
-    codes = [lang.detect(t) for t in qt.texts.to_pylist()]
-    foreign_q = np.asarray([c != lang.ENGLISH for c in codes], dtype=bool)
+    calls = [lang.classify(t) for t in qt.texts.to_pylist()]
+    foreign_q = np.asarray([c != lang.ENGLISH for c, _ in calls], dtype=bool)
+    english_q = np.asarray([c == lang.ENGLISH and ev for c, ev in calls], dtype=bool)
     row_foreign = foreign_q[qt.query_idx]
     n_users = len(qt.user_ids)
     rows_per_user = np.bincount(qt.user_idx, minlength=n_users)
     foreign_per_user = np.bincount(qt.user_idx, weights=row_foreign, minlength=n_users)
-    other_user = foreign_per_user >= 0.5 * np.maximum(rows_per_user, 1)
+    english_per_user = np.bincount(qt.user_idx, weights=english_q[qt.query_idx], minlength=n_users)
+    other_user = (foreign_per_user >= 0.5 * np.maximum(rows_per_user, 1)) | (
+        (foreign_per_user >= 2) & (foreign_per_user > english_per_user)
+    )
     keep_rows = ~row_foreign & ~other_user[qt.user_idx]
     sub = QueryTable(
         qt.user_ids,
@@ -105,20 +116,54 @@ def _split_languages(qt: QueryTable) -> tuple[QueryTable, np.ndarray, dict[str, 
         qt.weight[keep_rows],
         int(keep_rows.sum()),
     )
+    # each user's other language: (user x language) counts of their other-language rows
+    names = sorted({c for c, _ in calls if c != lang.ENGLISH})
+    user_lang = np.full(n_users, -1, dtype=np.int64)
+    query_code = [c for c, _ in calls]
+    if names:
+        code_of = {c: i for i, c in enumerate(names)}
+        q_lang = np.asarray([code_of.get(c, -1) for c in query_code], dtype=np.int64)
+        rows = np.flatnonzero(row_foreign)
+        counts = np.bincount(
+            qt.user_idx[rows] * len(names) + q_lang[qt.query_idx[rows]],
+            minlength=n_users * len(names),
+        ).reshape(n_users, len(names))
+        if "ja" in code_of and "zh" in code_of:
+            ja, zh = code_of["ja"], code_of["zh"]
+            kana = counts[:, ja] > 0
+            counts[kana, ja] += counts[kana, zh]
+            counts[kana, zh] = 0
+            # a Han-only query searched by such a user is counted as Japanese below too
+            ja_rows = kana[qt.user_idx[rows]] & (q_lang[qt.query_idx[rows]] == zh)
+            for qi in np.unique(qt.query_idx[rows][ja_rows]).tolist():
+                query_code[qi] = "ja"
+        has = counts.sum(axis=1) > 0
+        user_lang[has] = np.argmax(counts[has], axis=1)
     by_lang: dict[str, int] = {}
-    for c, q in zip(codes, foreign_q.tolist(), strict=True):
+    for c, q in zip(query_code, foreign_q.tolist(), strict=True):
         if q:
             by_lang[c] = by_lang.get(c, 0) + 1
+    users_by_lang: dict[str, int] = {}
+    for li in user_lang[other_user].tolist():
+        c = names[li] if li >= 0 else "unknown"
+        users_by_lang[c] = users_by_lang.get(c, 0) + 1
     info = {
         "model_languages": ["en"],
         "other_language_users": int(other_user.sum()),
         "other_language_queries": int(foreign_q.sum()),
         "other_language_rows": int(row_foreign.sum()),
         "queries_by_language": dict(sorted(by_lang.items())),
+        "users_by_language": dict(sorted(users_by_lang.items(), key=lambda t: (-t[1], t[0]))),
     }
     # users whose every English search was dropped have nothing to cluster on either
     has_rows = np.bincount(sub.user_idx, minlength=n_users) > 0
     return sub, ~other_user & has_rows, info
+
+
+def languages_phrase(lang_info: dict[str, Any]) -> str:
+    """`de 8, es 8, fr 7, ja 8`: the set-aside users by language, largest first."""
+    by = lang_info.get("users_by_language") or {}
+    return ", ".join(f"{c} {n:,}" for c, n in by.items())
 
 
 def segment(
@@ -177,8 +222,15 @@ def segment(
     if progress:  # choosing k and naming take seconds after embedding's 100 %: say so
         progress("clustering and naming", 0, None)
     kept = np.flatnonzero(keep)
-    cl = clustering.cluster(x[kept], k, seed, k_min, k_max)
     n_users = len(qt.user_ids)
+    aside = ""
+    if len(kept) < n_users:
+        aside = (
+            f"{n_users - len(kept):,} of the {n_users:,} users were set aside as "
+            f"'{naming.OTHER_LANGUAGE}' (searches mostly in {languages_phrase(lang_info)}; "
+            "the model reads English)"
+        )
+    cl = clustering.cluster(x[kept], k, seed, k_min, k_max, set_aside=aside)
     labels = np.full(n_users, cl.k, dtype=np.int64)  # cl.k = the other-language group
     labels[kept] = cl.labels
     distance = np.full(n_users, np.nan, dtype=np.float32)
@@ -229,21 +281,24 @@ def segment(
                 qt_all.texts[int(q)].as_py()
                 for q in np.unique(qt_all.query_idx[~keep[qt_all.user_idx]])[:3]
             ]
+            # A holding group, not a segment: nothing was fitted or named, so it has no
+            # confidence (None, never a made-up 100 %); `languages` says what it holds.
             info = naming.SegmentInfo(
                 index=i,
                 name=naming.OTHER_LANGUAGE,
                 kind="other_language",
                 label=None,
                 group=None,
-                confidence=1.0,
+                confidence=None,
                 support={},
                 agreeing_terms=[],
                 parts=[],
                 size=int(sizes[i]),
                 top_terms=[],
                 queries=other,
+                languages=dict(lang_info["users_by_language"]),
             )
-        info.avg_order_value = None if aov is None else round(aov, 2)
+        info.avg_order_value = None if aov is None or info.holding else round(aov, 2)
         info.price_z = None if price_z is None else round(float(price_z[i]), 3)
         infos.append(info)
     t["name"] = time.perf_counter() - t0
@@ -264,9 +319,10 @@ def segment(
             )
     if lang_info["other_language_users"]:
         notes.append(
-            f"{lang_info['other_language_users']} users search mostly in other languages "
-            f"({', '.join(lang_info['queries_by_language'])}): kept out of the clustering "
-            f"as '{naming.OTHER_LANGUAGE}' (the model reads English)"
+            f"{lang_info['other_language_users']:,} users search mostly in other languages "
+            f"({languages_phrase(lang_info)}): set aside as '{naming.OTHER_LANGUAGE}', a "
+            "holding group, not a segment (the model reads English: they are not clustered "
+            "or named, and it has no confidence)"
         )
     extra = None if labels_file is None else [k_min, k_max, str(labels_file)]
     if labels_file is None and (k_min, k_max) != (2, 20):
