@@ -29,7 +29,7 @@ def test_table_with_plots_and_csv(handmade_dir: Path, tmp_path: Path) -> None:
     assert [c.strip() for c in rows["2025-01"].split("│")[9:12]] == ["0.0 %", "·", "·"]
     assert [c.strip() for c in rows["avg (weighted)"].split("│")[3:5]] == ["83.3 %", "40.0 %"]
     assert "floor((event date - signup_date) / 7)" in r.stdout  # the definition footer
-    assert "No signups in 2025-02" in r.stdout and "Week-1 retention is falling" in r.stdout
+    assert "No signups in 2025-02" in r.stdout and "a trend needs at least 3" in r.stdout
     assert heat.stat().st_size > 10_000 and lines.stat().st_size > 10_000
     with tidy.open() as fh:
         got = list(csv.DictReader(fh))
@@ -54,7 +54,8 @@ def test_json_is_tidy_with_definition_average_and_insights(handmade_dir: Path) -
     assert doc["parameters"]["event_type"] == "purchased"
     # purchase-only week 0: Dec 1/3, Jan 0/2, Mar 0/1 -> 1/6
     assert doc["average"][0] == {"week": 0, "rate": pytest.approx(1 / 6), "users": 6, "cohorts": 3}
-    assert len(doc["insights"]) == 4
+    # best/worst, trend, drop-off, curve shape, empty months, the noise rule
+    assert len(doc["insights"]) == 6 and doc["insights"][-1].startswith("Noise rule:")
 
 
 # two whole `ducky cohort` runs (Polars and SQL paths)

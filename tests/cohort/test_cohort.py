@@ -144,32 +144,48 @@ def test_bad_options_are_user_errors(
 
 # -- insights ------------------------------------------------------------------------------
 def test_insights_on_a_dataset_with_known_answers(cohort_dir: Path) -> None:
+    from ducky.cohort.insights import NOISE_RULE
+
     best_worst, trend, drop, *rest = compute(cohort_dir).insights
     # Week 4: Jan 1/10, Feb 4/20, Mar 3/10, Apr 2/5, May 1/4 (all complete at week 4).
+    # 2/5 against 1/10: pooled p = 3/15, z = -0.3 / sqrt(0.16 * 0.3) = -1.37, under the bar
+    # for the 10 pairs of 5 cohorts (Bonferroni: 2.81).
     assert best_worst == (
         "Week 4: the best cohort is 2025-04 (40.0 % of 5), the worst is 2025-01 "
-        "(10.0 % of 10), among 5 complete cohorts."
+        "(10.0 % of 10), among 5 complete cohorts; the gap is within noise, z = -1.37 "
+        "(bar 2.81 for the 10 pairs of 5 cohorts)."
     )
-    # Week 1: 20, 30, 40, 60, 50 % at months 0..4; least-squares slope = 90 / 10 = +9 pp.
+    # Week 1: 20, 30, 40, 60, 50 % at months 0..4; least-squares slope = 90 / 10 = +9 pp, but
+    # with cohorts of 4 to 20 users its binomial standard error is 6.1 pp: no trend claimed.
     assert trend == (
-        "Week-1 retention is rising across 5 cohorts: 20.0 % for 2025-01 to 50.0 % for "
-        "2025-05 (+9.0 pp per month, least-squares)."
+        "Week-1 retention shows no clear trend across 5 cohorts: 20.0 % for 2025-01 to 50.0 % "
+        "for 2025-05 (+9.0 pp per month, least-squares; standard error 6.1 pp: within noise)."
     )
     # Same-cohort weighted drops: w0->1 (49-17)/49 = 65.3 pp; among return weeks the steepest
-    # is w2->3: 14/49 -> 10/49 (8.2 pp), ahead of w1->2 (6.1 pp) and w5->6 over 45 users (4.4).
+    # is w2->3: 14/49 -> 10/49 (8.2 pp, z = -0.94), ahead of w1->2 (6.1 pp) and w5->6 over 45
+    # users (4.4): none beyond noise.
     assert drop == (
         "The biggest drop-off is week 0 → 1: 100.0 % → 34.7 % (65.3 pp, weighted over the "
         "cohorts complete at week 1); among the return weeks the steepest is week 2 → 3: "
-        "28.6 % → 20.4 % (8.2 pp)."
+        "28.6 % → 20.4 % (8.2 pp, 49 users; within noise, z = -0.94); no return-week loss is "
+        "beyond noise."
     )
-    assert rest == []
+    # The curve over the 4 cohorts complete at week 8 (May is not): 15/45 -> 4/45.
+    assert rest == [
+        "No plateau yet: over the 4 cohorts observed that long (45 users), retention falls "
+        "from 33.3 % in week 1 to 8.9 % in week 8 (beyond noise, z = -2.84).",
+        NOISE_RULE,
+    ]
 
 
-def test_insights_mention_empty_months_and_falling_trend(handmade_dir: Path) -> None:
+def test_insights_mention_empty_months_and_no_trend_from_two_cohorts(handmade_dir: Path) -> None:
     lines = compute(handmade_dir).insights
     assert lines[0] == "Week 4: all 2 complete cohorts retain the same 0.0 %."
-    assert lines[1].startswith("Week-1 retention is falling across 2 cohorts")
-    assert lines[-1] == "No signups in 2025-02: such months have no cohort row."
+    # two cohorts always make a line: no trend from them (it read "falling across 2 cohorts")
+    assert lines[1].startswith("Week-1 retention: only 2 complete cohorts")
+    assert lines[1].endswith("a trend needs at least 3.")
+    assert lines[-2] == "No signups in 2025-02: such months have no cohort row."
+    assert lines[-1].startswith("Noise rule: ")
 
 
 # -- other engines ---------------------------------------------------------------------------

@@ -81,20 +81,3 @@ def test_template_prose_is_the_default(handmade_dir: Path, tmp_path: Path) -> No
     assert r.code == 0, r.stderr
     brief, _ = split(out.read_text())
     assert brief.count("Revenue ") >= 1 and "rephrased" not in brief
-
-
-def test_no_plateau_wording_follows_the_data() -> None:
-    from ducky.report.brief import no_plateau_sentence
-
-    falling = [(1, 0.30), (2, 0.25), (3, 0.20)]
-    assert no_plateau_sentence(falling) == (
-        "No plateau yet: the average keeps falling from 30.0 % in week 1 to 20.0 % in week 3."
-    )
-    # w4 > w3 and w7 > w6: not "keeps falling"
-    bumpy = [(1, 0.30), (2, 0.25), (3, 0.20), (4, 0.22), (5, 0.18), (6, 0.15), (7, 0.17)]
-    text = no_plateau_sentence(bumpy)
-    assert "keeps falling" not in text
-    assert text == (
-        "No plateau yet: the average falls from 30.0 % in week 1 to 17.0 % in week 7, "
-        "not steadily: it rises again in weeks 4, 7."
-    )

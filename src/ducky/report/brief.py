@@ -9,7 +9,7 @@ the numbers of these sentences.
 
 from __future__ import annotations
 
-import itertools
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -18,6 +18,8 @@ from ducky.report import fmt
 from ducky.report import html as h
 
 if TYPE_CHECKING:
+    from ducky.cohort.matrix import CohortMatrix
+    from ducky.report.business import Business
     from ducky.report.context import ReportContext
 
 NUMBER = re.compile(r"\d(?:[\d,]*\d)?(?:\.\d+)?")  # no trailing comma
@@ -62,16 +64,7 @@ def business_part(ctx: ReportContext) -> Part:
             f"{fmt.count(t.orders)} orders by {fmt.count(t.buyers)} buyers: average order "
             f"value {fmt.money(t.aov)}."
         )
-    main = b.totals[0].currency
-    months = [p for p in b.by_month if p.currency == main]
-    if len(months) >= 2:
-        best = max(months, key=lambda p: p.revenue)
-        worst = min(months, key=lambda p: p.revenue)
-        part.sentences.append(
-            f"By month, revenue ranges from {fmt.money(worst.revenue)} ({worst.start:%Y-%m}) "
-            f"to {fmt.money(best.revenue)} ({best.start:%Y-%m}); "
-            f"the last month, {months[-1].start:%Y-%m}, brought {fmt.money(months[-1].revenue)}."
-        )
+    part.sentences += month_sentences(b, data_days(ctx))
     steps = b.funnel_rates()
     if steps and steps[0][1]:
         n1 = steps[0][1]
@@ -85,7 +78,8 @@ def business_part(ctx: ReportContext) -> Part:
         else:  # no add-to-cart events in the data: view -> purchase
             said = f"{fmt.count(steps[-1][1])} of them purchased ({fmt.pct(steps[-1][1] / n1)})"
         notes = "".join(f" {n[0].upper()}{n[1:]}." for n in b.funnel_notes)
-        part.sentences.append(f"Funnel: {fmt.count(n1)} users viewed a product; {said}.{notes}")
+        who = "user" if n1 == 1 else "users"
+        part.sentences.append(f"Funnel: {fmt.count(n1)} {who} viewed a product; {said}.{notes}")
     if b.buyers:
         part.sentences.append(
             f"Repeat purchase rate {fmt.pct(b.repeat_rate)}: {fmt.count(b.repeat_buyers)} of "
@@ -149,95 +143,143 @@ def optimization_part(ctx: ReportContext) -> Part:
 
 
 def retention_part(ctx: ReportContext) -> Part:
-    from ducky.cohort.insights import FOCUS_WEEK, drops
-
     part = Part("brief-retention", "Retention insights")
     result = ctx.cohort()
     if result is None or not result.matrix.cohorts:
         part.ran = False
         part.sentences.append("No cohorts to describe: run `ducky cohort`.")
         return part
-    m = result.matrix
-    steps = drops(m)
-    avg = m.average_rates()
-    if steps:
-        k, before, after, _pp = max(steps, key=lambda s: s[3])
-        part.sentences.append(
-            f"Shape: the biggest drop-off is week {k - 1} \u2192 {k} "
-            f"({fmt.pct(before)} \u2192 {fmt.pct(after)} of the cohorts complete at week {k})."
-        )
-    plateau = _plateau(avg)
-    if plateau is not None:
-        wk, rate = plateau
-        part.sentences.append(
-            f"From week {wk} on, the average curve flattens at about {fmt.pct(rate)} "
-            "(each later week moves it by less than 1 pp)."
-        )
-    else:
-        pts = [(k, r) for k, r in enumerate(avg) if r is not None and k >= 1]
-        if len(pts) >= 2:
-            part.sentences.append(no_plateau_sentence(pts))
-    week = min(FOCUS_WEEK, m.weeks)
-    done = [c for c in m.cohorts if c.size > 0 and c.complete(week)]
-    ranked = sorted(done, key=lambda c: (-(c.rates[week] or 0.0), -c.size, c.month))
-    best = worst = None
-    if len(ranked) >= 2:
-        best, worst = ranked[0], ranked[-1]
-        part.sentences.append(
-            f"Week {week}: best cohort {best.month:%Y-%m} ({fmt.pct(best.rates[week] or 0.0)} of "
-            f"{fmt.count(best.size)}), worst {worst.month:%Y-%m} "
-            f"({fmt.pct(worst.rates[week] or 0.0)} of {fmt.count(worst.size)}), "
-            f"among {len(done)} complete cohorts."
-        )
-    trend = next((s for s in result.insights if s.startswith("Week-1 retention is")), None)
-    if trend:
-        part.sentences.append("Trend: w" + trend[1:])
-    # Actions, each tied to a number above.
-    later = [s for s in steps if s[0] >= 2 and s[3] > 0]
-    if later:
-        k2, b2, a2, _ = max(later, key=lambda s: s[3])
-        part.bullets.append(
-            f"Send the re-engagement campaign in week {k2 - 1} after signup, before the "
-            f"steepest return-week loss (week {k2 - 1} \u2192 {k2}: {fmt.pct(b2)} \u2192 "
-            f"{fmt.pct(a2)})."
-        )
-    elif steps:
-        part.bullets.append(
-            "Send the first re-engagement message within week 1 after signup: week 0 \u2192 1 "
-            "is where most users are lost."
-        )
-    if best and worst:
-        part.bullets.append(
-            f"Examine the acquisition channels of cohort {worst.month:%Y-%m} "
-            f"(n={fmt.count(worst.size)}) against {best.month:%Y-%m} "
-            f"(n={fmt.count(best.size)}), and repeat what brought the better one."
-        )
-    if trend and " falling " in trend:
-        part.bullets.append(
-            "Week-1 retention is falling: review onboarding and first-week offers changed "
-            "over the period."
-        )
-    elif trend and " rising " in trend:
-        part.bullets.append(
-            "Week-1 retention is rising: keep the onboarding changes of the recent months."
-        )
+    sentences, bullets = retention_text(result.matrix)
+    part.sentences += sentences
+    part.bullets += bullets
     return part
 
 
-def _plateau(avg: list[float | None]) -> tuple[int, float] | None:
-    """First return week from which every later complete week moves by < 1 pp."""
-    pts = [(k, r) for k, r in enumerate(avg) if r is not None and k >= 1]
-    for i, (k, r) in enumerate(pts):
-        rest = pts[i:]
-        if len(rest) >= 3 and all(abs(a[1] - b[1]) < 0.01 for a, b in itertools.pairwise(rest)):
-            return k, r
-    return None
+def retention_text(m: CohortMatrix) -> tuple[list[str], list[str]]:
+    """(prose, actions) about a cohort matrix, in a manager's words.
 
+    Every comparison is like with like (the same cohorts at both weeks) and every action rests
+    on a difference beyond noise (`ducky.cohort.insights`: the test and its bar are stated in
+    the evidence, under the cohort table); the numbers are those of the insight sentences."""
+    from ducky.cohort.insights import (
+        PLATEAU_PP,
+        best_worst,
+        campaign_step,
+        shape,
+        steps,
+        trend,
+    )
 
-BRIEF_SEGMENTS = 6  # segments named one per line in the one-page brief
+    out: list[str] = []
+    actions: list[str] = []
+    all_steps = steps(m)
+    if all_steps:
+        big = max(all_steps, key=lambda s: s.pp)
+        out.append(
+            f"Shape: the biggest drop-off is week {big.week - 1} \u2192 {big.week} "
+            f"({fmt.pct(big.before)} \u2192 {fmt.pct(big.after)} of the cohorts complete at "
+            f"week {big.week}){'' if big.real else ', within noise'}."
+        )
+    sh = shape(m)
+    if sh is not None:
+        span = f"{fmt.pct(sh.first)} in week 1 to {fmt.pct(sh.last)} in week {sh.last_week}"
+        if sh.plateau is not None:
+            out.append(
+                f"From week {sh.plateau} on, retention levels off: each later week changes it "
+                f"by less than {PLATEAU_PP:.0f} point; over {sh.who()} it goes from {span}."
+            )
+        elif not sh.real:
+            out.append(
+                f"Over {sh.who()}, retention goes from {span}: too few users to tell whether "
+                "it is still falling or has levelled off."
+            )
+        else:
+            moves = "falls" if sh.last < sh.first else "rises"
+            text = f"No plateau yet: over {sh.who()}, retention {moves} from {span}"
+            if sh.rises:
+                weeks = ", ".join(
+                    f"{r.week} ({fmt.pct(r.before)} \u2192 {fmt.pct(r.after)})" for r in sh.rises
+                )
+                text += f"; it rises again in week{'s' if len(sh.rises) > 1 else ''} {weeks}"
+            out.append(text + ".")
+    gap = best_worst(m)
+    if gap is not None and gap.best.rates[gap.week] != gap.worst.rates[gap.week]:
+        b, w, k = gap.best, gap.worst, gap.week
+        out.append(
+            f"Week {k}: best cohort {b.month:%Y-%m} ({fmt.pct(b.rates[k] or 0.0)} of "
+            f"{fmt.count(b.size)}), worst {w.month:%Y-%m} ({fmt.pct(w.rates[k] or 0.0)} of "
+            f"{fmt.count(w.size)}), among {gap.cohorts} complete cohorts"
+            + ("." if gap.real else "; the gap is within noise, so no cohort stands out.")
+        )
+    t = trend(m)
+    direction = t.direction if t else None
+    if t is not None and t.cohorts:
+        first, last = t.cohorts[0], t.cohorts[-1]
+        ends = (
+            f"{fmt.pct(first.rates[1] or 0.0)} for {first.month:%Y-%m} to "
+            f"{fmt.pct(last.rates[1] or 0.0)} for {last.month:%Y-%m}"
+        )
+        if t.slope is None:
+            out.append(
+                f"Trend: {len(t.cohorts)} complete cohort{'s are' if len(t.cohorts) > 1 else ' is'}"
+                " too few to call a week-1 trend (3 needed)."
+            )
+        elif direction in ("rising", "falling"):
+            out.append(
+                f"Trend: week-1 retention is {direction} across {len(t.cohorts)} cohorts, "
+                f"{ends} (about {round(t.slope, 1):+.1f} points a month)."
+            )
+        elif direction == "flat":
+            out.append(
+                f"Trend: week-1 retention is stable across {len(t.cohorts)} cohorts, {ends}."
+            )
+        else:
+            out.append(
+                f"Trend: week-1 retention goes from {ends} across {len(t.cohorts)} cohorts, "
+                "within noise: no clear trend."
+            )
+    # Actions, each tied to a difference beyond noise stated above or in the evidence.
+    camp = campaign_step(m)
+    first_step = next((s for s in all_steps if s.week == 1), None)
+    if camp is not None:
+        actions.append(
+            f"Send the re-engagement campaign in week {camp.week - 1} after signup, before the "
+            f"largest clear loss among the return weeks (week {camp.week - 1} \u2192 "
+            f"{camp.week}: {fmt.pct(camp.before)} \u2192 {fmt.pct(camp.after)})."
+        )
+    elif first_step is not None and first_step.real and first_step.pp > 0:
+        actions.append(
+            "Send the first re-engagement message within week 1 after signup: week 0 \u2192 1 "
+            "is where most users are lost; no later week's loss stands out from noise yet."
+        )
+    if gap is not None and gap.real:
+        actions.append(
+            f"Examine the acquisition channels of cohort {gap.worst.month:%Y-%m} "
+            f"(n={fmt.count(gap.worst.size)}) against {gap.best.month:%Y-%m} "
+            f"(n={fmt.count(gap.best.size)}), and repeat what brought the better one."
+        )
+    if direction == "falling":
+        actions.append(
+            "Week-1 retention is falling: review onboarding and first-week offers changed "
+            "over the period."
+        )
+    elif direction == "rising":
+        actions.append(
+            "Week-1 retention is rising: keep the onboarding changes of the recent months."
+        )
+    return out, actions
 
 
 def segmentation_part(ctx: ReportContext) -> Part:
+    from ducky.report.segments_section import (
+        BRIEF_BY_REVENUE,
+        BRIEF_BY_USERS,
+        for_brief,
+        holding_groups,
+        line,
+        readings,
+    )
+
     part = Part("brief-segments", "Segmentation rationale")
     doc = ctx.segments()
     segs = doc.get("segments") if doc else None
@@ -245,79 +287,102 @@ def segmentation_part(ctx: ReportContext) -> Part:
         part.ran = False
         part.sentences.append("No segmentation run yet: run `ducky segment` to add it.")
         return part
-    k = doc.get("k")
-    sil = doc.get("silhouette") or {}
-    model = doc.get("model") or "an embedding model"
-    sentence = f"Method: k-means over each user's search queries embedded with {model}; k = {k}"
-    if isinstance(sil, dict) and str(k) in sil:
-        ks = sorted(int(x) for x in sil)
-        # pick_k takes the smallest k within noise of the best silhouette, not the argmax.
-        sentence += (
-            f", the smallest k whose silhouette ({sil[str(k)]:.4f}) is within noise of the best"
-            f" among k = {ks[0]}..{ks[-1]}"
-            if ks
+    b = ctx.business()
+    every = readings(doc, b)
+    users = sum(r.users for r in every)
+    main = b.totals[0] if b.totals else None
+    cur = f" ({main.currency})" if main and main.currency else ""
+    held = sum(int(g.get("users") or 0) for g in holding_groups(doc))
+    part.sentences.append(
+        f"{fmt.count(users)} users are grouped into {len(every)} segments by what they search "
+        "for"
+        + (
+            f" ({fmt.count(held)} more, who search in other languages, are set aside)"
+            if held
             else ""
         )
-    else:
-        sentence += " (set by the user, no silhouette search)"
-    q = doc.get("quality")
-    if isinstance(q, dict) and isinstance(q.get("ari"), int | float):
-        sentence += f"; agreement with the generator's planted interests: ARI {q['ari']:.3f}"
-    part.sentences.append(sentence + ".")
-    b = ctx.business()
-    value = {
-        v.segment: v
-        for v in b.by_segment
-        if v.currency == (b.totals[0].currency if b.totals else None)
-    }
-    total_users = sum(int(s.get("users") or 0) for s in segs if isinstance(s, dict)) or 1
-    overall_aov = b.totals[0].aov if b.totals else 0.0
-    listed = sorted(
-        (s for s in segs if isinstance(s, dict) and "segment" in s),
-        key=lambda s: -int(s.get("users") or 0),
+        + "; how the groups were formed and checked is under \u201cSegment value: "
+        "evidence\u201d."
     )
-    # The brief is one printed page: the largest segments get a line each, the rest one line
-    # that points at the evidence (15 interests made 16 lines and pushed the brief to page 2).
-    rest = listed[BRIEF_SEGMENTS:]
-    for s in listed[:BRIEF_SEGMENTS]:
-        name, users = str(s["segment"]), int(s.get("users") or 0)
-        v = value.get(name)
-        line = f"{name}: {fmt.count(users)} users ({fmt.pct(users / total_users)})"
-        if v is not None:
-            line += f", revenue {fmt.money(v.revenue)}, AOV {fmt.money(v.aov)}"
-        terms = [str(t) for t in (s.get("top_terms") or [])][:3]
-        if terms:
-            line += f"; searches {', '.join(terms)}"
-        sim = s.get("similarity")
-        if isinstance(sim, int | float):
-            conf = (
-                "high"
-                if s.get("matched") and sim >= 0.4
-                else "medium"
-                if s.get("matched")
-                else "low"
-            )
-            line += f"; confidence {conf} (name similarity {sim:.2f})"
-        line += f". Action: {_segment_action(v.aov if v else None, overall_aov, terms)}."
-        part.bullets.append(line)
+    picked = for_brief(every)
+    part.sentences.append(
+        f"Listed: the {BRIEF_BY_REVENUE} segments with the most revenue{cur} and the "
+        f"{BRIEF_BY_USERS} with the most users, most revenue first."
+        if main
+        else f"Listed: the {BRIEF_BY_USERS} segments with the most users (no purchases yet)."
+    )
+    part.bullets += [line(r) for r in picked]
+    rest = len(every) - len(picked)
     if rest:
         # Only a count here: every figure in the brief must be one a reader finds below.
         part.bullets.append(
-            f"{len(rest)} smaller segments: each listed with its size, terms and action in the"
-            " evidence below."
+            f"The other {rest} segment{'s' if rest > 1 else ''}: same figures, reading and "
+            "action under \u201cSegment value: evidence\u201d."
         )
     return part
 
 
-def _segment_action(aov: float | None, overall: float, terms: list[str]) -> str:
-    topic = ", ".join(terms[:2]) or "their searches"
-    if aov is None or not overall:
-        return f"target with {topic} recommendations"
-    if aov >= 1.15 * overall:
-        return f"high value: premium {topic} picks and loyalty perks to keep them"
-    if aov <= 0.85 * overall:
-        return f"price-sensitive: bundles and free-shipping thresholds around {topic}"
-    return f"cross-sell {topic} in recommendations and email"
+def data_days(ctx: ReportContext) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last day with events (the manifest's range), for partial months/weeks."""
+    try:
+        rng = ctx.manifest().date_range
+    except Exception:  # a source without a summary: no partial-period marks
+        return None, None
+
+    def day(v: object) -> dt.date | None:
+        try:
+            return dt.date.fromisoformat(str(v)[:10]) if v else None
+        except ValueError:
+            return None
+
+    return day(rng.get("first_event")), day(rng.get("last_event"))
+
+
+def month_complete(start: dt.date, first: dt.date | None, last: dt.date | None) -> bool:
+    """Whether the data covers the whole calendar month starting at `start` (unknown: yes)."""
+    end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    return (first is None or first <= start) and (last is None or last >= end)
+
+
+def month_sentences(
+    b: Business, days: tuple[dt.date | None, dt.date | None] = (None, None)
+) -> list[str]:
+    """Revenue by month of the largest currency, said with its currency; months the data
+    covers only in part are left out of the range and named as partial."""
+    if not b.totals:
+        return []
+    main = b.totals[0].currency
+    months = [p for p in b.by_month if p.currency == main]
+    full = [p for p in months if month_complete(p.start, *days)]
+    if len(full) < 2:
+        return []
+    others = [t.currency for t in b.totals[1:] if t.currency]
+    where = f"in {main}" if main else ""
+    if others:
+        n = len(others)
+        where += (
+            f" (the largest of {n + 1} currencies; {', '.join(others)} "
+            f"{'is' if n == 1 else 'are'} in the tables below)"
+        )
+    best = max(full, key=lambda p: p.revenue)
+    worst = min(full, key=lambda p: p.revenue)
+    text = (
+        f"By month{' ' + where if where else ''}, revenue ranges from "
+        f"{fmt.money(worst.revenue)} ({worst.start:%Y-%m}) to {fmt.money(best.revenue)} "
+        f"({best.start:%Y-%m})"
+    )
+    partial = [p for p in months if p not in full]
+    if partial:
+        text += (
+            f" over the {len(full)} full months; "
+            + ", ".join(f"{p.start:%Y-%m}" for p in partial)
+            + (" is" if len(partial) == 1 else " are")
+            + " only partly in the data"
+        )
+    last = months[-1]
+    if last in full:
+        text += f"; the last month, {last.start:%Y-%m}, brought {fmt.money(last.revenue)}"
+    return [text + "."]
 
 
 def build_brief(ctx: ReportContext) -> Brief:
@@ -344,22 +409,6 @@ def kpis(ctx: ReportContext) -> list[tuple[str, str]]:
             # users who viewed and bought / users who viewed (distinct users): at most 100 %
             out.append(("viewers who bought", fmt.pct(b.viewers_who_bought / steps[0][1])))
     return out
-
-
-def no_plateau_sentence(pts: list[tuple[int, float]]) -> str:
-    """The average curve without a plateau, said as the data has it: "keeps falling" only when
-    every week is below the one before; otherwise the weeks where it rises again are named."""
-    (k0, r0), (k1, r1) = pts[0], pts[-1]
-    span = f"from {fmt.pct(r0)} in week {k0} to {fmt.pct(r1)} in week {k1}"
-    ups = [k for (_, a), (k, b) in itertools.pairwise(pts) if b > a]
-    if not ups:
-        return f"No plateau yet: the average keeps falling {span}."
-    weeks = ", ".join(str(k) for k in ups)
-    trend = "falls" if r1 < r0 else "moves"
-    return (
-        f"No plateau yet: the average {trend} {span}, not steadily: it rises again in "
-        f"week{'s' if len(ups) > 1 else ''} {weeks}."
-    )
 
 
 def render_brief(brief: Brief, headline: list[tuple[str, str]] | None = None) -> str:

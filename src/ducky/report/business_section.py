@@ -3,6 +3,8 @@ from, and revenue by month and by week as a chart."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ducky.report import fmt
 from ducky.report import html as h
 from ducky.report.context import ReportContext, Section
@@ -46,11 +48,14 @@ def render_business(ctx: ReportContext) -> Section:
         [(fmt.count(b.buyers), fmt.count(b.repeat_buyers), fmt.pct(b.repeat_rate))],
         {0, 1, 2},
     )
+    from ducky.report.brief import data_days, month_complete
+
+    days = data_days(ctx)
     months = h.table(
         ["month", "currency", "revenue", "orders"],
         [
             (
-                f"{p.start:%Y-%m}",
+                f"{p.start:%Y-%m}" + ("" if month_complete(p.start, *days) else " (partial)"),
                 fmt.currency(p.currency),
                 fmt.money(p.revenue),
                 fmt.count(p.orders),
@@ -59,7 +64,7 @@ def render_business(ctx: ReportContext) -> Section:
         ],
         {2, 3},
     )
-    png = revenue_chart(b)
+    png = revenue_chart(b, *days)
     body = (
         "<h3>Totals</h3>"
         + totals
@@ -78,9 +83,49 @@ def render_business(ctx: ReportContext) -> Section:
     return Section("business", "Business summary: evidence", body, 15)
 
 
+def segment_method(doc: dict[str, Any]) -> str:
+    """How the segments were formed and checked (the brief only points here)."""
+    segs = [x for x in doc.get("segments") or [] if isinstance(x, dict)]
+    users = sum(int(x.get("users") or 0) for x in segs)
+    k = doc.get("k")
+    sil = doc.get("silhouette") or {}
+    model = doc.get("model") or "an embedding model"
+    text = (
+        f"Method: {users:,} users in {len(segs)} segments. k-means over each user's search "
+        f"queries embedded with {model}; k = {k}"
+    )
+    if isinstance(sil, dict) and str(k) in sil:
+        ks = sorted(int(x) for x in sil)
+        # pick_k takes the smallest k within noise of the best silhouette, not the argmax.
+        text += (
+            f", the smallest k whose silhouette ({sil[str(k)]:.4f}) is within noise of the best"
+            f" among k = {ks[0]}..{ks[-1]}"
+        )
+    else:
+        text += " (set by the user, no silhouette search)"
+    if doc.get("holding_groups") or any(x.get("kind") == "other_language" for x in segs):
+        text += "; users searching in languages the model does not read are kept apart"
+    q = doc.get("quality")
+    if isinstance(q, dict) and isinstance(q.get("ari"), int | float):
+        text += (
+            f"; agreement with the generator's planted interests: ARI {q['ari']:.3f} "
+            "(1 = the same grouping, 0 = chance)"
+        )
+    return text + "."
+
+
 def render_segment_value(ctx: ReportContext) -> Section | None:
-    """Revenue and AOV per segment (joined here from the segment plugin's output), and the
-    silhouette per k of the run: the numbers behind the brief's segmentation rationale."""
+    """Revenue and AOV per segment (joined here from the segment plugin's output), what each
+    segment means and what to do (the brief's lines, for every segment), and the silhouette per
+    k of the run: the numbers behind the brief's segmentation rationale."""
+    from ducky.report.segments_section import (
+        RULES,
+        holding_groups,
+        holding_sentence,
+        human_name,
+        readings,
+    )
+
     doc = ctx.segments()
     b = ctx.business()
     if not doc:
@@ -88,35 +133,58 @@ def render_segment_value(ctx: ReportContext) -> Section | None:
     rows: list[tuple[str, ...]] = []
     names = {str(s.get("segment")): s for s in doc.get("segments") or [] if isinstance(s, dict)}
     total_users = sum(int(s.get("users") or 0) for s in names.values()) or 1
+    revenue = {t.currency: t.revenue for t in b.totals}
+    held = holding_groups(doc)
+    set_aside = {str(g["segment"]) for g in held}
     for v in b.by_segment:
+        if v.segment in set_aside:
+            continue  # not a segment: said below the table instead
         s = names.get(v.segment, {})
         sim = s.get("similarity")
+        pz = s.get("price_z")
         users = int(s.get("users") or v.users)
+        cur_total = revenue.get(v.currency) if v.buyers else None
         rows.append(
             (
+                human_name(s) if s else v.segment,
                 v.segment,
                 fmt.currency(v.currency) if v.buyers else "(no purchases)",
                 fmt.count(users),
                 fmt.pct(users / total_users),
                 fmt.count(v.buyers),
                 fmt.money(v.revenue),
+                fmt.pct(v.revenue / cur_total) if cur_total else "",
                 fmt.count(v.orders),
                 fmt.money(v.aov),
+                f"{pz:+.2f}" if isinstance(pz, int | float) else "",
                 f"{sim:.2f}" if isinstance(sim, int | float) else "",
             )
         )
-    headers = ["segment", "currency", "users", "share", "buyers", "revenue", "orders", "AOV",
-               "name similarity"]  # fmt: skip
-    if not any(r[-1] for r in rows):
-        # The segment run recorded no name similarity: drop the column rather than show it
-        # empty.
-        headers = headers[:-1]
-        rows = [r[:-1] for r in rows]
-    body = h.table(headers, rows, set(range(2, len(headers))))
+    headers = [
+        "segment", "id", "currency", "users", "share", "buyers", "revenue", "revenue share",
+        "orders", "AOV", "viewed-price level", "name similarity",
+    ]  # fmt: skip
+    for col in (11, 10):  # columns the run did not record: dropped rather than shown empty
+        if not any(r[col] for r in rows):
+            headers = headers[:col] + headers[col + 1 :]
+            rows = [r[:col] + r[col + 1 :] for r in rows]
+    body = f'<p class="definition">{h.esc(segment_method(doc))}</p>'
+    body += h.table(headers, rows, set(range(3, len(headers))))
     body += (
         '<p class="definition">AOV = revenue / orders (METRICS.md); one row per (segment, '
-        "currency); users and share count every user of the segment.</p>"
+        "currency); users and share count every user of the segment; revenue share is of the "
+        "shop's revenue in that currency; id is the segment's name in the run (the User "
+        "segments table).</p>"
     )
+    body += "".join(f'<p class="definition">{h.esc(holding_sentence(g))}.</p>' for g in held)
+    every = readings(doc, b)
+    if every:
+        body += "<h3>Reading and action per segment (most revenue first)</h3><ul>" + "".join(
+            f"<li><b>{h.esc(r.name)}</b> ({h.esc(r.ident)}): {h.esc(r.reading)}. "
+            f"Action: {h.esc(r.action)}.</li>"
+            for r in sorted(every, key=lambda r: (-r.revenue, -r.users, r.ident))
+        )
+        body += f'</ul><p class="definition">{h.esc(RULES)}</p>'
     sil = doc.get("silhouette")
     if isinstance(sil, dict) and sil:
         body += "<h3>Choice of k (silhouette on a sample)</h3>" + h.table(
@@ -124,7 +192,4 @@ def render_segment_value(ctx: ReportContext) -> Section | None:
             [(k, f"{v:.4f}") for k, v in sorted(sil.items(), key=lambda kv: int(kv[0]))],
             {0, 1},
         )
-    q = doc.get("quality")
-    if isinstance(q, dict) and isinstance(q.get("ari"), int | float):
-        body += f"<p>Against the generator's personas: ARI {q['ari']:.3f}.</p>"
     return Section("segment-value", "Segment value: evidence", body, 61)
