@@ -325,9 +325,7 @@ def check_attribute_value(column: str, op: str, value: Any) -> Any:
             )
         logical = "string"
         if isinstance(value, list):  # [7, "C-1"]: the 7 is id "7"
-            value = [
-                str(x) if isinstance(x, int) and not isinstance(x, bool) else x for x in value
-            ]
+            value = [str(x) if isinstance(x, int) and not isinstance(x, bool) else x for x in value]
     if op in NULL_OPS:
         if value is not None:
             raise ValueError(f"value: {op} takes no value")

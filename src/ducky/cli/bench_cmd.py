@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ducky.cli.context import get_settings
+
+if TYPE_CHECKING:
+    from ducky.bench.results import BenchResults
+
+WIDTH = 80  # the not-built lines fit a terminal of 80 columns
 
 
 @click.command()
@@ -184,6 +190,8 @@ def bench(
             bar.update(task, description=msg)
 
         results = run_bench(settings.datadir, plan, out, progress=step)
+    for line in not_built_lines(results):  # latest.json says why too (`skipped`)
+        click.echo(line, err=True)
     doc = results.to_dict()
     if json_path is not None:
         write_json(json_path, doc)
@@ -193,3 +201,19 @@ def bench(
         print_results(results)
     if parity_failures(results):
         raise ParityError(parity_message(results, json_path or out / "latest.json"))
+
+
+def not_built_lines(results: BenchResults) -> list[str]:
+    """One line per variant's index that a PostgreSQL source did not build, with why (the
+    stage's `not_built`: a column the mapping converts, no privilege on the shop's table...),
+    e.g. `ducky: cohort/optimized: not built (event_time: timestamptz read as timestamp)`;
+    cut to WIDTH columns (the whole reason is in latest.json). Indexes that only wait for
+    --allow-ddl, and proposals, are printed with their DDL when the engine closes."""
+    lines = []
+    for r in results.records:
+        for s in r.stages:
+            why = s.detail.get("not_built") if s.stage == "index" else None
+            if why:
+                line = f"ducky: {r.query}/{r.variant}: not built ({why})"
+                lines.append(line if len(line) <= WIDTH else line[: WIDTH - 1] + "…")
+    return list(dict.fromkeys(lines))

@@ -195,6 +195,10 @@ class PgSource(DataDir):
         self.mapping_path = Path(mapping) if mapping else None
         self.mapping = load_source_mapping(self.mapping_path)
         self.plain: dict[str, dict[str, str]] = {}  # filled by map_tables
+        # canonical table -> canonical column -> (source column, its format_type()), and
+        # canonical table -> the source's `schema.table`: filled by view_statements
+        self.sources: dict[str, dict[str, tuple[str, str]]] = {}
+        self.wheres: dict[str, str] = {}
         self.ids: IdTypes | None = None  # each id kind's type here, set by view_statements
         # forced int64 id columns that are not numeric: (kind, "schema.table.col (type)")
         self.int_casts: list[tuple[str, str]] = []
@@ -463,6 +467,8 @@ def view_statements(con: Any, source: PgSource) -> dict[str, tuple[str, str]]:
     for t, st in tables.items():
         out[t] = (view_sql(st, source.mapping, ids), st.where)
         source.plain[t] = plain_columns(st, source.mapping, ids)
+        source.sources[t] = {c: (src, st.columns[src]) for c, src in st.colmap.items()}
+        source.wheres[t] = st.where
     return out
 
 
@@ -514,6 +520,8 @@ class PgSourceEngine(PostgresEngine):
         self.suggested: list[str] = []  # indexes not built (no allow_ddl): their DDL
         # DDL that would ALTER the shop's table (a stored column): printed, never run
         self.proposed: list[str] = []
+        # indexes the server refused to build (no privilege, read-only): (why, their DDL)
+        self.refused: list[tuple[str, str]] = []
 
     @property
     def target(self) -> str:
@@ -600,8 +608,10 @@ class PgSourceEngine(PostgresEngine):
         session's own settings); each CREATE INDEX is rewritten onto the source table
         (CREATE INDEX CONCURRENTLY: writers are not blocked) and built only with
         allow_ddl (`ducky bench --allow-ddl`, DUCKY_PG_ALLOW_DDL=1), else reported as
-        not built; every other statement (VACUUM, tables, rollups) is skipped. Indexes
-        built here are dropped when the engine closes unless keep_optimizations."""
+        not built; every other statement (VACUUM, tables, rollups) is skipped. An index the
+        server refuses to build (a role that is not the table's owner, a read-only server) is
+        reported as not built, naming the table, and the bench goes on. Indexes built here
+        are dropped when the engine closes unless keep_optimizations."""
         from ducky.engines.base import StageTiming, classify_setup, setup_statements
 
         if variant == "rollup":
@@ -627,16 +637,28 @@ class PgSourceEngine(PostgresEngine):
         return stages
 
     def _index(self, stmt: str) -> Any:
+        """One CREATE INDEX of a variant's setup, on the shop's table (plan_index): built with
+        consent, else only reported. Every index not built says why in the stage's detail:
+        `skipped` (the record's reason) and, unless printed with its DDL at close, `not_built`
+        (a few words; `ducky bench` prints one line per variant from it)."""
         import time
 
         from ducky.engines.base import StageTiming
 
-        ddl, name, reason = rewrite_index(stmt, self.source, self.mapped)
-        if ddl is None and name is not None:  # needs a stored column: only proposed
-            self.proposed.append(reason)
-            return StageTiming("index", 0.0, {"skipped": "proposed only", "proposal": reason})
-        if ddl is None:
-            return StageTiming("index", 0.0, {"skipped": reason, "sql": _short(stmt)})
+        plan = plan_index(stmt, self.source, self.mapped)
+        if plan.proposal:  # needs a stored column: only proposed
+            proposal = "; ".join(plan.proposal)
+            self.proposed.append(proposal)
+            detail: dict[str, Any] = {
+                "skipped": "proposed only",
+                "proposal": proposal,
+                "statements": plan.proposal,
+            }
+            return StageTiming("index", 0.0, detail)
+        if plan.ddl is None:
+            detail = {"skipped": plan.reason, "not_built": plan.short, "sql": _short(stmt)}
+            return StageTiming("index", 0.0, detail)
+        ddl, name = plan.ddl, plan.name
         assert name is not None
         schema = ddl_schema(self.mapped, stmt)
         if self._index_exists(schema, name):  # not ours to rebuild or drop
@@ -650,6 +672,15 @@ class PgSourceEngine(PostgresEngine):
         self.execute("SET default_transaction_read_only = off")
         try:
             self.execute(ddl)
+        except EngineError as e:
+            why = _refused(e, plan.where)
+            if why is None:
+                raise
+            # A role that may read the shop's tables but not index them (not the owner), or
+            # a read-only server: this index is not built, the rest of the bench runs.
+            self.refused.append((why, ddl))
+            detail = {"sql": ddl, "skipped": f"not built ({why})", "not_built": why}
+            return StageTiming("index", 0.0, {**detail, "error": str(e)})
         finally:
             self.execute("SET default_transaction_read_only = on")
         secs = time.perf_counter() - t0
@@ -735,9 +766,11 @@ class PgSourceEngine(PostgresEngine):
             )
         for ddl in dict.fromkeys(self.suggested):
             print(f"ducky: not built (needs --allow-ddl): {ddl}", file=sys.stderr)
+        for why, ddl in dict.fromkeys(self.refused):  # what the table's owner could run
+            print(f"ducky: not built ({why}): {ddl}", file=sys.stderr)
         for ddl in dict.fromkeys(self.proposed):
             print(f"ducky: proposed, never run by ducky on your table: {ddl}", file=sys.stderr)
-        self.created, self.suggested, self.proposed = [], [], []
+        self.created, self.suggested, self.proposed, self.refused = [], [], [], []
         super().close()
 
 
@@ -750,6 +783,23 @@ def _flag(value: Any, env: str) -> bool:
     if value is None:
         value = os.environ.get(env, "")
     return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+# SQLSTATEs that mean "this role or server may not build it", not "the bench is broken":
+# insufficient_privilege (not the table's owner), read_only_sql_transaction (a standby).
+_REFUSED = {"42501": "no privilege on {where}: {msg}", "25006": "read-only server: {msg}"}
+
+
+def _refused(e: EngineError, where: str) -> str | None:
+    """Why the server refused an index build, in a few words naming the shop's table, or None
+    when the error is another kind (it then stops the bench as before)."""
+    state = getattr(e.__cause__, "sqlstate", None)
+    if state not in _REFUSED:
+        return None
+    msg = str(e).removeprefix("postgres: ")
+    if msg.startswith("must be owner of "):  # "... of table events": the table is named apart
+        msg = "must be owner"
+    return _REFUSED[state].format(where=where, msg=msg)
 
 
 def _short(stmt: str) -> str:
@@ -773,68 +823,174 @@ def _code(stmt: str) -> str:
     return "\n".join(ln.split("--", 1)[0] for ln in stmt.splitlines()).strip()
 
 
+@dataclass
+class IndexPlan:
+    """What becomes of one CREATE INDEX of a variant's setup on the shop's table: built (ddl),
+    only proposed (statements that would ALTER the shop's table), or neither, with why."""
+
+    name: str | None
+    where: str = ""  # the source table, schema.table
+    ddl: str | None = None  # CREATE INDEX CONCURRENTLY on the source table
+    proposal: list[str] = field(default_factory=list)  # statements ducky never runs itself
+    reason: str = ""  # why it is not built (the bench record's `skipped`)
+    short: str = ""  # the same in a few words (the bench's one line per variant)
+
+
 def rewrite_index(
     stmt: str, source: PgSource, mapped: dict[str, str]
 ) -> tuple[str | None, str | None, str]:
-    """(DDL on the source table, index name, "") or (None, None, why not)."""
+    """(DDL on the source table, index name, ""), (None, index name, the proposed statements
+    joined by "; ") or (None, None, why not): plan_index, in one tuple."""
+    plan = plan_index(stmt, source, mapped)
+    if plan.ddl is not None:
+        return plan.ddl, plan.name, ""
+    if plan.proposal:
+        return None, plan.name, "; ".join(plan.proposal)
+    return None, None, plan.reason
+
+
+def plan_index(stmt: str, source: PgSource, mapped: dict[str, str]) -> IndexPlan:
+    """A variant's CREATE INDEX on a canonical table, in the source's own names: the schema
+    and table quoted and qualified, every canonical column replaced by the shop's. Only an
+    index on columns the view passes through unchanged can serve the query; one that keys on
+    a column only ducky's own load stores is proposed with the ALTER TABLE it needs, its
+    expression rewritten onto the shop's columns and IMMUTABLE (a generated column requires
+    it): a timestamptz column is read as `col AT TIME ZONE 'UTC'`, ducky's UTC weeks."""
     m = _INDEX.match(_code(stmt))
     if m is None:
-        return None, None, "not a plain CREATE INDEX"
+        return IndexPlan(None, reason="not a plain CREATE INDEX", short="not a plain CREATE INDEX")
     unique, name, table, rest = m.groups()
     if table not in mapped:
-        return None, None, f"{table} is not a mapped table"
-    plain = source.plain.get(table, {})
+        why = f"{table} is not a mapped table"
+        return IndexPlan(None, reason=why, short=why)
     from ducky.engines.postgres.types import STORED_COLUMNS
     from ducky.schema import TABLES
 
-    for col in TABLES[table].column_names:
-        used = re.search(rf'(?<![\w"]){col}(?![\w"])|"{col}"', rest)
-        if used is None:
-            continue
+    where = mapped[table]
+    schema, src_table = where.split(".", 1)
+    qualified = f"{_quote(schema)}.{_quote(src_table)}"
+    plain = source.plain.get(table, {})
+    used = [c for c in TABLES[table].column_names if _mentions(rest, c)]
+    for col in used:
         if col not in plain:
-            return (
+            short = _converted(source, table, col)
+            return IndexPlan(
                 None,
-                None,
-                (
-                    f"{table}.{col} is converted by the mapping (type or values): an index on "
-                    "the source column cannot serve the query"
+                where,
+                reason=(
+                    f"{table}.{col} is converted by the mapping ({short}): an index on the "
+                    "source column cannot serve the query"
                 ),
+                short=short,
             )
-        src = _quote(plain[col])
-        rest = re.sub(rf'(?<![\w"]){col}(?![\w"])|"{col}"', lambda _m, s=src: s, rest)
-    # after the canonical columns: one the mapping converts is the reason that counts
+    # read from the text as written: a shop's column may carry a stored column's name
     stored = [c for c in STORED_COLUMNS.get(table, ()) if _mentions(rest, c[0])]
-    if stored:
-        # The index keys on a column ducky's own load stores. On the shop's table that means
-        # ALTER TABLE (a table rewrite under an exclusive lock): ducky never runs it, it only
-        # proposes it, with the index, in the source's own column names (name set, ddl None).
-        schema, src_table = mapped[table].split(".", 1)
-        qualified = f"{_quote(schema)}.{_quote(src_table)}"
-        alters = []
-        for col, typ, expr in stored:
-            for canon in TABLES[table].column_names:
-                if canon in plain:
-                    expr = _rename(expr, canon, _quote(plain[canon]))
-            alters.append(
-                f"ALTER TABLE {qualified} ADD COLUMN {_quote(col)} {typ} "
-                f"GENERATED ALWAYS AS ({expr}) STORED"
-            )
-        index = f"CREATE INDEX CONCURRENTLY {_quote(name)} ON {qualified} {rest.strip()}"
-        return None, name, "; ".join([*alters, index])
-    schema, src_table = mapped[table].split(".", 1)
-    ddl = (
-        f"CREATE {unique or ''}INDEX CONCURRENTLY IF NOT EXISTS {_quote(name)} "
-        f"ON {_quote(schema)}.{_quote(src_table)} {rest.strip()}"
+    rest = _rename_all(rest, {c: _quote(plain[c]) for c in used}).strip()
+    if not stored:
+        ddl = (
+            f"CREATE {unique or ''}INDEX CONCURRENTLY IF NOT EXISTS {_quote(name)} "
+            f"ON {qualified} {rest}"
+        )
+        return IndexPlan(name, where, ddl=ddl)
+    # The index keys on a column ducky's own load stores. On the shop's table that means
+    # ALTER TABLE (a table rewrite under an exclusive lock): ducky never runs it, it only
+    # proposes it, with the index, in the source's own names.
+    alters = []
+    for col, typ, expr in stored:
+        refs = {}
+        for canon in TABLES[table].column_names:
+            if not _mentions(expr, canon):
+                continue
+            src, why = _immutable_source(source, table, canon)
+            if src is None:
+                short = f"{col} needs an immutable {canon}: {why}"
+                return IndexPlan(
+                    None,
+                    where,
+                    reason=f"not proposed: the stored column {short}",
+                    short=short,
+                )
+            refs[canon] = src
+        alters.append(
+            f"ALTER TABLE {qualified} ADD COLUMN {_quote(col)} {typ} "
+            f"GENERATED ALWAYS AS ({_rename_all(expr, refs)}) STORED"
+        )
+    index = f"CREATE INDEX CONCURRENTLY {_quote(name)} ON {qualified} {rest}"
+    return IndexPlan(
+        name,
+        where,
+        proposal=[*alters, index],
+        reason="proposed only",
+        short=f"needs ALTER TABLE {where} (proposed)",
     )
-    return ddl, name, ""
+
+
+_TIMESTAMPTZ = re.compile(r"timestamp(\(\d+\))? with time zone")
+_TIMESTAMP = re.compile(r"timestamp(\(\d+\))? without time zone")
+
+
+def _immutable_source(source: PgSource, table: str, canon: str) -> tuple[str | None, str]:
+    """(an IMMUTABLE expression of the shop's columns equal to the canonical column, "") or
+    (None, why there is none). The canonical timestamp is UTC: a timestamptz column is
+    `col AT TIME ZONE 'UTC'` (immutable, where the view's cast to timestamp depends on the
+    session's TimeZone and is only stable); a timestamp(n) or date column is cast."""
+    plain = source.plain.get(table, {})
+    if canon in plain:
+        return _quote(plain[canon]), ""
+    found = source.sources.get(table, {}).get(canon)
+    if found is None:
+        return None, _converted(source, table, canon)
+    col, typ = found
+    if _logical(table, canon) == "timestamp":
+        if _TIMESTAMPTZ.fullmatch(typ):
+            return f"({_quote(col)} AT TIME ZONE 'UTC')", ""
+        if _TIMESTAMP.fullmatch(typ) or typ == "date":
+            return f"CAST({_quote(col)} AS TIMESTAMP)", ""
+    return None, _converted(source, table, canon)
+
+
+def _logical(table: str, column: str) -> str:
+    from ducky.schema import TABLES
+
+    return next(c.type for c in TABLES[table].columns if c.name == column)
+
+
+def _converted(source: PgSource, table: str, col: str) -> str:
+    """Why the view does not pass `table.col` through, in a few words naming the shop's
+    column: a cast (its type and the canonical one), recoded values, or no such column."""
+    found = source.sources.get(table, {}).get(col)
+    if found is None:
+        return f"no column for {table}.{col} in {source.wheres.get(table, table)}"
+    src, typ = found
+    if table == "events" and col == "event_type" and source.mapping.event_types:
+        return f"{src}: values recoded by event_types"
+    from ducky.schema import INT_IDS
+
+    target = _target(table, col, _logical(table, col), source.ids or INT_IDS)[0]
+    return f"{src}: {_short_type(typ)} read as {_short_type(target.lower())}"
+
+
+def _short_type(spelled: str) -> str:
+    """format_type()'s spelling, shorter: timestamptz, timestamp(3), varchar(20)."""
+    if m := _TIMESTAMPTZ.fullmatch(spelled):
+        return f"timestamptz{m.group(1) or ''}"
+    if m := _TIMESTAMP.fullmatch(spelled):
+        return f"timestamp{m.group(1) or ''}"
+    return re.sub(r"^character varying", "varchar", spelled)
 
 
 def _mentions(sql: str, col: str) -> bool:
     return re.search(rf'(?<![\w"]){col}(?![\w"])|"{col}"', sql) is not None
 
 
-def _rename(sql: str, col: str, to: str) -> str:
-    return re.sub(rf'(?<![\w"]){col}(?![\w"])|"{col}"', lambda _m: to, sql)
+def _rename_all(sql: str, names: dict[str, str]) -> str:
+    """`sql` with each canonical column name (bare or quoted) replaced in one pass: a
+    replacement is never renamed again (a shop's column may carry another canonical name)."""
+    if not names:
+        return sql
+    alts = "|".join(re.escape(c) for c in sorted(names, key=len, reverse=True))
+    pattern = rf'(?<![\w"])({alts})(?![\w"])|"({alts})"'
+    return re.sub(pattern, lambda m: names[m.group(1) or m.group(2)], sql)
 
 
 def reads_stored_column(sql: str) -> bool:
