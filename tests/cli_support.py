@@ -17,8 +17,12 @@ class Result:
     stderr: str
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> Result:
-    """Run `python -m ducky` in a subprocess: real exit codes, real stderr, real imports."""
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, stdin: Any = None
+) -> Result:
+    """Run `python -m ducky` in a subprocess: real exit codes, real stderr, real imports.
+    `stdin`: subprocess.DEVNULL for a command that must see no terminal (by default the test
+    runner's own stdin is passed on, a terminal when run by hand)."""
     full_env = {**os.environ, **(env or {})}
     full_env.pop("DUCKY_DATA", None) if env is None or "DUCKY_DATA" not in env else None
     p = subprocess.run(
@@ -27,6 +31,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
         text=True,
         env=full_env,
         cwd=cwd,
+        stdin=stdin,
         timeout=600,
     )
     return Result(p.returncode, p.stdout, p.stderr)

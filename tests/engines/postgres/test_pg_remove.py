@@ -26,7 +26,7 @@ import psycopg
 import pytest
 
 from tests import handmade
-from tests.cli_support import Result
+from tests.cli_support import Result, run_cli
 from tests.engines.postgres.test_pg_dependents import user_state
 from tests.engines.postgres.test_pg_safety import snapshot
 
@@ -49,19 +49,9 @@ INSERT INTO shop.orders SELECT g, g * 1.5 FROM generate_series(1, 40) g;
 
 
 def cli(*args: str, env: dict[str, str] | None = None, stdin: Any = subprocess.DEVNULL) -> Result:
-    """`python -m ducky ARGS` with stdin not a terminal (run_cli would pass the test runner's
-    own stdin on, a terminal when run by hand)."""
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("DUCKY_DATA", None)
-    p = subprocess.run(
-        [sys.executable, "-m", "ducky", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        stdin=stdin,
-        timeout=600,
-    )
-    return Result(p.returncode, p.stdout, p.stderr)
+    """`python -m ducky ARGS` with stdin not a terminal (run_cli passes the test runner's own
+    stdin on by default, a terminal when run by hand)."""
+    return run_cli(*args, env=env, stdin=stdin)
 
 
 def duckys_objects(dsn: str, schema: str = "ducky") -> dict[str, Any]:

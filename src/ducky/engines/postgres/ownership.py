@@ -419,17 +419,28 @@ def _own_drops(seen: dict[Key, Dependent], edges: list[tuple[Key, Key]], schema:
     return [units[k].drop_sql() for k in order]
 
 
-def dependents_refusal(schema: str, foreign: Sequence[Dependent]) -> NotOurs:
-    """One line naming every object outside ducky's schema that depends on its tables."""
+def _by_root(foreign: Sequence[Dependent]) -> dict[str, list[str]]:
+    """The foreign objects' names per ducky object they depend on, each named once, sorted."""
     by_root: dict[str, list[str]] = {}
     for d in sorted(foreign, key=lambda d: (d.root, d.name)):
         if d.name not in by_root.setdefault(d.root, []):
             by_root[d.root].append(d.name)
-    parts = [
+    return by_root
+
+
+def _depend_parts(by_root: dict[str, list[str]], prefix: str) -> list[str]:
+    """ "x, y (not created by ducky) depend on <prefix><root>" per ducky object."""
+    return [
         f"{', '.join(names)} (not created by ducky) "
-        f"{'depends' if len(names) == 1 else 'depend'} on {schema}.{root}"
+        f"{'depends' if len(names) == 1 else 'depend'} on {prefix}{root}"
         for root, names in by_root.items()
     ]
+
+
+def dependents_refusal(schema: str, foreign: Sequence[Dependent]) -> NotOurs:
+    """One line naming every object outside ducky's schema that depends on its tables."""
+    by_root = _by_root(foreign)
+    parts = _depend_parts(by_root, f"{schema}.")
     views = all(d.unit != d.key or d.kind in ("view", "materialized view") for d in foreign)
     what = "that view" if views and len(foreign) == 1 else "them" if len(foreign) > 1 else "it"
     tables = "the table" if len(by_root) == 1 else "the tables"
@@ -714,15 +725,8 @@ def _drop_keyword(d: Dependent, typtypes: dict[int, str], pg_type: int) -> str |
 def removal_refusal(schema: str, foreign: Sequence[Dependent]) -> NotOurs:
     """One line naming every object outside ducky's schema that depends on something in it
     (and what), refusing to remove it."""
-    by_root: dict[str, list[str]] = {}
-    for d in sorted(foreign, key=lambda d: (d.root, d.name)):
-        if d.name not in by_root.setdefault(d.root, []):
-            by_root[d.root].append(d.name)
-    parts = [
-        f"{', '.join(names)} (not created by ducky) "
-        f"{'depends' if len(names) == 1 else 'depend'} on {root}"
-        for root, names in by_root.items()
-    ]
+    by_root = _by_root(foreign)
+    parts = _depend_parts(by_root, "")
     what = "them" if sum(map(len, by_root.values())) > 1 else "it"
     return NotOurs(
         f'postgres: {"; ".join(parts)}: refusing to remove schema "{schema}" (nothing '
