@@ -498,25 +498,32 @@ def es_serve(port: int) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
-    server = OsmemServer.start(japanese=False, addr=f"127.0.0.1:{port}")
-    print(
-        f"ducky: started a local search server (osmem-server, {server.url}, pid "
-        f"{server.process.pid}); in memory, its indexes end with it; stop it with Ctrl-C\n"
-        f"  try: ducky es load --es-url {server.url} && "
-        f"ducky segment --es-url {server.url} --push-es",
-        file=sys.stderr,
-        flush=True,
-    )
+    # Everything from the start inside one try: a Ctrl-C that lands between the announcement
+    # and the wait (a busy machine) still stops the server and exits 0, as one in the wait.
+    server = None
     try:
+        server = OsmemServer.start(japanese=False, addr=f"127.0.0.1:{port}")
+        print(
+            f"ducky: started a local search server (osmem-server, {server.url}, pid "
+            f"{server.process.pid}); in memory, its indexes end with it; stop it with Ctrl-C\n"
+            f"  try: ducky es load --es-url {server.url} && "
+            f"ducky segment --es-url {server.url} --push-es",
+            file=sys.stderr,
+            flush=True,
+        )
         server.process.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        server.close()
-        if server.process.poll() is None:
-            server.process.kill()
-            server.process.wait()
-        print(f"ducky: stopped the local search server ({server.url})", file=sys.stderr)
+        # a second Ctrl-C while stopping must not leave the server running
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if server is not None:
+            server.close()
+            if server.process.poll() is None:
+                server.process.kill()
+                server.process.wait()
+            print(f"ducky: stopped the local search server ({server.url})", file=sys.stderr)
 
 
 def _log_actions(datadir: DataDir, index: str) -> Iterator[dict[str, Any]]:
