@@ -65,6 +65,7 @@ def client(strdir: Path) -> Any:
         yield c
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("page", [None, "3"])
 def test_cli_json_export_keeps_string_ids(strdir: Path, tmp_path: Path, page: str | None) -> None:
     # `--format json` paged through every user crashed on int("u2") (exit 70, half a document).

@@ -50,6 +50,7 @@ def test_query_table_shows_definition_footer(handmade_dir: Path) -> None:
     assert "cohort_month" in r.stdout and "never 0 %" in r.stdout
 
 
+@pytest.mark.integration
 def test_query_cohort_says_when_signups_were_derived(tmp_path: Path) -> None:
     # No users file: ingest derives signup = first event, and METRICS.md asks every result
     # that depends on it to say so; `ducky cohort` did, `ducky query cohort` did not.

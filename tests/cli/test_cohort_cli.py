@@ -86,6 +86,7 @@ def test_errors_are_one_line_exit_2(
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
+@pytest.mark.integration
 def test_weeks_no_cohort_completed_are_said_not_drawn(handmade_dir: Path) -> None:
     # The December cohort is complete up to week 9 (last data day 2025-03-10): w10..w20 would
     # be columns of "·" only, a table part of their own on 80 columns.

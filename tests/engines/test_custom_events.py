@@ -83,6 +83,7 @@ def test_own_event_name_on_every_engine(
             eng.query("wau", "rollup", event_type=WISH)
 
 
+@pytest.mark.integration
 def test_own_event_name_from_the_cli(custom_dir: Path) -> None:
     r = run_cli("--data", str(custom_dir), "--json", "query", "wau", "--event", WISH)
     assert r.code == 0, r.stderr
@@ -138,6 +139,7 @@ def test_names_and_aliases_resolve_before_the_data() -> None:
     )
 
 
+@pytest.mark.integration
 def test_audience_checks_a_shops_own_event_names(custom_dir: Path, tmp_path: Path) -> None:
     """A misspelt own event name selected nobody (`event`) or everybody (`not_performed`: an
     export of the whole user base); it is now one error, in the CLI and the API alike."""

@@ -14,6 +14,9 @@ import urllib.request
 import psutil
 import pytest
 
+# a real server process per test: with the other server tests, not in `make test-fast`
+pytestmark = [pytest.mark.es, pytest.mark.integration]
+
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_es_serve_announces_answers_and_stops(sig: signal.Signals) -> None:
