@@ -8,20 +8,19 @@ who is set aside and what is said about it, not the quality of the segments, so 
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 import pytest
 
 from ducky.datasets import DataDir
 from ducky.errors import UserError
 from ducky.plugins.segment import features, lang, outputs, pipeline
 from ducky.plugins.segment.naming import OTHER_LANGUAGE
+from tests.plugins.segment.test_naming import _logs  # the one search-log builder
 
 DATA = Path(__file__).parent / "data" / "lang_queries.tsv"
 
@@ -135,20 +134,6 @@ class _HashEmbedder:
             v = np.random.default_rng(seed).standard_normal(384)
             out[i] = v / np.linalg.norm(v)
         return out
-
-
-def _logs(users: dict[str, list[str]]) -> pa.Table:
-    rows = [
-        {
-            "user_id": u,
-            "search_query": q,
-            "clicked_product_ids": [],
-            "timestamp": dt.datetime(2024, 1, 1, 0, j),
-        }
-        for u, qs in users.items()
-        for j, q in enumerate(qs)
-    ]
-    return pa.Table.from_pylist(rows)
 
 
 _EN = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from ducky import redact  # light: no driver import
@@ -181,3 +181,22 @@ def first_line(exc: BaseException) -> str:
         if line:
             return line
     return type(exc).__name__
+
+
+def connect(dsn: str, target: str | None = None, **kwargs: Any) -> Any:
+    """psycopg.connect(dsn, connect_timeout=10, **kwargs), its failure one ConnectionFailed line
+    naming `target` (default: describe(dsn)) and never the password. The driver is imported
+    only here, when a connection is wanted."""
+    import psycopg
+
+    from ducky.errors import ConnectionFailed
+
+    try:
+        return psycopg.connect(dsn, connect_timeout=10, **kwargs)
+    except psycopg.Error as e:
+        msg = scrub(first_line(e), dsn)
+        where = target or describe(dsn)
+        raise ConnectionFailed(f"postgres: cannot connect to {where}: {msg}") from e
+    except Exception as e:  # e.g. a DSN libpq cannot even parse
+        msg = scrub(first_line(e), dsn)
+        raise ConnectionFailed(f"postgres: invalid DSN ({msg})") from e

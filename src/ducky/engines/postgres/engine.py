@@ -154,19 +154,10 @@ class PostgresEngine(Engine):
         return self._con
 
     def connect(self) -> None:
-        import psycopg
-
         if self._con is not None:
             return
         dsn = self.dsn
-        try:
-            self._con = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
-        except psycopg.Error as e:
-            msg = dsnlib.scrub(dsnlib.first_line(e), dsn)
-            raise ConnectionFailed(f"postgres: cannot connect to {self.target}: {msg}") from e
-        except Exception as e:  # e.g. a DSN libpq cannot even parse
-            msg = dsnlib.scrub(dsnlib.first_line(e), dsn)
-            raise ConnectionFailed(f"postgres: invalid DSN ({msg})") from e
+        self._con = dsnlib.connect(dsn, self.target, autocommit=True)
         from ducky.engines.postgres.ownership import ensure_schema_psycopg
 
         try:

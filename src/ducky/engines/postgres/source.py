@@ -533,14 +533,7 @@ class PgSourceEngine(PostgresEngine):
         if self._con is not None:
             return
         dsn = self.source.dsn
-        try:
-            con = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
-        except psycopg.Error as e:
-            msg = dsnlib.scrub(dsnlib.first_line(e), dsn)
-            raise ConnectionFailed(f"postgres: cannot connect to {self.target}: {msg}") from e
-        except Exception as e:  # e.g. a DSN libpq cannot even parse
-            msg = dsnlib.scrub(dsnlib.first_line(e), dsn)
-            raise ConnectionFailed(f"postgres: invalid DSN ({msg})") from e
+        con = dsnlib.connect(dsn, self.target, autocommit=True)
         try:
             # UTC: a timestamptz source column becomes the canonical (UTC) timestamp.
             con.execute("SET TimeZone = 'UTC'")
